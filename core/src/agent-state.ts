@@ -1,0 +1,37 @@
+/**
+ * What sub-stores see of an agent: its id, the embedder, limits, and `use()`, which lends them
+ * the open database (reopening it if the pool closed it) for the length of one operation.
+ */
+import type { Connection } from './drivers/connection.js';
+import type { Embedder } from './embedders/types.js';
+import type { AgentMeta } from './schema.js';
+import type { BinaryVectorIndex } from './vector-index.js';
+
+export interface Limits {
+  /** Longest memory text, in UTF-8 bytes (default 32 KiB). */
+  maxTextBytes: number;
+  /** Largest metadata object, as JSON bytes (default 16 KiB). */
+  maxMetadataBytes: number;
+  /** Most tags on one memory (default 32), each at most 64 characters. */
+  maxTags: number;
+  /** Most memories in one remember() batch (default 1000). */
+  maxBatch: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxTextBytes: 32 * 1024, maxMetadataBytes: 16 * 1024, maxTags: 32, maxBatch: 1000 };
+
+/** One open agent database and the caches that live as long as its handle. */
+export interface AgentState {
+  readonly conn: Connection;
+  meta: Partial<AgentMeta>;
+  /** First-pass index for large agents; undefined until a recall needs it. */
+  vectorIndex: BinaryVectorIndex | undefined;
+}
+
+export interface AgentRuntime {
+  readonly agentId: string;
+  readonly embedder: Embedder;
+  readonly limits: Limits;
+  /** Lends the open database to `fn`; the pool will not close it meanwhile. */
+  use<T>(fn: (state: AgentState) => Promise<T>): Promise<T>;
+}

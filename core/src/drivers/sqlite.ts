@@ -1,0 +1,173 @@
+/**
+ * SQLite driver: better-sqlite3 with the sqlite-vec extension, the second engine. Owns every
+ * SQLite-specific fact: FTS5 (an external-content table kept in step by triggers), sqlite-vec's
+ * distance function, and SQLite's error codes. No encryption (stock SQLite has none).
+ */
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { EngramError, isEngramError } from '../errors.js';
+import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
+
+type SqliteDatabase = Database.Database;
+type SqliteStatement = Database.Statement<unknown[], unknown>;
+const STATEMENT_CACHE = 64;
+
+/**
+ * better-sqlite3 binds an array only to bare `?` parameters; SQL that numbers some (`?1`) gets
+ * every bare `?` numbered as SQLite would (largest so far + 1) and its values bound by number.
+ */
+function numberedSql(sql: string): string | undefined {
+  if (!/\?\d/.test(sql)) return undefined;
+  let max = 0;
+  return sql.replace(/\?(\d*)/g, (_, digits: string) => {
+    if (digits) {
+      max = Math.max(max, Number(digits));
+      return `?${digits}`;
+    }
+    return `?${++max}`;
+  });
+}
+
+function bind(numbered: boolean, params: readonly SqlValue[] | undefined): unknown[] {
+  if (!params || params.length === 0) return [];
+  if (!numbered) return params as SqlValue[];
+  return [Object.fromEntries(params.map((p, i) => [i + 1, p]))];
+}
+
+interface Prepared {
+  stmt: SqliteStatement;
+  numbered: boolean;
+}
+
+class SqliteHandle implements EngineHandle {
+  private readonly statements = new Map<string, Prepared>();
+
+  constructor(private readonly db: SqliteDatabase) {}
+
+  private prepare(sql: string, params: readonly SqlValue[] | undefined): [SqliteStatement, unknown[]] {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      const numbered = numberedSql(sql);
+      prepared = { stmt: this.db.prepare(numbered ?? sql), numbered: numbered !== undefined };
+      if (this.statements.size >= STATEMENT_CACHE) {
+        const oldest = this.statements.keys().next().value as string;
+        this.statements.delete(oldest);
+      }
+      this.statements.set(sql, prepared);
+    }
+    return [prepared.stmt, bind(prepared.numbered, params)];
+  }
+
+  async run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    try {
+      const [stmt, args] = this.prepare(sql, params);
+      const r = stmt.run(...args);
+      return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    try {
+      const [stmt, args] = this.prepare(sql, params);
+      return stmt.all(...args) as T[];
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    try {
+      const [stmt, args] = this.prepare(sql, params);
+      return stmt.get(...args) as T | undefined;
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      this.db.exec(sql);
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db.close();
+  }
+}
+
+export function mapSqliteError(err: unknown): Error {
+  if (isEngramError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown })?.code;
+  const sqliteCode = typeof code === 'string' ? code : '';
+  const fail = (c: ConstructorParameters<typeof EngramError>[0], text: string) =>
+    new EngramError(c, `${text} (sqlite: ${message})`, { cause: err });
+  if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {
+    return fail('LOCKED', 'the agent database is busy: another writer holds it');
+  }
+  if (sqliteCode === 'SQLITE_NOTADB' || sqliteCode.startsWith('SQLITE_CORRUPT') || /malformed/.test(message)) {
+    return fail('CORRUPT', 'the file is not a readable agent database (not a database, or damaged)');
+  }
+  if (sqliteCode.startsWith('SQLITE_CONSTRAINT')) return fail('CONFLICT', 'a constraint was violated');
+  if (sqliteCode.startsWith('SQLITE_READONLY') || sqliteCode.startsWith('SQLITE_CANTOPEN') && /EACCES|permission/i.test(message)) {
+    return fail('READ_ONLY', 'the agent database cannot be written (read-only file or directory)');
+  }
+  if (sqliteCode.startsWith('SQLITE_CANTOPEN')) return fail('IO', 'the agent database file cannot be opened');
+  return fail('INTERNAL', 'the sqlite engine failed');
+}
+
+/** FTS5 wants each term quoted; terms are plain words, but quotes are doubled all the same. */
+function quoteTerm(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
+
+export const sqliteDialect: Dialect = {
+  cosineDistance: (column, param) => `vec_distance_cosine(${column}, ${param})`,
+  fullTextIndexDdl: (table, column) => [
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
+       INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN
+       INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column}); END`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_au AFTER UPDATE OF ${column} ON ${table} BEGIN
+       INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column});
+       INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
+  ],
+  fullTextSearchSql: (table, alias, _column, where, limit) =>
+    `SELECT ${alias}.id AS id, -bm25(${table}_fts) AS score FROM ${table}_fts` +
+    ` JOIN ${table} ${alias} ON ${alias}.id = ${table}_fts.rowid` +
+    ` WHERE ${table}_fts MATCH ?1${where ? ` AND (${where})` : ''}` +
+    ` ORDER BY bm25(${table}_fts) LIMIT ${limit}`,
+  fullTextQuery: (terms) => terms.map(quoteTerm).join(' OR '),
+};
+
+export const sqliteDriver: Driver = {
+  name: 'sqlite',
+  dialect: sqliteDialect,
+  supportsEncryption: false,
+  async open(path: string, options: OpenOptions): Promise<EngineHandle> {
+    if (options.encryptionKey) {
+      throw new EngramError(
+        'UNSUPPORTED',
+        'encryption at rest needs the turso driver; the sqlite driver (stock SQLite) has no encryption',
+      );
+    }
+    let db: SqliteDatabase | undefined;
+    try {
+      // timeout 0: never busy-wait (it would block the event loop); Connection retries instead.
+      db = new Database(path, { readonly: options.readonly ?? false, timeout: 0 });
+      sqliteVec.load(db);
+      return new SqliteHandle(db);
+    } catch (err) {
+      db?.close();
+      throw mapSqliteError(err);
+    }
+  },
+  sideFiles: (path) => [`${path}-wal`, `${path}-shm`, `${path}-journal`],
+  mapError: mapSqliteError,
+};

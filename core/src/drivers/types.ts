@@ -1,0 +1,66 @@
+/**
+ * The engine boundary. A driver is one small file that adapts one engine (Turso, SQLite) to
+ * these interfaces; everything above it speaks only these types and plain SQL with bound
+ * parameters. Dialect differences (vector distance, full-text index) are answered here too,
+ * so no store has an `if (driver === ...)`.
+ */
+
+export type DriverName = 'turso' | 'sqlite';
+
+/** Values that may be bound to a statement. Vectors are bound as Buffers of float32 LE bytes. */
+export type SqlValue = null | number | bigint | string | Buffer;
+export type Row = Record<string, unknown>;
+
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number;
+}
+
+/** What a store may do with an open database, inside or outside a transaction. */
+export interface Queryable {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** Runs one or more statements without parameters (DDL, pragmas). */
+  exec(sql: string): Promise<void>;
+}
+
+/** The thin engine handle a driver returns; `Connection` adds locking, retries and transactions. */
+export interface EngineHandle extends Queryable {
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Hex-encoded 256-bit key: the database is encrypted at rest. Turso only. */
+  encryptionKey?: string | undefined;
+  readonly?: boolean | undefined;
+}
+
+/** SQL fragments that differ between engines. */
+export interface Dialect {
+  /** SQL expression: cosine distance (0 = same direction, 2 = opposite) between a BLOB column and a bound float32 BLOB. */
+  cosineDistance(column: string, param: string): string;
+  /** DDL creating a full-text index over `table(column)` (rowid `id`). */
+  fullTextIndexDdl(table: string, column: string): string[];
+  /**
+   * A query returning `id` and `score` (higher is better) for rows of `table` (aliased `alias`)
+   * that match the full-text query bound as parameter `?1`, restricted by `where` (SQL over
+   * `alias`, may use further `?` parameters numbered after ?1), best first, limited by `limit`
+   * (a literal or parameter expression).
+   */
+  fullTextSearchSql(table: string, alias: string, column: string, where: string, limit: string): string;
+  /** Turns plain search terms into this engine's match-query syntax (terms are [\p{L}\p{N}]+). */
+  fullTextQuery(terms: readonly string[]): string;
+}
+
+export interface Driver {
+  readonly name: DriverName;
+  readonly dialect: Dialect;
+  readonly supportsEncryption: boolean;
+  /** Opens (creating when missing) a database file. Engine errors surface as EngramError. */
+  open(path: string, options: OpenOptions): Promise<EngineHandle>;
+  /** Files besides `path` that belong to the same database (WAL, shared memory, MVCC log). */
+  sideFiles(path: string): string[];
+  /** Maps an engine error to an EngramError (or returns it unchanged if already one). */
+  mapError(err: unknown): Error;
+}

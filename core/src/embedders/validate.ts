@@ -1,0 +1,88 @@
+/**
+ * Shared checks for embedding vectors: right count, right length, finite values, and unit
+ * normalisation. Every embedder that accepts vectors from outside code runs them through here.
+ */
+import { EngramError } from '../errors.js';
+
+/**
+ * Throws INVALID_ARGUMENT unless every vector has exactly `dims` finite numbers (and, when
+ * `expectedCount` is given, there are exactly that many vectors). `where` names the caller in
+ * the message, for example `FunctionEmbedder(my-model)`.
+ */
+export function validateVectors(
+  vectors: readonly ArrayLike<number>[],
+  dims: number,
+  where: string,
+  expectedCount?: number,
+): void {
+  if (!Array.isArray(vectors)) {
+    throw new EngramError('INVALID_ARGUMENT', `${where}: expected an array of vectors, got ${describe(vectors)}`);
+  }
+  if (expectedCount !== undefined && vectors.length !== expectedCount) {
+    throw new EngramError(
+      'INVALID_ARGUMENT',
+      `${where}: returned ${vectors.length} vectors for ${expectedCount} texts`,
+      { details: { expected: expectedCount, actual: vectors.length } },
+    );
+  }
+  for (let i = 0; i < vectors.length; i++) {
+    const v: unknown = vectors[i];
+    if (!isNumberArrayLike(v)) {
+      throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} is not an array of numbers (got ${describe(v)})`, {
+        details: { index: i },
+      });
+    }
+    if (v.length !== dims) {
+      throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} has length ${v.length}, expected ${dims}`, {
+        details: { index: i, expected: dims, actual: v.length },
+      });
+    }
+    for (let d = 0; d < dims; d++) {
+      const x = v[d];
+      if (typeof x !== 'number' || !Number.isFinite(x)) {
+        throw new EngramError(
+          'INVALID_ARGUMENT',
+          `${where}: vector ${i} has a non-finite value (${String(x)}) at position ${d}`,
+          { details: { index: i, position: d } },
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Returns `vector` scaled to unit L2 length as a new Float32Array (the input is not modified).
+ * Throws INVALID_ARGUMENT for a zero vector, which has no direction.
+ */
+export function normalizeVector(vector: ArrayLike<number>, where: string): Float32Array {
+  const out = Float32Array.from(vector);
+  if (!normalizeInPlace(out)) {
+    throw new EngramError('INVALID_ARGUMENT', `${where}: got a zero vector, which cannot be normalised`);
+  }
+  return out;
+}
+
+/**
+ * Scales `vector` to unit L2 length in place. Returns false (leaving it unchanged) when its
+ * norm is zero or not finite.
+ */
+export function normalizeInPlace(vector: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
+  const norm = Math.sqrt(sum);
+  if (!(norm > 0) || !Number.isFinite(norm)) return false;
+  const inv = 1 / norm;
+  for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! * inv;
+  return true;
+}
+
+function isNumberArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  return typeof v;
+}

@@ -1,0 +1,332 @@
+/**
+ * The entry point: `Engram.open({ dir })` manages every agent database under one root
+ * directory: creating on first use, opening through a bounded pool, listing, exporting,
+ * deleting, and re-embedding when the embedder changes.
+ */
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Agent } from './agent.js';
+import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
+import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
+import { Connection } from './drivers/connection.js';
+import { resolveDriver } from './drivers/index.js';
+import type { Driver, DriverName } from './drivers/types.js';
+import { defaultEmbedder } from './embedders/default.js';
+import type { Embedder } from './embedders/types.js';
+import { EngramError, invalid, isEngramError } from './errors.js';
+import { AgentPool } from './pool.js';
+import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
+import type { ReembedProgress } from './memories/types.js';
+
+export interface EngramOptions {
+  /** Root directory holding every agent database (created if missing). */
+  dir: string;
+  /** `turso` (default) or `sqlite`, or a Driver object. */
+  driver?: DriverName | Driver;
+  /** Embedder for every agent; default: offline GloVe word vectors (100 dims). */
+  embedder?: Embedder;
+  /** Most agent databases open at once (default 256). */
+  maxOpenAgents?: number;
+  /** Close a handle after this long unused (default 60 s; 0 keeps them open). */
+  idleTimeoutMs?: number;
+  /** How long to wait for another process's write lock before failing with LOCKED (default 10 s). */
+  lockTimeoutMs?: number;
+  /** Input limits (text and metadata sizes, tags, batch size). */
+  limits?: Partial<Limits>;
+}
+
+export interface AgentOptions {
+  /** 64 hex characters (256 bits): encrypts the agent database at rest. Turso driver only. */
+  encryptionKey?: string;
+  /** Create the agent when it does not exist (default true). */
+  create?: boolean;
+}
+
+export interface ExportResult {
+  files: string[];
+  bytes: number;
+}
+
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+export class Engram {
+  readonly root: string;
+  readonly driver: Driver;
+  readonly embedder: Embedder;
+  private readonly limits: Limits;
+  private readonly lockTimeoutMs: number;
+  private readonly pool: AgentPool;
+  private readonly keys = new Map<string, string>();
+  private readonly agents = new Map<string, Agent>();
+  /** Agents being re-embedded: opened without the embedder check. */
+  private readonly reembedding = new Set<string>();
+  private closed = false;
+
+  private constructor(
+    options: EngramOptions,
+    driver: Driver,
+    embedder: Embedder,
+    private readonly ownsEmbedder: boolean,
+  ) {
+    this.root = resolve(options.dir);
+    this.driver = driver;
+    this.embedder = embedder;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    const max = options.maxOpenAgents ?? 256;
+    if (!Number.isInteger(max) || max < 1) throw invalid('maxOpenAgents must be a positive integer');
+    this.pool = new AgentPool({
+      max,
+      idleMs: options.idleTimeoutMs ?? 60_000,
+      open: (id) => this.openState(id),
+      onError: (err) => process.emitWarning(`engram: closing an idle agent failed: ${String(err)}`),
+    });
+  }
+
+  /**
+   * Opens (creating if needed) an Engram root directory.
+   * @example
+   * const engram = await Engram.open({ dir: './data' });
+   * const agent = await engram.agent('agent-42');
+   * await agent.memories.remember({ text: 'The user prefers metric units', kind: 'preference' });
+   * const [best] = await agent.memories.recall('which units?');
+   */
+  static async open(options: EngramOptions): Promise<Engram> {
+    if (typeof options !== 'object' || options === null || typeof options.dir !== 'string' || options.dir.length === 0) {
+      throw invalid('Engram.open needs { dir }: the directory that holds the agent databases');
+    }
+    const driver = resolveDriver(options.driver);
+    const embedder = options.embedder ?? (await defaultEmbedder());
+    if (!embedder || typeof embedder.embed !== 'function' || !Number.isInteger(embedder.dims) || embedder.dims < 1 || typeof embedder.id !== 'string') {
+      throw invalid('embedder must have a string id, positive integer dims and an embed(texts) method');
+    }
+    try {
+      await mkdir(join(resolve(options.dir), 'agents'), { recursive: true });
+    } catch (err) {
+      throw new EngramError('READ_ONLY', `cannot create the Engram directory ${options.dir}: ${(err as Error).message}`, { cause: err });
+    }
+    return new Engram(options, driver, embedder, options.embedder === undefined);
+  }
+
+  private check(): void {
+    if (this.closed) throw new EngramError('CLOSED', 'this Engram is closed');
+  }
+
+  /** Path of an agent's database file (whether or not it exists). */
+  pathOf(id: string): string {
+    return agentPath(this.root, validateAgentId(id));
+  }
+
+  /** True when the agent's database exists. */
+  async has(id: string): Promise<boolean> {
+    return existsSync(this.pathOf(id));
+  }
+
+  /**
+   * The agent with this id, created on first use. Opening checks the database: its engine,
+   * schema version and embedder must match this Engram (EMBEDDER_MISMATCH: see reembed()).
+   */
+  async agent(id: string, options: AgentOptions = {}): Promise<Agent> {
+    this.check();
+    const path = this.pathOf(id);
+    if (options.encryptionKey !== undefined) {
+      if (!this.driver.supportsEncryption) {
+        throw new EngramError('UNSUPPORTED', `encryption needs the turso driver; this Engram uses ${this.driver.name}`);
+      }
+      if (typeof options.encryptionKey !== 'string' || !HEX_KEY.test(options.encryptionKey)) {
+        throw invalid('encryptionKey must be 64 hexadecimal characters (a 256-bit key)');
+      }
+      const known = this.keys.get(id);
+      if (known !== undefined && known !== options.encryptionKey) await this.pool.close(id);
+      this.keys.set(id, options.encryptionKey);
+    }
+    if (options.create === false && !existsSync(path)) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+    let agent = this.agents.get(id);
+    if (!agent) {
+      agent = new Agent(
+        id,
+        path,
+        this.embedder,
+        this.limits,
+        (fn) => this.pool.use(id, fn),
+        () => this.pool.close(id),
+        this.keys.has(id),
+      );
+      this.agents.set(id, agent);
+    }
+    try {
+      await agent.use(async () => undefined); // open now, so errors surface here
+    } catch (err) {
+      this.agents.delete(id);
+      throw err;
+    }
+    return agent;
+  }
+
+  private async openState(id: string): Promise<AgentState> {
+    this.check();
+    const path = agentPath(this.root, id);
+    const fresh = !existsSync(path);
+    if (fresh) {
+      try {
+        await mkdir(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
+    const conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
+    try {
+      const meta = await this.prepare(conn, id);
+      return { conn, meta, vectorIndex: undefined };
+    } catch (err) {
+      await conn.close().catch(() => undefined);
+      if (isEngramError(err, 'CORRUPT') && !this.keys.has(id) && this.driver.supportsEncryption) {
+        throw new EngramError('CORRUPT', `${err.message}. If agent ${id} is encrypted, pass its encryptionKey to engram.agent()`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Brings a freshly opened database to the current schema and checks it belongs here. */
+  private async prepare(conn: Connection, id: string): Promise<Partial<AgentMeta>> {
+    let meta = await readMeta(conn);
+    if (meta && meta.engine && meta.engine !== this.driver.name) {
+      throw new EngramError(
+        'ENGINE_MISMATCH',
+        `agent ${id} was created by the ${meta.engine} driver; open this directory with driver "${meta.engine}"`,
+      );
+    }
+    const version = Number(meta?.schema_version ?? 0);
+    if (version > SCHEMA_VERSION) {
+      throw new EngramError('UNSUPPORTED', `agent ${id} has schema version ${version}, newer than this Engram (${SCHEMA_VERSION}): upgrade Engram`);
+    }
+    if (!meta) await conn.exec('PRAGMA journal_mode=WAL');
+    if (version < SCHEMA_VERSION) {
+      await migrate((fn) => conn.transaction(fn), conn.dialect, version);
+    }
+    if (!meta?.engine) {
+      await conn.transaction(async (tx) => {
+        const insert = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`;
+        await tx.run(insert, ['engine', this.driver.name]);
+        await tx.run(insert, ['agent_id', id]);
+        await tx.run(insert, ['created_at', new Date().toISOString()]);
+        await tx.run(insert, ['embedder_id', this.embedder.id]);
+        await tx.run(insert, ['embedder_dims', String(this.embedder.dims)]);
+        await tx.run(insert, ['vectors_version', '0']);
+      });
+    }
+    meta = (await readMeta(conn))!;
+    if (meta.embedder_id !== this.embedder.id || Number(meta.embedder_dims) !== this.embedder.dims) {
+      const vectors = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
+      if (Number(vectors?.n ?? 0) === 0) {
+        // Nothing embedded yet: adopt this Engram's embedder.
+        await conn.transaction(async (tx) => {
+          await setMeta(tx, 'embedder_id', this.embedder.id);
+          await setMeta(tx, 'embedder_dims', String(this.embedder.dims));
+        });
+        meta = (await readMeta(conn))!;
+      } else if (!this.reembedding.has(id)) {
+        throw new EngramError(
+          'EMBEDDER_MISMATCH',
+          `agent ${id} holds vectors from embedder ${meta.embedder_id} (${meta.embedder_dims} dims) but this Engram uses ${this.embedder.id} (${this.embedder.dims} dims). ` +
+            `Open it with the same embedder, or run engram.reembed('${id}') to re-embed every memory with the new one.`,
+          { details: { stored: meta.embedder_id, requested: this.embedder.id } },
+        );
+      }
+    }
+    return meta;
+  }
+
+  /**
+   * Re-embeds every memory of an agent with this Engram's embedder and records it as the
+   * agent's embedder: the way out of EMBEDDER_MISMATCH. Returns how many memories were embedded.
+   */
+  async reembed(id: string, options: { batchSize?: number; onProgress?: (p: ReembedProgress) => void } = {}): Promise<number> {
+    this.check();
+    validateAgentId(id);
+    if (!existsSync(this.pathOf(id))) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+    await this.pool.close(id);
+    this.reembedding.add(id);
+    try {
+      const agent = await this.agent(id);
+      return await agent.memories.reembedAll(options);
+    } finally {
+      this.reembedding.delete(id);
+    }
+  }
+
+  /** Ids of every agent under the root, sorted. `prefix` narrows them. */
+  async list(options: { prefix?: string } = {}): Promise<string[]> {
+    this.check();
+    const dir = join(this.root, 'agents');
+    const shards = await readdir(dir).catch(() => [] as string[]);
+    const ids: string[] = [];
+    for (const shard of shards) {
+      const names = await readdir(join(dir, shard)).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.endsWith(AGENT_FILE_SUFFIX)) continue;
+        const id = name.slice(0, -AGENT_FILE_SUFFIX.length);
+        if (options.prefix === undefined || id.startsWith(options.prefix)) ids.push(id);
+      }
+    }
+    return ids.sort();
+  }
+
+  /**
+   * Writes a consistent copy of an agent's database to `dest` (a new file; an encrypted agent
+   * stays encrypted with the same key). The copy is an ordinary agent database file.
+   */
+  async export(id: string, dest: string): Promise<ExportResult> {
+    const agent = await this.agent(id, { create: false });
+    const target = resolve(dest);
+    if (existsSync(target)) throw new EngramError('CONFLICT', `export target ${target} already exists`);
+    if (!existsSync(dirname(target))) throw new EngramError('NOT_FOUND', `export directory ${dirname(target)} does not exist`);
+    await agent.checkpoint();
+    return agent.use(async (state) =>
+      // Holding the write lock keeps every writer, in any process, out while the files are copied.
+      state.conn.transaction(async () => {
+        const files = [target];
+        await copyFile(agent.path, target);
+        const wal = `${agent.path}-wal`;
+        if (existsSync(wal) && (await stat(wal)).size > 0) {
+          await copyFile(wal, `${target}-wal`);
+          files.push(`${target}-wal`);
+        }
+        let bytes = 0;
+        for (const f of files) bytes += (await stat(f)).size;
+        return { files, bytes };
+      }),
+    );
+  }
+
+  /** Deletes an agent's database and its side files for good. */
+  async delete(id: string): Promise<boolean> {
+    this.check();
+    const path = this.pathOf(id);
+    await this.pool.close(id);
+    this.agents.delete(id);
+    this.keys.delete(id);
+    const existed = existsSync(path);
+    for (const f of [path, ...this.driver.sideFiles(path)]) await rm(f, { force: true });
+    return existed;
+  }
+
+  /** Number of agent databases open right now. */
+  get openAgents(): number {
+    return this.pool.size;
+  }
+
+  /** Checkpoints and closes every open agent database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.pool.closeAll();
+    this.closed = true;
+    if (this.ownsEmbedder) await this.embedder.close?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

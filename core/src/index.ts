@@ -1,0 +1,23 @@
+/**
+ * @engram/core: one database per AI agent, with memories found again by meaning and by words.
+ *
+ * @example
+ * import { Engram } from '@engram/core';
+ * const engram = await Engram.open({ dir: './data' });
+ * const agent = await engram.agent('agent-42');
+ * await agent.memories.remember({ text: 'Alice prefers green tea', kind: 'preference' });
+ * const results = await agent.memories.recall('what does Alice drink?');
+ */
+export { Engram, type EngramOptions, type AgentOptions, type ExportResult } from './engram.js';
+export { Agent, type AgentInfo } from './agent.js';
+export { EngramError, isEngramError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { validateAgentId, AGENT_ID_PATTERN } from './agent-id.js';
+export { DEFAULT_LIMITS, type Limits } from './agent-state.js';
+export { MemoryStore } from './memories/memory-store.js';
+export type * from './memories/types.js';
+export type { MemoryFilter, MetadataCondition, MetadataValue } from './memories/filter.js';
+export { DRIVERS, resolveDriver } from './drivers/index.js';
+export type { Driver, DriverName, Dialect } from './drivers/types.js';
+export * from './embedders/index.js';
+export { vectorToBlob, blobToVector } from './vectors.js';
+export type { TimeInput } from './time.js';

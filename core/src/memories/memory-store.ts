@@ -1,0 +1,458 @@
+/**
+ * `agent.memories`: remember, get, update, forget, list, history and recall. Owns the
+ * `memories` and `memory_vectors` tables and all their SQL. Vectors are written in the same
+ * transaction as their memory and bump `vectors_version`, which keeps any cached first-pass
+ * index honest across processes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentRuntime, AgentState } from '../agent-state.js';
+import type { Queryable, SqlValue } from '../drivers/types.js';
+import { EngramError, invalid } from '../errors.js';
+import { toEpochMs, toIso } from '../time.js';
+import { checkVector, vectorToBlob } from '../vectors.js';
+import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
+import { recall } from './recall.js';
+import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
+
+export interface MemoryRow {
+  id: number;
+  uid: string;
+  text: string;
+  kind: string;
+  tags: string;
+  metadata: string;
+  importance: number;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+  valid_from: number;
+  valid_to: number | null;
+  expires_at: number | null;
+  supersedes: string | null;
+  superseded_by: string | null;
+}
+
+export const MEMORY_COLUMNS =
+  'm.id, m.uid, m.text, m.kind, m.tags, m.metadata, m.importance, m.source, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.expires_at, m.supersedes, m.superseded_by';
+
+export function rowToMemory(r: MemoryRow): Memory {
+  return {
+    id: r.uid,
+    text: r.text,
+    kind: r.kind,
+    tags: JSON.parse(r.tags) as string[],
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    importance: Number(r.importance),
+    source: r.source,
+    createdAt: toIso(r.created_at)!,
+    updatedAt: toIso(r.updated_at)!,
+    validFrom: toIso(r.valid_from)!,
+    validTo: toIso(r.valid_to),
+    expiresAt: toIso(r.expires_at),
+    supersedes: r.supersedes,
+    supersededBy: r.superseded_by,
+  };
+}
+
+const REMEMBER_FIELDS = ['text', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt', 'supersedes'];
+const PATCH_FIELDS = ['text', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
+const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
+const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
+
+interface Normalized {
+  text: string;
+  kind: string;
+  tags: string;
+  metadata: string;
+  importance: number;
+  source: string | null;
+  validFrom: number;
+  expiresAt: number | null;
+  supersedes: string | null;
+}
+
+/** Bumps and returns vectors_version; call inside the transaction that changed vectors. */
+export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
+  const row = await tx.get<{ value: string }>(
+    `UPDATE engram_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'vectors_version' RETURNING value`,
+  );
+  if (row) return String(row.value);
+  await tx.run(`INSERT INTO engram_meta (key, value) VALUES ('vectors_version', '1')`);
+  return '1';
+}
+
+export class MemoryStore {
+  constructor(private readonly rt: AgentRuntime) {}
+
+  private checkId(id: unknown): string {
+    if (typeof id !== 'string' || !MEMORY_ID.test(id)) {
+      throw invalid(`invalid memory id ${JSON.stringify(String(id).slice(0, 80))}: expected an id returned by remember(), like mem_0123…`);
+    }
+    return id;
+  }
+
+  private normalizeText(text: unknown): string {
+    if (typeof text !== 'string') throw invalid('memory text must be a string');
+    const trimmed = text.trim();
+    if (trimmed.length === 0) throw invalid('memory text is empty');
+    const bytes = Buffer.byteLength(trimmed, 'utf8');
+    if (bytes > this.rt.limits.maxTextBytes) {
+      throw new EngramError('LIMIT_EXCEEDED', `memory text is ${bytes} bytes; the limit is ${this.rt.limits.maxTextBytes} (split it, or raise limits.maxTextBytes)`, {
+        details: { bytes, limit: this.rt.limits.maxTextBytes },
+      });
+    }
+    return trimmed;
+  }
+
+  private normalizeTags(tags: unknown): string {
+    if (tags === undefined) return '[]';
+    const { maxTags } = this.rt.limits;
+    if (!Array.isArray(tags) || tags.length > maxTags || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
+      throw invalid(`tags must be an array of at most ${maxTags} non-empty strings of at most 64 characters`);
+    }
+    return JSON.stringify([...new Set(tags as string[])]);
+  }
+
+  private normalizeMetadata(metadata: unknown): string {
+    if (metadata === undefined) return '{}';
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw invalid('metadata must be a JSON object');
+    let json: string;
+    try {
+      json = JSON.stringify(metadata);
+    } catch (err) {
+      throw new EngramError('INVALID_ARGUMENT', 'metadata must be JSON-serialisable (no cycles, no BigInt)', { cause: err });
+    }
+    if (Buffer.byteLength(json) > this.rt.limits.maxMetadataBytes) {
+      throw new EngramError('LIMIT_EXCEEDED', `metadata is larger than ${this.rt.limits.maxMetadataBytes} bytes as JSON`);
+    }
+    return json;
+  }
+
+  private normalizeKind(kind: unknown): string {
+    if (kind === undefined) return 'fact';
+    if (typeof kind !== 'string' || !KIND.test(kind)) throw invalid(`kind ${JSON.stringify(kind)} is not valid: use a lowercase word such as fact, event, preference or instruction`);
+    return kind;
+  }
+
+  private normalizeImportance(importance: unknown): number {
+    if (importance === undefined) return 0.5;
+    if (typeof importance !== 'number' || !(importance >= 0 && importance <= 1)) throw invalid('importance must be a number from 0 to 1');
+    return importance;
+  }
+
+  private normalizeSource(source: unknown): string | null {
+    if (source === undefined || source === null) return null;
+    if (typeof source !== 'string' || source.length > 256) throw invalid('source must be a string of at most 256 characters');
+    return source;
+  }
+
+  private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
+    if (ttlMs !== undefined && expiresAt !== undefined && expiresAt !== null) throw invalid('give ttlMs or expiresAt, not both');
+    if (ttlMs !== undefined) {
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('ttlMs must be a positive number of milliseconds');
+      return now + Math.round(ttlMs);
+    }
+    if (expiresAt === undefined || expiresAt === null) return null;
+    return toEpochMs(expiresAt as Date, 'expiresAt');
+  }
+
+  private normalize(input: RememberInput, now: number): Normalized {
+    if (typeof input !== 'object' || input === null) throw invalid('remember() takes { text, ... } or an array of them');
+    rejectUnknownFields(input, REMEMBER_FIELDS, 'remember');
+    return {
+      text: this.normalizeText(input.text),
+      kind: this.normalizeKind(input.kind),
+      tags: this.normalizeTags(input.tags),
+      metadata: this.normalizeMetadata(input.metadata),
+      importance: this.normalizeImportance(input.importance),
+      source: this.normalizeSource(input.source),
+      validFrom: input.validFrom === undefined ? now : toEpochMs(input.validFrom, 'validFrom'),
+      expiresAt: this.expiry(input.ttlMs, input.expiresAt, now),
+      supersedes: input.supersedes === undefined ? null : this.checkId(input.supersedes),
+    };
+  }
+
+  /** Embeds texts with the agent's embedder and checks what comes back. */
+  private async embed(texts: string[]): Promise<Float32Array[]> {
+    const { embedder } = this.rt;
+    const vectors = await embedder.embed(texts);
+    if (vectors.length !== texts.length) {
+      throw new EngramError('INTERNAL', `embedder ${embedder.id} returned ${vectors.length} vectors for ${texts.length} texts`);
+    }
+    return vectors.map((v, i) => checkVector(v, embedder.dims, `vector ${i} from embedder ${embedder.id}`));
+  }
+
+  /** Applies committed vector changes to the cached index, or drops it if it fell behind. */
+  private syncIndex(state: AgentState, fromVersion: string | undefined, toVersion: string, apply: () => void): void {
+    state.meta.vectors_version = toVersion;
+    const index = state.vectorIndex;
+    if (!index) return;
+    if (index.version !== fromVersion) {
+      state.vectorIndex = undefined;
+      return;
+    }
+    apply();
+    index.version = toVersion;
+  }
+
+  /**
+   * Stores one memory (or a batch, in one transaction) with its embedding.
+   * @example
+   * const m = await agent.memories.remember({ text: 'Alice prefers green tea', kind: 'preference', tags: ['alice'] });
+   */
+  remember(input: RememberInput): Promise<Memory>;
+  remember(inputs: RememberInput[]): Promise<Memory[]>;
+  async remember(input: RememberInput | RememberInput[]): Promise<Memory | Memory[]> {
+    const batch = Array.isArray(input) ? input : [input];
+    if (batch.length === 0) return [];
+    if (batch.length > this.rt.limits.maxBatch) {
+      throw new EngramError('LIMIT_EXCEEDED', `a batch holds at most ${this.rt.limits.maxBatch} memories; got ${batch.length}`);
+    }
+    const now = Date.now();
+    const rows = batch.map((m, i) => {
+      try {
+        return this.normalize(m, now);
+      } catch (err) {
+        if (Array.isArray(input) && err instanceof EngramError) {
+          throw new EngramError(err.code, `memory ${i}: ${err.message}`, { cause: err, details: { index: i, ...err.details } });
+        }
+        throw err;
+      }
+    });
+    const vectors = await this.embed(rows.map((r) => r.text));
+    const blobs = vectors.map(vectorToBlob);
+    const saved = await this.rt.use(async (state) => {
+      const result = await state.conn.transaction(async (tx) => {
+        const out: { row: MemoryRow; replaced: number | null }[] = [];
+        for (const [i, r] of rows.entries()) {
+          const uid = `mem_${randomUUID().replaceAll('-', '')}`;
+          let replaced: number | null = null;
+          if (r.supersedes) {
+            const old = await tx.get<{ id: number; valid_to: number | null }>('SELECT id, valid_to FROM memories WHERE uid = ?', [r.supersedes]);
+            if (!old) throw new EngramError('NOT_FOUND', `memory ${r.supersedes} (to supersede) does not exist`);
+            if (old.valid_to !== null) throw new EngramError('CONFLICT', `memory ${r.supersedes} was already superseded; supersede its newest version instead`);
+            await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [Math.max(r.validFrom, now), uid, now, old.id]);
+            replaced = Number(old.id);
+          }
+          const row = await tx.get<MemoryRow>(
+            `INSERT INTO memories (uid, text, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+            [uid, r.text, r.kind, r.tags, r.metadata, r.importance, r.source, now, now, r.validFrom, r.expiresAt, r.supersedes],
+          );
+          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row!.id, blobs[i]!]);
+          out.push({ row: row!, replaced });
+        }
+        return { out, version: await bumpVectorsVersion(tx) };
+      });
+      const from = String(Number(result.version) - 1);
+      this.syncIndex(state, from, result.version, () => {
+        for (const [i, { row, replaced }] of result.out.entries()) {
+          if (replaced !== null) state.vectorIndex!.remove(replaced);
+          state.vectorIndex!.upsert(Number(row.id), vectors[i]!, row.expires_at === null ? null : Number(row.expires_at));
+        }
+      });
+      return result.out.map(({ row }) => rowToMemory(row));
+    });
+    return Array.isArray(input) ? saved : saved[0]!;
+  }
+
+  /** The memory with this id, or null. Expired memories are gone: null. */
+  async get(id: string): Promise<Memory | null> {
+    this.checkId(id);
+    const row = await this.rt.use((s) =>
+      s.conn.get<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.uid = ? AND (m.expires_at IS NULL OR m.expires_at > ?)`, [id, Date.now()]),
+    );
+    return row ? rowToMemory(row) : null;
+  }
+
+  /** Changes a memory in place; a new text is re-embedded. Throws NOT_FOUND for unknown ids. */
+  async update(id: string, patch: MemoryPatch): Promise<Memory> {
+    this.checkId(id);
+    if (typeof patch !== 'object' || patch === null) throw invalid('update() takes a patch object');
+    rejectUnknownFields(patch, PATCH_FIELDS, 'update');
+    const now = Date.now();
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    const set = (column: string, value: SqlValue) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    let text: string | undefined;
+    if (patch.text !== undefined) set('text', (text = this.normalizeText(patch.text)));
+    if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
+    if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
+    if (patch.metadata !== undefined) set('metadata', this.normalizeMetadata(patch.metadata));
+    if (patch.importance !== undefined) set('importance', this.normalizeImportance(patch.importance));
+    if (patch.source !== undefined) set('source', this.normalizeSource(patch.source));
+    if (patch.validFrom !== undefined) set('valid_from', toEpochMs(patch.validFrom, 'validFrom'));
+    if (patch.ttlMs !== undefined || patch.expiresAt !== undefined) set('expires_at', this.expiry(patch.ttlMs, patch.expiresAt, now));
+    set('updated_at', now);
+    const vector = text === undefined ? undefined : (await this.embed([text]))[0]!;
+    return this.rt.use(async (state) => {
+      const result = await state.conn.transaction(async (tx) => {
+        const row = await tx.get<MemoryRow>(`UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`, [
+          ...params,
+          id,
+          now,
+        ]);
+        if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
+        if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
+        const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
+        return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
+      });
+      const { row, version } = result;
+      if (version !== undefined) {
+        this.syncIndex(state, String(Number(version) - 1), version, () => {
+          if (row.valid_to !== null) return;
+          // A new expiry without a new text: the index has no copy of the vector to re-add; rebuild lazily.
+          if (vector) state.vectorIndex!.upsert(Number(row.id), vector, row.expires_at === null ? null : Number(row.expires_at));
+          else state.vectorIndex = undefined;
+        });
+      }
+      return rowToMemory(row);
+    });
+  }
+
+  /**
+   * Deletes memories for good: one by id (returns 1, or 0 if unknown), or every memory
+   * matching a filter. An empty filter is refused; pass `{ all: true }` to wipe them all.
+   */
+  async forget(target: string | (MemoryFilter & { all?: boolean })): Promise<number> {
+    let where: string;
+    let params: SqlValue[];
+    if (typeof target === 'string') {
+      where = 'm.uid = ?';
+      params = [this.checkId(target)];
+    } else {
+      if (typeof target !== 'object' || target === null) throw invalid('forget() takes a memory id or a filter');
+      const { all, ...filter } = target;
+      const narrowing = Object.values(filter).some((v) => v !== undefined);
+      if (!narrowing && all !== true) throw invalid('forget() with an empty filter would delete every memory; pass { all: true } if you mean it');
+      // Forgetting by filter reaches superseded versions too, and ignores expiry.
+      const built = filterSql({ includeSuperseded: true, ...filter }, Number.MIN_SAFE_INTEGER);
+      where = built.where;
+      params = built.params;
+    }
+    return this.rt.use(async (state) => {
+      const result = await state.conn.transaction(async (tx) => {
+        const ids = (await tx.all<{ id: number }>(`SELECT m.id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
+        if (ids.length === 0) return { ids, version: undefined };
+        const list = JSON.stringify(ids);
+        await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
+        await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
+        return { ids, version: await bumpVectorsVersion(tx) };
+      });
+      if (result.version !== undefined) {
+        this.syncIndex(state, String(Number(result.version) - 1), result.version, () => {
+          for (const id of result.ids) state.vectorIndex!.remove(id);
+        });
+      }
+      return result.ids.length;
+    });
+  }
+
+  /** Memories matching a filter, newest first by default. Current, unexpired ones only unless asked. */
+  async list(options: ListOptions = {}): Promise<Memory[]> {
+    const { limit = 50, offset = 0, order = 'newest', ...filter } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit must be an integer from 1 to 1000');
+    if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer');
+    if (order !== 'newest' && order !== 'oldest') throw invalid('order must be "newest" or "oldest"');
+    rejectUnknownFields(filter, FILTER_FIELDS, 'list');
+    const { where, params } = filterSql(filter, Date.now());
+    const rows = await this.rt.use((s) =>
+      s.conn.all<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where} ORDER BY m.valid_from ${order === 'newest' ? 'DESC' : 'ASC'}, m.id LIMIT ${limit} OFFSET ${offset}`,
+        params,
+      ),
+    );
+    return rows.map(rowToMemory);
+  }
+
+  /** How many memories match a filter (current, unexpired ones by default). */
+  async count(filter: MemoryFilter = {}): Promise<number> {
+    const { where, params } = filterSql(filter, Date.now());
+    const row = await this.rt.use((s) => s.conn.get<{ n: number }>(`SELECT count(*) AS n FROM memories m WHERE ${where}`, params));
+    return Number(row?.n ?? 0);
+  }
+
+  /** Every version of a memory, oldest first: what it superseded and what superseded it. */
+  async history(id: string): Promise<Memory[]> {
+    this.checkId(id);
+    return this.rt.use(async (s) => {
+      const byUid = (uid: string) => s.conn.get<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.uid = ?`, [uid]);
+      const start = await byUid(id);
+      if (!start) throw new EngramError('NOT_FOUND', `memory ${id} does not exist`);
+      const chain = [start];
+      const seen = new Set([start.uid]);
+      // The engine has no recursive CTEs: walk the chain both ways, one hop per query.
+      for (let r = start; r.supersedes && !seen.has(r.supersedes); ) {
+        const prev = await byUid(r.supersedes);
+        if (!prev) break;
+        seen.add(prev.uid);
+        chain.unshift((r = prev));
+      }
+      for (let r = start; r.superseded_by && !seen.has(r.superseded_by); ) {
+        const next = await byUid(r.superseded_by);
+        if (!next) break;
+        seen.add(next.uid);
+        chain.push((r = next));
+      }
+      return chain.map(rowToMemory);
+    });
+  }
+
+  /** Finds memories by meaning and by words; see RecallOptions. */
+  async recall(query: string, options: RecallOptions = {}): Promise<RecallResult[]> {
+    return recall(this.rt, query, options, (texts) => this.embed(texts));
+  }
+
+  /** Deletes expired memories for good (they are already invisible); returns how many. */
+  async purgeExpired(): Promise<number> {
+    return this.rt.use(async (state) => {
+      const ids = await state.conn.all<{ id: number }>('SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?', [Date.now()]);
+      if (ids.length === 0) return 0;
+      const list = JSON.stringify(ids.map((r) => Number(r.id)));
+      const version = await state.conn.transaction(async (tx) => {
+        await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
+        await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
+        return bumpVectorsVersion(tx);
+      });
+      this.syncIndex(state, String(Number(version) - 1), version, () => {
+        for (const r of ids) state.vectorIndex!.remove(Number(r.id));
+      });
+      return ids.length;
+    });
+  }
+
+  /**
+   * Re-computes every stored vector with the runtime's embedder (all memories, superseded ones
+   * included) and records it as the agent's embedder, in one transaction: the agent never holds
+   * a mix. Used by `engram.reembed()` after an EMBEDDER_MISMATCH.
+   */
+  async reembedAll(options: { batchSize?: number; onProgress?: (p: ReembedProgress) => void } = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 256;
+    return this.rt.use(async (state) => {
+      const rows = await state.conn.all<{ id: number; text: string }>('SELECT id, text FROM memories ORDER BY id');
+      const blobs: Buffer[] = [];
+      for (let i = 0; i < rows.length; i += batchSize) {
+        const vectors = await this.embed(rows.slice(i, i + batchSize).map((r) => r.text));
+        blobs.push(...vectors.map(vectorToBlob));
+        options.onProgress?.({ done: Math.min(i + batchSize, rows.length), total: rows.length });
+      }
+      await state.conn.transaction(async (tx) => {
+        await tx.run('DELETE FROM memory_vectors');
+        for (const [i, r] of rows.entries()) await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
+        await tx.run(`INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+          this.rt.embedder.id,
+          String(this.rt.embedder.dims),
+        ]);
+        await bumpVectorsVersion(tx);
+      });
+      state.meta.embedder_id = this.rt.embedder.id;
+      state.meta.embedder_dims = String(this.rt.embedder.dims);
+      state.vectorIndex = undefined;
+      return rows.length;
+    });
+  }
+}
+

@@ -1,0 +1,178 @@
+/**
+ * Recall: the engine's cosine distance and the engine's full-text index, each filtered in SQL
+ * before its top-k cut, fused by reciprocal rank, optionally blended with recency and
+ * importance. Large agents get a first pass over sign bits (vector-index.ts) whose few hundred
+ * candidates the engine then ranks exactly.
+ */
+import type { AgentRuntime, AgentState } from '../agent-state.js';
+import type { SqlValue } from '../drivers/types.js';
+import { EngramError, invalid } from '../errors.js';
+import { blobToVector, vectorToBlob } from '../vectors.js';
+import { BinaryVectorIndex } from '../vector-index.js';
+import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
+import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './memory-store.js';
+import { searchTerms } from './search-terms.js';
+import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
+
+const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays'];
+/** Below this many current vectors an exact engine scan is fast enough: no index is built. */
+export const INDEX_MIN_VECTORS = 2048;
+/** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
+const EXACT_MAX_ELIGIBLE = 2048;
+const RRF_K = 60;
+const MAX_QUERY_CHARS = 8192;
+const DAY_MS = 86_400_000;
+
+interface Ranked {
+  id: number;
+  value: number;
+}
+
+/** How many first-pass candidates the exact rerank sees: more for few dimensions (coarser bits). */
+function firstPassSize(k: number, dims: number): number {
+  return Math.max(k * 20, Math.ceil(48_000 / Math.max(dims, 32)), 200);
+}
+
+async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorIndex | undefined> {
+  const conn = state.conn;
+  const versionRow = await conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`);
+  const version = String(versionRow?.value ?? '0');
+  if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
+  state.vectorIndex = undefined;
+  const count = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
+  if (Number(count?.n ?? 0) < INDEX_MIN_VECTORS) return undefined;
+  const rows = await conn.all<{ id: number; e: Uint8Array; x: number | null }>(
+    'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
+  );
+  const index = new BinaryVectorIndex(dims, version, Math.max(1024, rows.length));
+  for (const r of rows) index.upsert(Number(r.id), blobToVector(r.e), r.x === null ? null : Number(r.x));
+  state.vectorIndex = index;
+  return index;
+}
+
+async function vectorCandidates(
+  state: AgentState,
+  rt: AgentRuntime,
+  query: Float32Array,
+  k: number,
+  where: string,
+  params: SqlValue[],
+  narrowing: boolean,
+  now: number,
+): Promise<Ranked[]> {
+  const { conn } = state;
+  const blob = vectorToBlob(query);
+  const distance = conn.dialect.cosineDistance('v.embedding', '?1');
+  const rerank = async (ids: number[]) =>
+    conn.all<{ id: number; d: number }>(
+      `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT ${k}`,
+      [blob, JSON.stringify(ids)],
+    );
+  const index = await loadIndex(state, rt.embedder.dims);
+  let rows: { id: number; d: number }[];
+  if (!index) {
+    rows = await conn.all(
+      `SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+      [blob, ...params],
+    );
+  } else if (!narrowing) {
+    rows = await rerank(index.candidates(query, firstPassSize(k, rt.embedder.dims), now));
+  } else {
+    const eligible = (await conn.all<{ id: number }>(`SELECT m.id AS id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
+    if (eligible.length <= EXACT_MAX_ELIGIBLE) rows = eligible.length === 0 ? [] : await rerank(eligible);
+    else rows = await rerank(index.candidates(query, firstPassSize(k, rt.embedder.dims), now, new Set(eligible)));
+  }
+  return rows.map((r) => ({ id: Number(r.id), value: 1 - Number(r.d) }));
+}
+
+async function textCandidates(state: AgentState, terms: string[], k: number, where: string, params: SqlValue[]): Promise<Ranked[]> {
+  if (terms.length === 0) return [];
+  const { dialect } = state.conn;
+  const sql = dialect.fullTextSearchSql('memories', 'm', 'text', where, String(k));
+  const rows = await state.conn.all<{ id: number; score: number }>(sql, [dialect.fullTextQuery(terms), ...params]);
+  return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
+}
+
+function checkOptions(options: RecallOptions) {
+  rejectUnknownFields(options, RECALL_FIELDS, 'recall');
+  const { limit = 10, mode = 'hybrid', minScore, weights = {}, recencyHalfLifeDays = 30 } = options;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw invalid('limit must be an integer from 1 to 200');
+  if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'text') throw invalid('mode must be "hybrid", "vector" or "text"');
+  if (minScore !== undefined && (typeof minScore !== 'number' || !Number.isFinite(minScore))) throw invalid('minScore must be a finite number');
+  if (typeof weights !== 'object' || weights === null) throw invalid('weights must be { recency?, importance? }');
+  rejectUnknownFields(weights, ['recency', 'importance'], 'recall weights');
+  const wr = weights.recency ?? 0;
+  const wi = weights.importance ?? 0;
+  if (![wr, wi].every((w) => typeof w === 'number' && w >= 0 && w <= 1) || wr + wi >= 1) {
+    throw invalid('weights.recency and weights.importance must be numbers from 0 to 1 whose sum is below 1');
+  }
+  if (typeof recencyHalfLifeDays !== 'number' || !(recencyHalfLifeDays > 0)) throw invalid('recencyHalfLifeDays must be a positive number');
+  return { limit, mode, minScore, wr, wi, halfLifeMs: recencyHalfLifeDays * DAY_MS };
+}
+
+export async function recall(
+  rt: AgentRuntime,
+  query: string,
+  options: RecallOptions,
+  embed: (texts: string[]) => Promise<Float32Array[]>,
+): Promise<RecallResult[]> {
+  if (typeof query !== 'string' || query.trim().length === 0) throw invalid('recall needs a non-empty query string');
+  if (query.length > MAX_QUERY_CHARS) throw new EngramError('LIMIT_EXCEEDED', `recall query is longer than ${MAX_QUERY_CHARS} characters`);
+  if (typeof options !== 'object' || options === null) throw invalid('recall options must be an object');
+  const { limit, mode, minScore, wr, wi, halfLifeMs } = checkOptions(options);
+  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, ...filter } = options;
+  const now = Date.now();
+  const { where, params } = filterSql(filter, now);
+  const narrowing = isNarrowing(filter);
+  const weighted = wr > 0 || wi > 0;
+  // Each retriever brings more than `limit` so fusion and weighting have room to reorder.
+  const pool = mode === 'hybrid' || weighted ? Math.min(Math.max(limit * 3, 30), 300) : limit;
+  const queryVector = mode === 'text' ? undefined : (await embed([query]))[0]!;
+  const terms = mode === 'vector' ? [] : searchTerms(query);
+
+  return rt.use(async (state) => {
+    const vector = queryVector ? await vectorCandidates(state, rt, queryVector, pool, where, params, narrowing, now) : [];
+    const text = mode === 'vector' ? [] : await textCandidates(state, terms, pool, where, params);
+
+    const parts = new Map<number, ScoreParts>();
+    const partsOf = (id: number) => parts.get(id) ?? (parts.set(id, {}), parts.get(id)!);
+    vector.forEach((r, i) => (partsOf(r.id).vector = { similarity: r.value, rank: i + 1 }));
+    text.forEach((r, i) => (partsOf(r.id).text = { bm25: r.value, rank: i + 1 }));
+    const maxBm25 = text.length > 0 ? Math.max(...text.map((r) => r.value)) : 1;
+    const bestFused = (mode === 'hybrid' ? 2 : 1) / (RRF_K + 1);
+
+    const scored = [...parts.entries()].map(([id, p]) => {
+      let relevance: number;
+      if (mode === 'vector') relevance = p.vector!.similarity;
+      else if (mode === 'text') relevance = p.text!.bm25;
+      else {
+        p.fused = ((p.vector ? 1 / (RRF_K + p.vector.rank) : 0) + (p.text ? 1 / (RRF_K + p.text.rank) : 0)) / bestFused;
+        relevance = p.fused;
+      }
+      return { id, p, relevance };
+    });
+    if (scored.length === 0) return [];
+
+    const ids = scored.map((s) => s.id);
+    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j JOIN memories m ON m.id = j.value`, [JSON.stringify(ids)]);
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+
+    const results: RecallResult[] = [];
+    for (const { id, p, relevance } of scored) {
+      const row = byId.get(id);
+      if (!row) continue;
+      let score = relevance;
+      if (weighted) {
+        const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;
+        const recency = Math.exp((-Math.LN2 * Math.max(0, now - Number(row.valid_from))) / halfLifeMs);
+        if (wr > 0) p.recency = recency;
+        if (wi > 0) p.importance = Number(row.importance);
+        score = (1 - wr - wi) * scaled + wr * recency + wi * Number(row.importance);
+      }
+      if (minScore !== undefined && score < minScore) continue;
+      results.push({ memory: rowToMemory(row), score, parts: p });
+    }
+    results.sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : 1));
+    return results.slice(0, limit);
+  });
+}

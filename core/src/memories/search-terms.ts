@@ -1,0 +1,23 @@
+/**
+ * Turns a free-text query into plain search terms for the engines' full-text indexes: Unicode
+ * words, lowercased, common function words dropped, deduplicated. Terms never carry query
+ * syntax, so user text cannot break (or inject into) a MATCH expression.
+ */
+
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be been but by can could did do does for from had has have he her hers him his how i if in into is it its ' +
+    'me my of on or our she so than that the their them then there these they this those to us was we were what when where which ' +
+    'who whom why will with would you your yours about after before did does doing any some'
+  ).split(' '),
+);
+
+const MAX_TERMS = 32;
+
+export function searchTerms(query: string): string[] {
+  const words = query.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const kept = words.filter((w) => !STOPWORDS.has(w));
+  // A query made only of function words still searches for them rather than for nothing.
+  const terms = [...new Set(kept.length > 0 ? kept : words)];
+  return terms.slice(0, MAX_TERMS);
+}

@@ -1,0 +1,101 @@
+/** Public shapes of the memory store. */
+import type { TimeInput } from '../time.js';
+import type { MemoryFilter } from './filter.js';
+
+/** Suggested kinds; any lowercase word of up to 32 characters is accepted. */
+export type MemoryKind = 'fact' | 'event' | 'preference' | 'instruction' | (string & {});
+
+export interface RememberInput {
+  text: string;
+  /** Default `fact`. */
+  kind?: MemoryKind;
+  tags?: string[];
+  /** Any JSON object; filterable with `metadata` filters. */
+  metadata?: Record<string, unknown>;
+  /** 0..1, default 0.5; used by importance weighting in recall. */
+  importance?: number;
+  /** Where the memory came from (a tool, a conversation id, a user). */
+  source?: string;
+  /** When the fact became true (default now). */
+  validFrom?: TimeInput;
+  /** Forget automatically after this many milliseconds. */
+  ttlMs?: number;
+  /** Forget automatically at this time. */
+  expiresAt?: TimeInput;
+  /** Id of a memory this one replaces: the old one's validity is closed, not deleted. */
+  supersedes?: string;
+}
+
+export interface Memory {
+  id: string;
+  text: string;
+  kind: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  importance: number;
+  source: string | null;
+  createdAt: string;
+  updatedAt: string;
+  validFrom: string;
+  /** Set when a newer memory superseded this one. */
+  validTo: string | null;
+  expiresAt: string | null;
+  supersedes: string | null;
+  supersededBy: string | null;
+}
+
+export type MemoryPatch = Partial<Pick<RememberInput, 'text' | 'kind' | 'tags' | 'metadata' | 'importance' | 'source' | 'validFrom' | 'ttlMs'>> & {
+  /** A time, or null to never expire. */
+  expiresAt?: TimeInput | null;
+};
+
+export type RecallMode = 'hybrid' | 'vector' | 'text';
+
+export interface RecallOptions extends MemoryFilter {
+  /** How many results (default 10, at most 200). */
+  limit?: number;
+  /** hybrid (default): vector + full text fused by reciprocal rank; or one of them alone. */
+  mode?: RecallMode;
+  /** Drop results scoring below this (the score a result reports). */
+  minScore?: number;
+  /**
+   * Blend recency and importance into the ranking: each weight in 0..1, their sum below 1.
+   * With weights, score = (1 - wr - wi) * relevance + wr * recency + wi * importance, where
+   * relevance is the mode's score scaled to 0..1.
+   */
+  weights?: { recency?: number; importance?: number };
+  /** Half-life of recency, in days (default 30). */
+  recencyHalfLifeDays?: number;
+}
+
+export interface ScoreParts {
+  /** Cosine similarity to the query, and rank among vector candidates (1 = best). */
+  vector?: { similarity: number; rank: number };
+  /** Full-text relevance (BM25, higher is better) and rank among text candidates. */
+  text?: { bm25: number; rank: number };
+  /** Reciprocal-rank fusion of the two, scaled so 1 = first in both lists. */
+  fused?: number;
+  /** exp(-age / half-life) by valid-from time, when recency weighting is on. */
+  recency?: number;
+  /** The memory's importance, when importance weighting is on. */
+  importance?: number;
+}
+
+export interface RecallResult {
+  memory: Memory;
+  /** What results are sorted by; higher is better. See RecallOptions.weights. */
+  score: number;
+  parts: ScoreParts;
+}
+
+export interface ListOptions extends MemoryFilter {
+  limit?: number;
+  offset?: number;
+  /** newest (default) or oldest first, by valid-from time. */
+  order?: 'newest' | 'oldest';
+}
+
+export interface ReembedProgress {
+  done: number;
+  total: number;
+}

@@ -1,0 +1,118 @@
+/**
+ * The handle pool: at most `max` agent databases open at once, least recently used closed
+ * first, idle ones checkpointed and closed after `idleMs`. A handle lent out by `use()` is
+ * never closed under its borrower; it is closed when the last borrower returns it.
+ */
+import type { AgentState } from './agent-state.js';
+
+interface Entry {
+  state: AgentState | undefined;
+  opening: Promise<AgentState> | undefined;
+  refs: number;
+  lastUsed: number;
+}
+
+export interface PoolOptions {
+  max: number;
+  idleMs: number;
+  open: (id: string) => Promise<AgentState>;
+  onError?: (err: unknown) => void;
+}
+
+export class AgentPool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PoolOptions) {
+    if (options.idleMs > 0 && Number.isFinite(options.idleMs)) {
+      this.timer = setInterval(() => void this.closeIdle(), Math.max(250, options.idleMs / 2));
+      this.timer.unref();
+    }
+  }
+
+  /** Number of open (or opening) handles. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  isOpen(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  async use<T>(id: string, fn: (state: AgentState) => Promise<T>): Promise<T> {
+    let entry = this.entries.get(id);
+    if (entry) {
+      this.entries.delete(id); // re-insert: Map order is the LRU order
+    } else {
+      entry = { state: undefined, opening: undefined, refs: 0, lastUsed: Date.now() };
+    }
+    this.entries.set(id, entry);
+    entry.refs++;
+    try {
+      if (!entry.state) {
+        entry.opening ??= this.options.open(id);
+        try {
+          entry.state = await entry.opening;
+        } catch (err) {
+          if (this.entries.get(id) === entry) this.entries.delete(id);
+          throw err;
+        } finally {
+          entry.opening = undefined;
+        }
+      }
+      return await fn(entry.state);
+    } finally {
+      entry.refs--;
+      entry.lastUsed = Date.now();
+      if (this.entries.size > this.options.max) void this.evict();
+    }
+  }
+
+  private async closeEntry(id: string, entry: Entry): Promise<void> {
+    if (this.entries.get(id) === entry) this.entries.delete(id);
+    const state = entry.state;
+    entry.state = undefined;
+    if (!state) return;
+    try {
+      await state.conn.checkpoint();
+    } finally {
+      await state.conn.close();
+    }
+  }
+
+  private async evict(): Promise<void> {
+    const victims: [string, Entry][] = [];
+    let excess = this.entries.size - this.options.max;
+    for (const [id, entry] of this.entries) {
+      if (excess <= 0) break;
+      if (entry.refs === 0 && entry.state) {
+        victims.push([id, entry]);
+        excess--;
+      }
+    }
+    await Promise.all(victims.map(([id, e]) => this.closeEntry(id, e).catch((err) => this.options.onError?.(err))));
+  }
+
+  /** Checkpoints and closes every handle idle for longer than idleMs. */
+  async closeIdle(): Promise<void> {
+    const cutoff = Date.now() - this.options.idleMs;
+    const idle = [...this.entries].filter(([, e]) => e.refs === 0 && e.state && e.lastUsed <= cutoff);
+    await Promise.all(idle.map(([id, e]) => this.closeEntry(id, e).catch((err) => this.options.onError?.(err))));
+  }
+
+  /** Closes one agent's handle (waiting for borrowers to finish first). */
+  async close(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    if (entry.opening) await entry.opening.catch(() => undefined);
+    while (entry.refs > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.closeEntry(id, entry);
+  }
+
+  async closeAll(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const errors: unknown[] = [];
+    for (const id of [...this.entries.keys()]) await this.close(id).catch((err) => errors.push(err));
+    if (errors.length > 0) throw errors[0];
+  }
+}

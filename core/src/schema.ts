@@ -1,0 +1,97 @@
+/**
+ * The agent database schema: the meta table and versioned migrations. A migration runs once,
+ * in its own transaction, and bumps `schema_version`; sub-stores add their tables here as
+ * further migrations, never by editing an old one.
+ */
+import type { Dialect, Queryable } from './drivers/types.js';
+
+export interface Migration {
+  version: number;
+  description: string;
+  statements(dialect: Dialect): string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'meta table, memories, their vectors and full-text index',
+    statements: (dialect) => [
+      `CREATE TABLE IF NOT EXISTS engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS memories (
+         id INTEGER PRIMARY KEY,
+         uid TEXT NOT NULL UNIQUE,
+         text TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         tags TEXT NOT NULL DEFAULT '[]',
+         metadata TEXT NOT NULL DEFAULT '{}',
+         importance REAL NOT NULL DEFAULT 0.5,
+         source TEXT,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         valid_from INTEGER NOT NULL,
+         valid_to INTEGER,
+         expires_at INTEGER,
+         supersedes TEXT,
+         superseded_by TEXT
+       )`,
+      `CREATE INDEX IF NOT EXISTS memories_current ON memories (valid_to, valid_from)`,
+      `CREATE INDEX IF NOT EXISTS memories_kind ON memories (kind, valid_to)`,
+      `CREATE INDEX IF NOT EXISTS memories_expires ON memories (expires_at)`,
+      `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
+      // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
+      `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
+      ...dialect.fullTextIndexDdl('memories', 'text'),
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Meta keys every agent database carries. */
+export interface AgentMeta {
+  schema_version: string;
+  engine: string;
+  agent_id: string;
+  created_at: string;
+  embedder_id?: string;
+  embedder_dims?: string;
+  /** Bumped in every transaction that adds, changes or removes a vector (cache validation). */
+  vectors_version: string;
+}
+
+export async function readMeta(db: Queryable): Promise<Partial<AgentMeta> | undefined> {
+  const table = await db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'engram_meta'`,
+  );
+  if (!table || Number(table.n) === 0) return undefined;
+  const rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM engram_meta');
+  return Object.fromEntries(rows.map((r) => [r.key, r.value])) as Partial<AgentMeta>;
+}
+
+export async function setMeta(db: Queryable, key: keyof AgentMeta, value: string): Promise<void> {
+  await db.run(
+    'INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    [key, value],
+  );
+}
+
+/** Applies every migration newer than `fromVersion`, each in one transaction. */
+export async function migrate(
+  transaction: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  dialect: Dialect,
+  fromVersion: number,
+): Promise<number> {
+  let version = fromVersion;
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= version) continue;
+    await transaction(async (tx) => {
+      // Re-check inside the write lock: another process may have migrated meanwhile.
+      const current = await readMeta(tx);
+      if (current && Number(current.schema_version ?? 0) >= migration.version) return;
+      for (const sql of migration.statements(dialect)) await tx.exec(sql);
+      await setMeta(tx, 'schema_version', String(migration.version));
+    });
+    version = migration.version;
+  }
+  return version;
+}

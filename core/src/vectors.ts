@@ -1,0 +1,60 @@
+/**
+ * Vector bytes: every vector is stored as little-endian float32 in a BLOB, on both engines.
+ * Turso stores a bound Float32Array as garbage, so vectors always cross the boundary as Buffers.
+ */
+import { invalid } from './errors.js';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Float32 little-endian bytes of `vec`, as a Buffer that owns its memory. */
+export function vectorToBlob(vec: Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(vec.length * 4);
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(vec.buffer, vec.byteOffset, vec.byteLength));
+  } else {
+    for (let i = 0; i < vec.length; i++) out.writeFloatLE(vec[i]!, i * 4);
+  }
+  return out;
+}
+
+/** Reads a float32 LE BLOB back (copying, so the result is aligned and owned). */
+export function blobToVector(blob: Uint8Array): Float32Array {
+  if (blob.byteLength % 4 !== 0) throw invalid(`vector blob of ${blob.byteLength} bytes is not float32`);
+  const out = new Float32Array(blob.byteLength / 4);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(blob);
+  } else {
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+/** Throws INVALID_ARGUMENT unless `vec` has `dims` finite numbers and is not all zeros. */
+export function checkVector(vec: ArrayLike<number>, dims: number, what = 'vector'): Float32Array {
+  if (vec.length !== dims) throw invalid(`${what} has ${vec.length} dimensions, expected ${dims}`, { expected: dims, got: vec.length });
+  const out = vec instanceof Float32Array ? vec : Float32Array.from(vec);
+  let norm = 0;
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i]!;
+    if (!Number.isFinite(x)) throw invalid(`${what} has a non-finite value (${x}) at index ${i}`);
+    norm += x * x;
+  }
+  if (norm === 0) throw invalid(`${what} is all zeros: it has no direction to compare`);
+  return out;
+}
+
+/** Cosine similarity of two vectors of equal length. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return dot / Math.sqrt(na * nb);
+}
