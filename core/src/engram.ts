@@ -175,13 +175,14 @@ export class Engram {
         throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
       }
     }
-    const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
-    const conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
+    let conn: Connection | undefined;
     try {
+      const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
+      conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
       const meta = await this.prepare(conn, id);
       return { conn, meta, vectorIndex: undefined };
     } catch (err) {
-      await conn.close().catch(() => undefined);
+      await conn?.close().catch(() => undefined);
       if (isEngramError(err, 'CORRUPT') && !this.keys.has(id) && this.driver.supportsEncryption) {
         throw new EngramError('CORRUPT', `${err.message}. If agent ${id} is encrypted, pass its encryptionKey to engram.agent()`, { cause: err });
       }

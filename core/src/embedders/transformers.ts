@@ -31,7 +31,10 @@ export interface TransformersEmbedderOptions {
   normalize?: boolean;
   /** Texts per model call (default 32). */
   batchSize?: number;
-  /** Embedder id recorded in databases; default `transformers:<model>` plus `:q8` when quantised. */
+  /**
+   * Embedder id recorded in databases; default `transformers:<model>` (the directory's name when
+   * `model` is a path) plus `:q8` when quantised.
+   */
   id?: string;
   /** Where downloaded models are cached; default the library's own cache directory. */
   cacheDir?: string;
@@ -74,7 +77,10 @@ let loadQueue: Promise<unknown> = Promise.resolve();
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
   readonly dims: number;
-  /** Directory the model was loaded from, or its name when it came from the download cache/Hub. */
+  /**
+   * Local directory of the model (`localModelPath/model`, or the directory given). When it lacks
+   * the model, the copy in the download cache was used.
+   */
   readonly modelLocation: string;
   private readonly extractor: FeatureExtractor;
   private readonly pooling: 'mean' | 'cls';

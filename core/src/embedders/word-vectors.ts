@@ -122,7 +122,7 @@ function embedOne(table: WordVectorTable, text: string): Float32Array {
 
 const TOKEN_RE = /[\p{L}\p{N}]+(?:['.,-][\p{L}\p{N}]+)*'?/gu;
 const CLITIC_RE = /^(.+?)(n't|'s|'re|'ve|'ll|'m|'d)$/;
-const NT_STEMS: Record<string, string> = { ca: 'can', wo: 'will', sha: 'shall' };
+const NT_STEMS = new Map([['ca', 'can'], ['wo', 'will'], ['sha', 'shall']]);
 
 /**
  * Splits text into GloVe-style tokens: Unicode NFKD with diacritics removed, lowercase, words
@@ -144,7 +144,7 @@ export function tokenizeWords(text: string): string[] {
     if (c) {
       const stem = c[1]!;
       const clitic = c[2]!;
-      out.push(clitic === "n't" ? (NT_STEMS[stem] ?? stem) : stem, clitic);
+      out.push(clitic === "n't" ? (NT_STEMS.get(stem) ?? stem) : stem, clitic);
     } else {
       out.push(t);
     }
@@ -153,15 +153,15 @@ export function tokenizeWords(text: string): string[] {
 }
 
 /** Clitics and their full forms, used when the vocabulary lacks the clitic itself. */
-const CLITIC_WORDS: Record<string, string | null> = {
-  "n't": 'not',
-  "'re": 'are',
-  "'ve": 'have',
-  "'ll": 'will',
-  "'m": 'am',
-  "'d": 'would',
-  "'s": null, // possessive, "is" or "has": too ambiguous to stand in for
-};
+const CLITIC_WORDS = new Map<string, string | null>([
+  ["n't", 'not'],
+  ["'re", 'are'],
+  ["'ve", 'have'],
+  ["'ll", 'will'],
+  ["'m", 'am'],
+  ["'d", 'would'],
+  ["'s", null], // possessive, "is" or "has": too ambiguous to stand in for
+]);
 
 const SMALL_NUMBERS = [
   'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven',
@@ -184,8 +184,8 @@ function lookup(vocab: Map<string, number>, t: string, ids: number[]): void {
     ids.push(id);
     return;
   }
-  if (t in CLITIC_WORDS) {
-    const word = CLITIC_WORDS[t];
+  if (CLITIC_WORDS.has(t)) {
+    const word = CLITIC_WORDS.get(t);
     const wid = word ? vocab.get(word) : undefined;
     if (wid !== undefined) ids.push(wid);
     return;
