@@ -29,32 +29,3 @@ export function blobToVector(blob: Uint8Array): Float32Array {
   }
   return out;
 }
-
-/** Throws INVALID_ARGUMENT unless `vec` has `dims` finite numbers and is not all zeros. */
-export function checkVector(vec: ArrayLike<number>, dims: number, what = 'vector'): Float32Array {
-  if (vec.length !== dims) throw invalid(`${what} has ${vec.length} dimensions, expected ${dims}`, { expected: dims, got: vec.length });
-  const out = vec instanceof Float32Array ? vec : Float32Array.from(vec);
-  let norm = 0;
-  for (let i = 0; i < out.length; i++) {
-    const x = out[i]!;
-    if (!Number.isFinite(x)) throw invalid(`${what} has a non-finite value (${x}) at index ${i}`);
-    norm += x * x;
-  }
-  if (norm === 0) throw invalid(`${what} is all zeros: it has no direction to compare`);
-  return out;
-}
-
-/** Cosine similarity of two vectors of equal length. */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return dot / Math.sqrt(na * nb);
-}

@@ -9,7 +9,8 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { toEpochMs, toIso } from '../time.js';
-import { checkVector, vectorToBlob } from '../vectors.js';
+import { normalizeVector, validateVectors } from '../embedders/validate.js';
+import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
@@ -176,10 +177,9 @@ export class MemoryStore {
   private async embed(texts: string[]): Promise<Float32Array[]> {
     const { embedder } = this.rt;
     const vectors = await embedder.embed(texts);
-    if (vectors.length !== texts.length) {
-      throw new EngramError('INTERNAL', `embedder ${embedder.id} returned ${vectors.length} vectors for ${texts.length} texts`);
-    }
-    return vectors.map((v, i) => checkVector(v, embedder.dims, `vector ${i} from embedder ${embedder.id}`));
+    validateVectors(vectors, embedder.dims, `embedder ${embedder.id}`, texts.length);
+    // Stored vectors are unit length whatever the embedder did; a zero vector is refused.
+    return vectors.map((v, i) => normalizeVector(v, `embedder ${embedder.id}: vector ${i}`));
   }
 
   /** Applies committed vector changes to the cached index, or drops it if it fell behind. */
