@@ -26,6 +26,8 @@ export interface AgentState {
   meta: Partial<AgentMeta>;
   /** First-pass index for large agents; undefined until a recall needs it. */
   vectorIndex: BinaryVectorIndex | undefined;
+  /** The vectors_version at which the agent was found too small to need the index. */
+  smallAtVersion?: string | undefined;
 }
 
 export interface AgentRuntime {

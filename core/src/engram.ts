@@ -98,7 +98,13 @@ export class Engram {
     }
     const driver = resolveDriver(options.driver);
     const embedder = options.embedder ?? (await defaultEmbedder());
-    if (!embedder || typeof embedder.embed !== 'function' || !Number.isInteger(embedder.dims) || embedder.dims < 1 || typeof embedder.id !== 'string') {
+    if (
+      !embedder ||
+      typeof embedder.embed !== 'function' ||
+      !Number.isInteger(embedder.dims) ||
+      embedder.dims < 1 ||
+      typeof embedder.id !== 'string'
+    ) {
       throw invalid('embedder must have a string id, positive integer dims and an embed(texts) method');
     }
     try {
@@ -184,7 +190,9 @@ export class Engram {
     } catch (err) {
       await conn?.close().catch(() => undefined);
       if (isEngramError(err, 'CORRUPT') && !this.keys.has(id) && this.driver.supportsEncryption) {
-        throw new EngramError('CORRUPT', `${err.message}. If agent ${id} is encrypted, pass its encryptionKey to engram.agent()`, { cause: err });
+        throw new EngramError('CORRUPT', `${err.message}. If agent ${id} is encrypted, pass its encryptionKey to engram.agent()`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -201,7 +209,10 @@ export class Engram {
     }
     const version = Number(meta?.schema_version ?? 0);
     if (version > SCHEMA_VERSION) {
-      throw new EngramError('UNSUPPORTED', `agent ${id} has schema version ${version}, newer than this Engram (${SCHEMA_VERSION}): upgrade Engram`);
+      throw new EngramError(
+        'UNSUPPORTED',
+        `agent ${id} has schema version ${version}, newer than this Engram (${SCHEMA_VERSION}): upgrade Engram`,
+      );
     }
     if (!meta) await conn.exec('PRAGMA journal_mode=WAL');
     if (version < SCHEMA_VERSION) {

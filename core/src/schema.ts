@@ -4,6 +4,7 @@
  * further migrations, never by editing an old one.
  */
 import type { Dialect, Queryable } from './drivers/types.js';
+import { TERM_INDEX_DDL } from './memories/term-index.js';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
          id INTEGER PRIMARY KEY,
          uid TEXT NOT NULL UNIQUE,
          text TEXT NOT NULL,
+         text_len INTEGER NOT NULL DEFAULT 0,
          kind TEXT NOT NULL,
          tags TEXT NOT NULL DEFAULT '[]',
          metadata TEXT NOT NULL DEFAULT '{}',
@@ -40,7 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
       // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
       `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-      ...dialect.fullTextIndexDdl('memories', 'text'),
+      ...(dialect.fullText ? dialect.fullText.ddl('memories', 'text') : TERM_INDEX_DDL),
     ],
   },
 ];
@@ -59,20 +61,21 @@ export interface AgentMeta {
   vectors_version: string;
 }
 
+/** The meta table as an object, or undefined for a database Engram has not initialised yet. */
 export async function readMeta(db: Queryable): Promise<Partial<AgentMeta> | undefined> {
-  const table = await db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'engram_meta'`,
-  );
-  if (!table || Number(table.n) === 0) return undefined;
-  const rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM engram_meta');
+  let rows: { key: string; value: string }[];
+  try {
+    rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM engram_meta');
+  } catch (err) {
+    // One query on the hot open path; the schema is consulted only when it fails.
+    if (!/no such table/i.test((err as Error).message)) throw err;
+    return undefined;
+  }
   return Object.fromEntries(rows.map((r) => [r.key, r.value])) as Partial<AgentMeta>;
 }
 
 export async function setMeta(db: Queryable, key: keyof AgentMeta, value: string): Promise<void> {
-  await db.run(
-    'INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    [key, value],
-  );
+  await db.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
 }
 
 /** Applies every migration newer than `fromVersion`, each in one transaction. */

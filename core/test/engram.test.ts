@@ -6,7 +6,23 @@ import { agentPath } from '../src/agent-id.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
 
-const HOSTILE_IDS = ['', '../etc', '..', 'a/b', 'a\\b', '/abs', 'x'.repeat(129), 'Upper', 'nul\0byte', 'dot.dot', ' space', '-lead', 'é', 'a b', '%2e%2e'];
+const HOSTILE_IDS = [
+  '',
+  '../etc',
+  '..',
+  'a/b',
+  'a\\b',
+  '/abs',
+  'x'.repeat(129),
+  'Upper',
+  'nul\0byte',
+  'dot.dot',
+  ' space',
+  '-lead',
+  'é',
+  'a b',
+  '%2e%2e',
+];
 
 describe.each(DRIVER_NAMES)('engram hub on %s', (driver) => {
   it('creates agents on first use in a sharded layout, lists and deletes them', async () => {
@@ -113,7 +129,7 @@ describe.each(DRIVER_NAMES)('engram hub on %s', (driver) => {
     expect(readFileSync(path).equals(junk)).toBe(true);
   });
 
-  it('refuses to open another engine\'s agent database', async () => {
+  it("refuses to open another engine's agent database", async () => {
     const dir = tempDir();
     const other = driver === 'turso' ? 'sqlite' : 'turso';
     const first = await Engram.open({ dir, driver: other, embedder: new HashEmbedder({ dims: 64 }) });

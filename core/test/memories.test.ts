@@ -67,7 +67,11 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
   it('applies filters before the top-k cut', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('filters');
-    const many = Array.from({ length: 60 }, (_, i) => ({ text: `note about project apollo number ${i}`, kind: 'fact', metadata: { n: i } }));
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      text: `note about project apollo number ${i}`,
+      kind: 'fact',
+      metadata: { n: i },
+    }));
     const rare = Array.from({ length: 5 }, (_, i) => ({ text: `unrelated recipe for soup ${i}`, kind: 'event', metadata: { n: 100 + i } }));
     await agent.memories.remember([...many, ...rare]);
     for (const mode of ['hybrid', 'vector', 'text'] as const) {
@@ -104,7 +108,10 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('edit');
     const m = await agent.memories.remember({ text: 'The sky is green', tags: ['wrong'] });
-    await agent.memories.remember([{ text: 'keep me', kind: 'fact' }, { text: 'drop me', kind: 'event' }]);
+    await agent.memories.remember([
+      { text: 'keep me', kind: 'fact' },
+      { text: 'drop me', kind: 'event' },
+    ]);
     const updated = await agent.memories.update(m.id, { text: 'The sky is blue', tags: ['right'] });
     expect(updated.text).toBe('The sky is blue');
     expect((await agent.memories.recall('sky blue', { mode: 'vector', limit: 1 }))[0]!.memory.id).toBe(m.id);
@@ -165,7 +172,11 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('weights');
     const day = 86_400_000;
-    const old = await agent.memories.remember({ text: 'the launch code word is falcon', validFrom: Date.now() - 365 * day, importance: 0.1 });
+    const old = await agent.memories.remember({
+      text: 'the launch code word is falcon',
+      validFrom: Date.now() - 365 * day,
+      importance: 0.1,
+    });
     const recent = await agent.memories.remember({ text: 'the launch code word is falcon', validFrom: Date.now() - day, importance: 0.9 });
     const r = await agent.memories.recall('launch code word falcon', { weights: { recency: 0.5 } });
     expect(r[0]!.memory.id).toBe(recent.id);

@@ -45,7 +45,9 @@ describe.each(DRIVER_NAMES)('several processes on one agent (%s)', (driver) => {
     expect(await agent.memories.count()).toBe(120);
     expect(await agent.memories.count({ metadata: { writer: 'alpha' } })).toBe(60);
     expect(await agent.memories.count({ metadata: { writer: 'beta' } })).toBe(60);
-    expect((await agent.memories.recall('beta memory number 42', { mode: 'text', limit: 1 }))[0]!.memory.text).toBe('beta memory number 42');
+    expect((await agent.memories.recall('beta memory number 42', { mode: 'text', limit: 1 }))[0]!.memory.text).toBe(
+      'beta memory number 42',
+    );
     await engram.close();
   });
 

@@ -46,7 +46,9 @@ describe.each(DRIVER_NAMES)('vectors on %s', (driver) => {
     expect(Buffer.from(row!.e).equals(vectorToBlob(expected))).toBe(true);
     // and the engine computes distances on those bytes
     const d = await agent.use((s) =>
-      s.conn.get<{ d: number }>(`SELECT ${s.conn.dialect.cosineDistance('embedding', '?')} AS d FROM memory_vectors`, [vectorToBlob(expected)]),
+      s.conn.get<{ d: number }>(`SELECT ${s.conn.dialect.cosineDistance('embedding', '?')} AS d FROM memory_vectors`, [
+        vectorToBlob(expected),
+      ]),
     );
     expect(Math.abs(Number(d!.d))).toBeLessThan(1e-6);
   });

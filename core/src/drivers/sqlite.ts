@@ -114,7 +114,7 @@ export function mapSqliteError(err: unknown): Error {
     return fail('CORRUPT', 'the file is not a readable agent database (not a database, or damaged)');
   }
   if (sqliteCode.startsWith('SQLITE_CONSTRAINT')) return fail('CONFLICT', 'a constraint was violated');
-  if (sqliteCode.startsWith('SQLITE_READONLY') || sqliteCode.startsWith('SQLITE_CANTOPEN') && /EACCES|permission/i.test(message)) {
+  if (sqliteCode.startsWith('SQLITE_READONLY') || (sqliteCode.startsWith('SQLITE_CANTOPEN') && /EACCES|permission/i.test(message))) {
     return fail('READ_ONLY', 'the agent database cannot be written (read-only file or directory)');
   }
   if (sqliteCode.startsWith('SQLITE_CANTOPEN')) return fail('IO', 'the agent database file cannot be opened');
@@ -128,22 +128,24 @@ function quoteTerm(term: string): string {
 
 export const sqliteDialect: Dialect = {
   cosineDistance: (column, param) => `vec_distance_cosine(${column}, ${param})`,
-  fullTextIndexDdl: (table, column) => [
-    `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
-    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
+  fullText: {
+    ddl: (table, column) => [
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
        INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
-    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN
+      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN
        INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column}); END`,
-    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_au AFTER UPDATE OF ${column} ON ${table} BEGIN
+      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_au AFTER UPDATE OF ${column} ON ${table} BEGIN
        INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column});
        INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
-  ],
-  fullTextSearchSql: (table, alias, _column, where, limit) =>
-    `SELECT ${alias}.id AS id, -bm25(${table}_fts) AS score FROM ${table}_fts` +
-    ` JOIN ${table} ${alias} ON ${alias}.id = ${table}_fts.rowid` +
-    ` WHERE ${table}_fts MATCH ?1${where ? ` AND (${where})` : ''}` +
-    ` ORDER BY bm25(${table}_fts) LIMIT ${limit}`,
-  fullTextQuery: (terms) => terms.map(quoteTerm).join(' OR '),
+    ],
+    searchSql: (table, alias, _column, where, limit) =>
+      `SELECT ${alias}.id AS id, -bm25(${table}_fts) AS score FROM ${table}_fts` +
+      ` JOIN ${table} ${alias} ON ${alias}.id = ${table}_fts.rowid` +
+      ` WHERE ${table}_fts MATCH ?1${where ? ` AND (${where})` : ''}` +
+      ` ORDER BY bm25(${table}_fts) LIMIT ${limit}`,
+    query: (terms) => terms.map(quoteTerm).join(' OR '),
+  },
 };
 
 export const sqliteDriver: Driver = {
@@ -152,10 +154,7 @@ export const sqliteDriver: Driver = {
   supportsEncryption: false,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
     if (options.encryptionKey) {
-      throw new EngramError(
-        'UNSUPPORTED',
-        'encryption at rest needs the turso driver; the sqlite driver (stock SQLite) has no encryption',
-      );
+      throw new EngramError('UNSUPPORTED', 'encryption at rest needs the turso driver; the sqlite driver (stock SQLite) has no encryption');
     }
     let db: SqliteDatabase | undefined;
     try {

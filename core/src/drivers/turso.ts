@@ -1,17 +1,14 @@
 /**
  * Turso driver (`@tursodatabase/database`, the Rust rewrite of SQLite): the default engine.
  * Owns every Turso-specific fact: experimental flags, the binding trap (bind Buffers, never
- * typed arrays), its full-text index method and its error messages.
+ * typed arrays), why its full-text index is not used, and its error messages.
  */
 import { connect } from '@tursodatabase/database';
 import { EngramError, isEngramError } from '../errors.js';
 import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
 
-/**
- * `index_method` enables the `USING fts` index (without it fts_match silently scans with score
- * 0); `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file.
- */
-const EXPERIMENTAL = ['index_method', 'multiprocess_wal'] as const;
+/** `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file. */
+const EXPERIMENTAL = ['multiprocess_wal'] as const;
 
 type TursoDatabase = Awaited<ReturnType<typeof connect>>;
 
@@ -120,16 +117,10 @@ export function mapTursoError(err: unknown): Error {
 
 export const tursoDialect: Dialect = {
   cosineDistance: (column, param) => `vector_distance_cos(${column}, ${param})`,
-  fullTextIndexDdl: (table, column) => [
-    `CREATE INDEX IF NOT EXISTS ${table}_fts ON ${table} USING fts (${column})`,
-  ],
-  // The query must be the same numbered parameter in fts_score and fts_match, or scores are 0.
-  fullTextSearchSql: (table, alias, column, where, limit) =>
-    `SELECT ${alias}.id AS id, fts_score(${alias}.${column}, ?1) AS score FROM ${table} ${alias}` +
-    ` WHERE fts_match(${alias}.${column}, ?1)${where ? ` AND (${where})` : ''}` +
-    ` ORDER BY score DESC LIMIT ${limit}`,
-  // Tantivy's parser ORs bare terms; terms are plain words, so no escaping is needed.
-  fullTextQuery: (terms) => terms.join(' '),
+  // Turso's `USING fts` index (0.7.2) rewrites itself on every statement: a single-row insert
+  // costs ~10 ms and grows with the index, and scores need one shared numbered parameter.
+  // Until that changes (tursodatabase/turso#8170), Engram keeps its own term index on Turso.
+  fullText: undefined,
 };
 
 export const tursoDriver: Driver = {
@@ -141,9 +132,7 @@ export const tursoDriver: Driver = {
       const db = await connect(path, {
         experimental: [...EXPERIMENTAL],
         readonly: options.readonly ?? false,
-        ...(options.encryptionKey
-          ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } }
-          : {}),
+        ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
       });
       return new TursoHandle(db);
     } catch (err) {

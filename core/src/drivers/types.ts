@@ -36,21 +36,29 @@ export interface OpenOptions {
   readonly?: boolean | undefined;
 }
 
+/** An engine's own full-text index over `table(column)` (rowid `id`). */
+export interface EngineFullText {
+  /** DDL creating the index and whatever keeps it in step with the table. */
+  ddl(table: string, column: string): string[];
+  /**
+   * A query returning `id` and `score` (higher is better) for rows of `table` (aliased `alias`)
+   * matching the query bound as `?1`, restricted by `where` (SQL over `alias`, whose further
+   * `?` parameters come after ?1), best first, at most `limit` rows.
+   */
+  searchSql(table: string, alias: string, column: string, where: string, limit: number): string;
+  /** Turns plain search terms (each [\p{L}\p{N}]+) into this engine's match-query syntax. */
+  query(terms: readonly string[]): string;
+}
+
 /** SQL fragments that differ between engines. */
 export interface Dialect {
   /** SQL expression: cosine distance (0 = same direction, 2 = opposite) between a BLOB column and a bound float32 BLOB. */
   cosineDistance(column: string, param: string): string;
-  /** DDL creating a full-text index over `table(column)` (rowid `id`). */
-  fullTextIndexDdl(table: string, column: string): string[];
   /**
-   * A query returning `id` and `score` (higher is better) for rows of `table` (aliased `alias`)
-   * that match the full-text query bound as parameter `?1`, restricted by `where` (SQL over
-   * `alias`, may use further `?` parameters numbered after ?1), best first, limited by `limit`
-   * (a literal or parameter expression).
+   * The engine's full-text index, when it suits a store written one row at a time; undefined
+   * means Engram keeps its own term index in the database (memories/term-index.ts).
    */
-  fullTextSearchSql(table: string, alias: string, column: string, where: string, limit: string): string;
-  /** Turns plain search terms into this engine's match-query syntax (terms are [\p{L}\p{N}]+). */
-  fullTextQuery(terms: readonly string[]): string;
+  fullText: EngineFullText | undefined;
 }
 
 export interface Driver {

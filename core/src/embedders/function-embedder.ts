@@ -48,8 +48,6 @@ export class FunctionEmbedder implements Embedder {
     const where = `FunctionEmbedder(${this.id})`;
     const vectors = await this.fn([...texts]);
     validateVectors(vectors, this.dims, where, texts.length);
-    return vectors.map((v, i) =>
-      this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : Float32Array.from(v),
-    );
+    return vectors.map((v, i) => (this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : Float32Array.from(v)));
   }
 }

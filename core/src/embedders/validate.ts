@@ -9,21 +9,14 @@ import { EngramError } from '../errors.js';
  * `expectedCount` is given, there are exactly that many vectors). `where` names the caller in
  * the message, for example `FunctionEmbedder(my-model)`.
  */
-export function validateVectors(
-  vectors: readonly ArrayLike<number>[],
-  dims: number,
-  where: string,
-  expectedCount?: number,
-): void {
+export function validateVectors(vectors: readonly ArrayLike<number>[], dims: number, where: string, expectedCount?: number): void {
   if (!Array.isArray(vectors)) {
     throw new EngramError('INVALID_ARGUMENT', `${where}: expected an array of vectors, got ${describe(vectors)}`);
   }
   if (expectedCount !== undefined && vectors.length !== expectedCount) {
-    throw new EngramError(
-      'INVALID_ARGUMENT',
-      `${where}: returned ${vectors.length} vectors for ${expectedCount} texts`,
-      { details: { expected: expectedCount, actual: vectors.length } },
-    );
+    throw new EngramError('INVALID_ARGUMENT', `${where}: returned ${vectors.length} vectors for ${expectedCount} texts`, {
+      details: { expected: expectedCount, actual: vectors.length },
+    });
   }
   for (let i = 0; i < vectors.length; i++) {
     const v: unknown = vectors[i];
@@ -40,11 +33,9 @@ export function validateVectors(
     for (let d = 0; d < dims; d++) {
       const x = v[d];
       if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw new EngramError(
-          'INVALID_ARGUMENT',
-          `${where}: vector ${i} has a non-finite value (${String(x)}) at position ${d}`,
-          { details: { index: i, position: d } },
-        );
+        throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} has a non-finite value (${String(x)}) at position ${d}`, {
+          details: { index: i, position: d },
+        });
       }
     }
   }

@@ -122,7 +122,11 @@ function embedOne(table: WordVectorTable, text: string): Float32Array {
 
 const TOKEN_RE = /[\p{L}\p{N}]+(?:['.,-][\p{L}\p{N}]+)*'?/gu;
 const CLITIC_RE = /^(.+?)(n't|'s|'re|'ve|'ll|'m|'d)$/;
-const NT_STEMS = new Map([['ca', 'can'], ['wo', 'will'], ['sha', 'shall']]);
+const NT_STEMS = new Map([
+  ['ca', 'can'],
+  ['wo', 'will'],
+  ['sha', 'shall'],
+]);
 
 /**
  * Splits text into GloVe-style tokens: Unicode NFKD with diacritics removed, lowercase, words
@@ -164,12 +168,40 @@ const CLITIC_WORDS = new Map<string, string | null>([
 ]);
 
 const SMALL_NUMBERS = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven',
-  'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
 ];
 const ROUND_NUMBERS = new Map<number, string>([
-  [30, 'thirty'], [40, 'forty'], [50, 'fifty'], [60, 'sixty'], [70, 'seventy'], [80, 'eighty'],
-  [90, 'ninety'], [100, 'hundred'], [1000, 'thousand'], [1_000_000, 'million'], [1_000_000_000, 'billion'],
+  [30, 'thirty'],
+  [40, 'forty'],
+  [50, 'fifty'],
+  [60, 'sixty'],
+  [70, 'seventy'],
+  [80, 'eighty'],
+  [90, 'ninety'],
+  [100, 'hundred'],
+  [1000, 'thousand'],
+  [1_000_000, 'million'],
+  [1_000_000_000, 'billion'],
 ]);
 const NUMBER_RE = /^\p{N}+(?:[.,]\p{N}+)*$/u;
 

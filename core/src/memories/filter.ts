@@ -50,9 +50,12 @@ const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$
 export function rejectUnknownFields(options: object, allowed: readonly string[], where: string): void {
   const unknown = Object.keys(options).filter((k) => !allowed.includes(k) && (options as Record<string, unknown>)[k] !== undefined);
   if (unknown.length > 0) {
-    throw invalid(`${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed.join(', ')}`, {
-      unknown,
-    });
+    throw invalid(
+      `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed.join(', ')}`,
+      {
+        unknown,
+      },
+    );
   }
 }
 

@@ -13,12 +13,14 @@ import { normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
+import { analyze, indexTexts, unindexTexts } from './term-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
 export interface MemoryRow {
   id: number;
   uid: string;
   text: string;
+  text_len?: number;
   kind: string;
   tags: string;
   metadata: string;
@@ -82,6 +84,15 @@ export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
   return '1';
 }
 
+/** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
+async function deleteMemories(tx: Queryable, ids: number[], ownTextIndex: boolean): Promise<string> {
+  const list = JSON.stringify(ids);
+  if (ownTextIndex) await unindexTexts(tx, ids);
+  await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
+  await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
+  return bumpVectorsVersion(tx);
+}
+
 export class MemoryStore {
   constructor(private readonly rt: AgentRuntime) {}
 
@@ -98,9 +109,13 @@ export class MemoryStore {
     if (trimmed.length === 0) throw invalid('memory text is empty');
     const bytes = Buffer.byteLength(trimmed, 'utf8');
     if (bytes > this.rt.limits.maxTextBytes) {
-      throw new EngramError('LIMIT_EXCEEDED', `memory text is ${bytes} bytes; the limit is ${this.rt.limits.maxTextBytes} (split it, or raise limits.maxTextBytes)`, {
-        details: { bytes, limit: this.rt.limits.maxTextBytes },
-      });
+      throw new EngramError(
+        'LIMIT_EXCEEDED',
+        `memory text is ${bytes} bytes; the limit is ${this.rt.limits.maxTextBytes} (split it, or raise limits.maxTextBytes)`,
+        {
+          details: { bytes, limit: this.rt.limits.maxTextBytes },
+        },
+      );
     }
     return trimmed;
   }
@@ -131,7 +146,8 @@ export class MemoryStore {
 
   private normalizeKind(kind: unknown): string {
     if (kind === undefined) return 'fact';
-    if (typeof kind !== 'string' || !KIND.test(kind)) throw invalid(`kind ${JSON.stringify(kind)} is not valid: use a lowercase word such as fact, event, preference or instruction`);
+    if (typeof kind !== 'string' || !KIND.test(kind))
+      throw invalid(`kind ${JSON.stringify(kind)} is not valid: use a lowercase word such as fact, event, preference or instruction`);
     return kind;
   }
 
@@ -150,7 +166,8 @@ export class MemoryStore {
   private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
     if (ttlMs !== undefined && expiresAt !== undefined && expiresAt !== null) throw invalid('give ttlMs or expiresAt, not both');
     if (ttlMs !== undefined) {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('ttlMs must be a positive number of milliseconds');
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)
+        throw invalid('ttlMs must be a positive number of milliseconds');
       return now + Math.round(ttlMs);
     }
     if (expiresAt === undefined || expiresAt === null) return null;
@@ -222,26 +239,54 @@ export class MemoryStore {
     const vectors = await this.embed(rows.map((r) => r.text));
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
+      const ownTextIndex = !state.conn.dialect.fullText;
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number | null }[] = [];
         for (const [i, r] of rows.entries()) {
           const uid = `mem_${randomUUID().replaceAll('-', '')}`;
           let replaced: number | null = null;
           if (r.supersedes) {
-            const old = await tx.get<{ id: number; valid_to: number | null }>('SELECT id, valid_to FROM memories WHERE uid = ?', [r.supersedes]);
+            const old = await tx.get<{ id: number; valid_to: number | null }>('SELECT id, valid_to FROM memories WHERE uid = ?', [
+              r.supersedes,
+            ]);
             if (!old) throw new EngramError('NOT_FOUND', `memory ${r.supersedes} (to supersede) does not exist`);
-            if (old.valid_to !== null) throw new EngramError('CONFLICT', `memory ${r.supersedes} was already superseded; supersede its newest version instead`);
-            await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [Math.max(r.validFrom, now), uid, now, old.id]);
+            if (old.valid_to !== null)
+              throw new EngramError('CONFLICT', `memory ${r.supersedes} was already superseded; supersede its newest version instead`);
+            await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [
+              Math.max(r.validFrom, now),
+              uid,
+              now,
+              old.id,
+            ]);
             replaced = Number(old.id);
           }
           const row = await tx.get<MemoryRow>(
-            `INSERT INTO memories (uid, text, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-            [uid, r.text, r.kind, r.tags, r.metadata, r.importance, r.source, now, now, r.validFrom, r.expiresAt, r.supersedes],
+            `INSERT INTO memories (uid, text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+            [
+              uid,
+              r.text,
+              analyze(r.text).length,
+              r.kind,
+              r.tags,
+              r.metadata,
+              r.importance,
+              r.source,
+              now,
+              now,
+              r.validFrom,
+              r.expiresAt,
+              r.supersedes,
+            ],
           );
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row!.id, blobs[i]!]);
           out.push({ row: row!, replaced });
         }
+        if (ownTextIndex)
+          await indexTexts(
+            tx,
+            out.map(({ row }) => ({ id: Number(row.id), text: row.text })),
+          );
         return { out, version: await bumpVectorsVersion(tx) };
       });
       const from = String(Number(result.version) - 1);
@@ -260,7 +305,10 @@ export class MemoryStore {
   async get(id: string): Promise<Memory | null> {
     this.checkId(id);
     const row = await this.rt.use((s) =>
-      s.conn.get<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.uid = ? AND (m.expires_at IS NULL OR m.expires_at > ?)`, [id, Date.now()]),
+      s.conn.get<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.uid = ? AND (m.expires_at IS NULL OR m.expires_at > ?)`, [
+        id,
+        Date.now(),
+      ]),
     );
     return row ? rowToMemory(row) : null;
   }
@@ -278,7 +326,10 @@ export class MemoryStore {
       params.push(value);
     };
     let text: string | undefined;
-    if (patch.text !== undefined) set('text', (text = this.normalizeText(patch.text)));
+    if (patch.text !== undefined) {
+      set('text', (text = this.normalizeText(patch.text)));
+      set('text_len', analyze(text).length);
+    }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
     if (patch.metadata !== undefined) set('metadata', this.normalizeMetadata(patch.metadata));
@@ -289,13 +340,21 @@ export class MemoryStore {
     set('updated_at', now);
     const vector = text === undefined ? undefined : (await this.embed([text]))[0]!;
     return this.rt.use(async (state) => {
+      const ownTextIndex = text !== undefined && !state.conn.dialect.fullText;
       const result = await state.conn.transaction(async (tx) => {
-        const row = await tx.get<MemoryRow>(`UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`, [
-          ...params,
-          id,
-          now,
-        ]);
+        if (ownTextIndex) {
+          const old = await tx.get<{ id: number }>('SELECT id FROM memories WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?)', [
+            id,
+            now,
+          ]);
+          if (old) await unindexTexts(tx, [Number(old.id)]);
+        }
+        const row = await tx.get<MemoryRow>(
+          `UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`,
+          [...params, id, now],
+        );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
+        if (ownTextIndex) await indexTexts(tx, [{ id: Number(row.id), text: row.text }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
@@ -327,7 +386,8 @@ export class MemoryStore {
       if (typeof target !== 'object' || target === null) throw invalid('forget() takes a memory id or a filter');
       const { all, ...filter } = target;
       const narrowing = Object.values(filter).some((v) => v !== undefined);
-      if (!narrowing && all !== true) throw invalid('forget() with an empty filter would delete every memory; pass { all: true } if you mean it');
+      if (!narrowing && all !== true)
+        throw invalid('forget() with an empty filter would delete every memory; pass { all: true } if you mean it');
       // Forgetting by filter reaches superseded versions too, and ignores expiry.
       const built = filterSql({ includeSuperseded: true, ...filter }, Number.MIN_SAFE_INTEGER);
       where = built.where;
@@ -337,10 +397,7 @@ export class MemoryStore {
       const result = await state.conn.transaction(async (tx) => {
         const ids = (await tx.all<{ id: number }>(`SELECT m.id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
         if (ids.length === 0) return { ids, version: undefined };
-        const list = JSON.stringify(ids);
-        await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
-        await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
-        return { ids, version: await bumpVectorsVersion(tx) };
+        return { ids, version: await deleteMemories(tx, ids, state.conn.dialect.fullText === undefined) };
       });
       if (result.version !== undefined) {
         this.syncIndex(state, String(Number(result.version) - 1), result.version, () => {
@@ -385,13 +442,13 @@ export class MemoryStore {
       const chain = [start];
       const seen = new Set([start.uid]);
       // The engine has no recursive CTEs: walk the chain both ways, one hop per query.
-      for (let r = start; r.supersedes && !seen.has(r.supersedes); ) {
+      for (let r = start; r.supersedes && !seen.has(r.supersedes);) {
         const prev = await byUid(r.supersedes);
         if (!prev) break;
         seen.add(prev.uid);
         chain.unshift((r = prev));
       }
-      for (let r = start; r.superseded_by && !seen.has(r.superseded_by); ) {
+      for (let r = start; r.superseded_by && !seen.has(r.superseded_by);) {
         const next = await byUid(r.superseded_by);
         if (!next) break;
         seen.add(next.uid);
@@ -409,14 +466,17 @@ export class MemoryStore {
   /** Deletes expired memories for good (they are already invisible); returns how many. */
   async purgeExpired(): Promise<number> {
     return this.rt.use(async (state) => {
-      const ids = await state.conn.all<{ id: number }>('SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?', [Date.now()]);
+      const ids = await state.conn.all<{ id: number }>('SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?', [
+        Date.now(),
+      ]);
       if (ids.length === 0) return 0;
-      const list = JSON.stringify(ids.map((r) => Number(r.id)));
-      const version = await state.conn.transaction(async (tx) => {
-        await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
-        await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
-        return bumpVectorsVersion(tx);
-      });
+      const version = await state.conn.transaction((tx) =>
+        deleteMemories(
+          tx,
+          ids.map((r) => Number(r.id)),
+          state.conn.dialect.fullText === undefined,
+        ),
+      );
       this.syncIndex(state, String(Number(version) - 1), version, () => {
         for (const r of ids) state.vectorIndex!.remove(Number(r.id));
       });
@@ -441,11 +501,12 @@ export class MemoryStore {
       }
       await state.conn.transaction(async (tx) => {
         await tx.run('DELETE FROM memory_vectors');
-        for (const [i, r] of rows.entries()) await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
-        await tx.run(`INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-          this.rt.embedder.id,
-          String(this.rt.embedder.dims),
-        ]);
+        for (const [i, r] of rows.entries())
+          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
+        await tx.run(
+          `INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [this.rt.embedder.id, String(this.rt.embedder.dims)],
+        );
         await bumpVectorsVersion(tx);
       });
       state.meta.embedder_id = this.rt.embedder.id;
@@ -455,4 +516,3 @@ export class MemoryStore {
     });
   }
 }
-

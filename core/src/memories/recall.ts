@@ -12,6 +12,7 @@ import { BinaryVectorIndex } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './memory-store.js';
 import { searchTerms } from './search-terms.js';
+import { searchTermIndex } from './term-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
 const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays'];
@@ -39,8 +40,12 @@ async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorI
   const version = String(versionRow?.value ?? '0');
   if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
   state.vectorIndex = undefined;
+  if (state.smallAtVersion === version) return undefined;
   const count = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
-  if (Number(count?.n ?? 0) < INDEX_MIN_VECTORS) return undefined;
+  if (Number(count?.n ?? 0) < INDEX_MIN_VECTORS) {
+    state.smallAtVersion = version;
+    return undefined;
+  }
   const rows = await conn.all<{ id: number; e: Uint8Array; x: number | null }>(
     'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
   );
@@ -87,9 +92,10 @@ async function vectorCandidates(
 
 async function textCandidates(state: AgentState, terms: string[], k: number, where: string, params: SqlValue[]): Promise<Ranked[]> {
   if (terms.length === 0) return [];
-  const { dialect } = state.conn;
-  const sql = dialect.fullTextSearchSql('memories', 'm', 'text', where, String(k));
-  const rows = await state.conn.all<{ id: number; score: number }>(sql, [dialect.fullTextQuery(terms), ...params]);
+  const { fullText } = state.conn.dialect;
+  if (!fullText) return searchTermIndex(state.conn, terms, where, params, k);
+  const sql = fullText.searchSql('memories', 'm', 'text', where, k);
+  const rows = await state.conn.all<{ id: number; score: number }>(sql, [fullText.query(terms), ...params]);
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
 }
 
@@ -98,7 +104,8 @@ function checkOptions(options: RecallOptions) {
   const { limit = 10, mode = 'hybrid', minScore, weights = {}, recencyHalfLifeDays = 30 } = options;
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw invalid('limit must be an integer from 1 to 200');
   if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'text') throw invalid('mode must be "hybrid", "vector" or "text"');
-  if (minScore !== undefined && (typeof minScore !== 'number' || !Number.isFinite(minScore))) throw invalid('minScore must be a finite number');
+  if (minScore !== undefined && (typeof minScore !== 'number' || !Number.isFinite(minScore)))
+    throw invalid('minScore must be a finite number');
   if (typeof weights !== 'object' || weights === null) throw invalid('weights must be { recency?, importance? }');
   rejectUnknownFields(weights, ['recency', 'importance'], 'recall weights');
   const wr = weights.recency ?? 0;
@@ -154,7 +161,9 @@ export async function recall(
     if (scored.length === 0) return [];
 
     const ids = scored.map((s) => s.id);
-    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j JOIN memories m ON m.id = j.value`, [JSON.stringify(ids)]);
+    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j JOIN memories m ON m.id = j.value`, [
+      JSON.stringify(ids),
+    ]);
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
 
     const results: RecallResult[] = [];

@@ -14,10 +14,24 @@ const STOPWORDS = new Set(
 
 const MAX_TERMS = 32;
 
+/** The words of a text as indexed: lowercased, NFKC-normalised, function words dropped. */
+export function tokens(text: string): string[] {
+  return words(text).filter((w) => !STOPWORDS.has(w));
+}
+
+function words(text: string): string[] {
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
+}
+
 export function searchTerms(query: string): string[] {
-  const words = query.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
-  const kept = words.filter((w) => !STOPWORDS.has(w));
+  const all = words(query);
+  const kept = all.filter((w) => !STOPWORDS.has(w));
   // A query made only of function words still searches for them rather than for nothing.
-  const terms = [...new Set(kept.length > 0 ? kept : words)];
+  const terms = [...new Set(kept.length > 0 ? kept : all)];
   return terms.slice(0, MAX_TERMS);
 }

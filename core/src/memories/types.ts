@@ -44,7 +44,9 @@ export interface Memory {
   supersededBy: string | null;
 }
 
-export type MemoryPatch = Partial<Pick<RememberInput, 'text' | 'kind' | 'tags' | 'metadata' | 'importance' | 'source' | 'validFrom' | 'ttlMs'>> & {
+export type MemoryPatch = Partial<
+  Pick<RememberInput, 'text' | 'kind' | 'tags' | 'metadata' | 'importance' | 'source' | 'validFrom' | 'ttlMs'>
+> & {
   /** A time, or null to never expire. */
   expiresAt?: TimeInput | null;
 };

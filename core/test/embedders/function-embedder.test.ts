@@ -41,10 +41,38 @@ describe('FunctionEmbedder', () => {
 
   it.each([
     ['wrong count', async () => [[1, 0]], /returned 1 vectors for 2 texts/],
-    ['wrong length', async () => [[1, 0], [1, 0, 0]], /vector 1 has length 3, expected 2/],
-    ['NaN', async () => [[1, 0], [Number.NaN, 1]], /vector 1 has a non-finite value \(NaN\) at position 0/],
-    ['Infinity', async () => [[1, Infinity], [1, 1]], /vector 0 has a non-finite value \(Infinity\) at position 1/],
-    ['zero vector', async () => [[1, 0], [0, 0]], /vector 1: got a zero vector/],
+    [
+      'wrong length',
+      async () => [
+        [1, 0],
+        [1, 0, 0],
+      ],
+      /vector 1 has length 3, expected 2/,
+    ],
+    [
+      'NaN',
+      async () => [
+        [1, 0],
+        [Number.NaN, 1],
+      ],
+      /vector 1 has a non-finite value \(NaN\) at position 0/,
+    ],
+    [
+      'Infinity',
+      async () => [
+        [1, Infinity],
+        [1, 1],
+      ],
+      /vector 0 has a non-finite value \(Infinity\) at position 1/,
+    ],
+    [
+      'zero vector',
+      async () => [
+        [1, 0],
+        [0, 0],
+      ],
+      /vector 1: got a zero vector/,
+    ],
     ['not an array', async () => 'nope' as unknown as number[][], /expected an array of vectors/],
   ])('rejects output with %s', async (_name, fn, message) => {
     const e = new FunctionEmbedder(fn, { id: 'bad', dims: 2 });

@@ -4,11 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  WordVectorEmbedder,
-  defaultWordVectorsPath,
-  tokenizeWords,
-} from '../../src/embedders/word-vectors.js';
+import { WordVectorEmbedder, defaultWordVectorsPath, tokenizeWords } from '../../src/embedders/word-vectors.js';
 
 const coreDir = fileURLToPath(new URL('../../', import.meta.url));
 const cos = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
@@ -65,7 +61,16 @@ describe('WordVectorEmbedder', () => {
 
   it('tokenises like GloVe: clitics, accents, numbers, compounds', async () => {
     expect(tokenizeWords("Caroline's dog couldn't; we can't, won't")).toEqual([
-      'caroline', "'s", 'dog', 'could', "n't", 'we', 'can', "n't", 'will', "n't",
+      'caroline',
+      "'s",
+      'dog',
+      'could',
+      "n't",
+      'we',
+      'can',
+      "n't",
+      'will',
+      "n't",
     ]);
     expect(tokenizeWords('Café NAÏVE students’ e-mail 1,000')).toEqual(['cafe', 'naive', 'students', 'e-mail', '1,000']);
     expect(await sim("Caroline's house", 'caroline house')).toBeCloseTo(1, 5);

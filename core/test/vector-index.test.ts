@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { Engram } from '../src/engram.js';
+import { HashEmbedder } from '../src/embedders/hash-embedder.js';
+import { INDEX_MIN_VECTORS } from '../src/memories/recall.js';
+import { BinaryVectorIndex } from '../src/vector-index.js';
+import { DRIVER_NAMES, tempDir } from './helpers.js';
+
+function unit(values: number[]): Float32Array {
+  const v = Float32Array.from(values);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+describe('BinaryVectorIndex', () => {
+  it('finds the nearest codes, skips expired and disallowed ids, and removes cleanly', () => {
+    const index = new BinaryVectorIndex(4, '1', 2);
+    index.upsert(1, unit([1, 1, 1, 1]), null);
+    index.upsert(2, unit([1, 1, 1, -1]), null);
+    index.upsert(3, unit([-1, -1, -1, -1]), null);
+    index.upsert(4, unit([1, 1, 1, 1]), 1000); // expires at t=1000
+    expect(index.size).toBe(4);
+    expect(index.candidates(unit([1, 1, 1, 1]), 1, 0)).toEqual([1, 4]); // ties at the cut are kept
+    expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000)).toEqual([1]);
+    expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000, new Set([2, 3]))).toEqual([2]);
+    index.remove(1);
+    index.remove(99);
+    expect(index.size).toBe(3);
+    expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000)).toEqual([2]);
+    index.upsert(2, unit([-1, -1, -1, -1]), null); // replace in place
+    expect(index.size).toBe(3);
+    expect(index.candidates(unit([-1, -1, -1, -1]), 2, 2000).sort()).toEqual([2, 3]);
+  });
+});
+
+describe.each(DRIVER_NAMES)('recall on a large agent (%s)', (driver) => {
+  it('uses the first-pass index and keeps it in step with writes from this and other handles', async () => {
+    const dir = tempDir();
+    const embedder = new HashEmbedder({ dims: 64 });
+    const engram = await Engram.open({ dir, driver, embedder });
+    const agent = await engram.agent('big');
+    const n = INDEX_MIN_VECTORS + 100;
+    const words = ['amber', 'basil', 'cedar', 'delta', 'ember', 'fjord', 'gamma', 'heron', 'indigo', 'juniper', 'kelp', 'lumen'];
+    const texts = Array.from(
+      { length: n },
+      (_, i) => `${words[i % 12]} ${words[(i * 7) % 12]} ${words[(i * 5 + 3) % 12]} item ${i} code x${i * 7919}`,
+    );
+    for (let i = 0; i < n; i += 1000) await agent.memories.remember(texts.slice(i, i + 1000).map((text) => ({ text })));
+
+    const target = texts[1234]!;
+    const first = await agent.memories.recall(target, { mode: 'vector', limit: 5 });
+    expect(first[0]!.memory.text).toBe(target);
+    const index = await agent.use(async (s) => s.vectorIndex);
+    expect(index?.size).toBe(n);
+
+    // writes through this handle update the index in place
+    const [hit] = await agent.memories.list({ limit: 1, order: 'oldest' });
+    const replacement = await agent.memories.remember({ text: 'completely new text about quasar nebula', supersedes: hit!.id });
+    expect((await agent.memories.recall('quasar nebula', { mode: 'vector', limit: 1 }))[0]!.memory.id).toBe(replacement.id);
+    expect((await agent.memories.recall(hit!.text, { mode: 'vector', limit: 5 })).map((r) => r.memory.id)).not.toContain(hit!.id);
+    const firstHit = first[0]!.memory.id;
+    await agent.memories.forget(firstHit);
+    expect((await agent.memories.recall(target, { mode: 'vector', limit: 5 })).map((r) => r.memory.id)).not.toContain(firstHit);
+    expect(await agent.use(async (s) => s.vectorIndex?.size)).toBe(n - 1);
+
+    // a write through another handle (as another process would) invalidates the cached index
+    const other = await Engram.open({ dir, driver, embedder });
+    await (await other.agent('big')).memories.remember({ text: 'pulsar written by the other handle' });
+    await other.close();
+    expect((await agent.memories.recall('pulsar written by the other handle', { mode: 'vector', limit: 1 }))[0]!.memory.text).toBe(
+      'pulsar written by the other handle',
+    );
+
+    // filtered recall on a large agent: filters before the cut, exact ranking of the eligible set
+    const filtered = await agent.memories.recall(target, {
+      mode: 'vector',
+      limit: 3,
+      metadata: { none: { $exists: false } },
+      kinds: ['fact'],
+    });
+    expect(filtered).toHaveLength(3);
+    await engram.close();
+  });
+});
