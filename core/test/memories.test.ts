@@ -186,3 +186,32 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     expect(i.map((x) => x.memory.id)).toContain(old.id);
   });
 });
+
+describe('term index (turso keeps its own full-text index)', () => {
+  it('keeps postings, document frequencies and totals consistent through every kind of write', async () => {
+    const engram = await openEngram('turso');
+    const agent = await engram.agent('terms');
+    const a = await agent.memories.remember({ text: 'red fox jumps over the red fence' });
+    const [b] = await agent.memories.remember([
+      { text: 'blue fox sleeps', kind: 'event' },
+      { text: 'green turtle swims', ttlMs: 20 },
+    ]);
+    await agent.memories.update(a.id, { text: 'red fox naps under a tree' });
+    await agent.memories.remember({ text: 'blue fox wakes up', supersedes: b!.id });
+    await agent.memories.forget({ kinds: ['event'] });
+    await new Promise((r) => setTimeout(r, 40));
+    await agent.memories.purgeExpired();
+    const state = await agent.use(async (s) => ({
+      postings: await s.conn.all<{ term: string; n: number }>('SELECT term, count(*) AS n FROM memory_terms GROUP BY term ORDER BY term'),
+      df: await s.conn.all<{ term: string; n: number }>('SELECT term, df AS n FROM memory_term_df ORDER BY term'),
+      docs: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'text_docs'`),
+      terms: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'text_terms'`),
+      rows: await s.conn.get<{ n: number; len: number }>('SELECT count(*) AS n, sum(text_len) AS len FROM memories'),
+    }));
+    expect(state.df).toEqual(state.postings);
+    expect(Number(state.docs!.value)).toBe(Number(state.rows!.n));
+    expect(Number(state.terms!.value)).toBe(Number(state.rows!.len));
+    expect(state.postings.map((p) => p.term)).toEqual(['blue', 'fox', 'naps', 'red', 'tree', 'under', 'up', 'wakes']);
+    expect((await agent.memories.recall('fox naps', { mode: 'text' }))[0]!.memory.text).toBe('red fox naps under a tree');
+  });
+});

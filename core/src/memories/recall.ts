@@ -70,7 +70,7 @@ async function vectorCandidates(
   const distance = conn.dialect.cosineDistance('v.embedding', '?1');
   const rerank = async (ids: number[]) =>
     conn.all<{ id: number; d: number }>(
-      `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT ${k}`,
+      `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT ${k}`,
       [blob, JSON.stringify(ids)],
     );
   const index = await loadIndex(state, rt.embedder.dims);
@@ -161,7 +161,7 @@ export async function recall(
     if (scored.length === 0) return [];
 
     const ids = scored.map((s) => s.id);
-    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j JOIN memories m ON m.id = j.value`, [
+    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
       JSON.stringify(ids),
     ]);
     const byId = new Map(rows.map((r) => [Number(r.id), r]));

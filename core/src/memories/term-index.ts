@@ -17,7 +17,23 @@ export const TERM_INDEX_DDL = [
   // covering: a term's postings with their frequencies come straight from the index
   `CREATE INDEX IF NOT EXISTS memory_terms_term ON memory_terms (term, memory_id, tf)`,
   `CREATE INDEX IF NOT EXISTS memory_terms_memory ON memory_terms (memory_id)`,
+  // document frequency per term, so ranking never counts postings
+  `CREATE TABLE IF NOT EXISTS memory_term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL)`,
 ];
+
+/** Above this share of all memories a term ranks nothing apart and is skipped (if others remain). */
+const COMMON_TERM_SHARE = 0.5;
+
+/** Adds `delta` to the document frequency of each term, in one statement. */
+async function addDf(tx: Queryable, terms: Map<string, number>, sign: 1 | -1): Promise<void> {
+  if (terms.size === 0) return;
+  await tx.run(
+    `INSERT INTO memory_term_df (term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+       ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`,
+    [JSON.stringify([...terms].map(([t, n]) => [t, sign * n]))],
+  );
+  if (sign < 0) await tx.run('DELETE FROM memory_term_df WHERE df <= 0');
+}
 
 export interface Ranked {
   id: number;
@@ -45,11 +61,15 @@ async function addStats(tx: Queryable, docs: number, length: number): Promise<vo
 /** Indexes memories (their `text_len` is already stored); one statement for the whole batch. */
 export async function indexTexts(tx: Queryable, docs: readonly { id: number; text: string }[]): Promise<void> {
   const rows: [string, number, number][] = [];
+  const df = new Map<string, number>();
   let total = 0;
   for (const doc of docs) {
     const { tf, length } = analyze(doc.text);
     total += length;
-    for (const [term, n] of tf) rows.push([term, doc.id, n]);
+    for (const [term, n] of tf) {
+      rows.push([term, doc.id, n]);
+      df.set(term, (df.get(term) ?? 0) + 1);
+    }
   }
   if (rows.length > 0) {
     await tx.run(
@@ -57,6 +77,7 @@ export async function indexTexts(tx: Queryable, docs: readonly { id: number; tex
       [JSON.stringify(rows)],
     );
   }
+  await addDf(tx, df, 1);
   await addStats(tx, docs.length, total);
 }
 
@@ -68,6 +89,11 @@ export async function unindexTexts(tx: Queryable, ids: readonly number[]): Promi
     'SELECT count(*) AS n, sum(text_len) AS len FROM memories WHERE id IN (SELECT value FROM json_each(?))',
     [list],
   );
+  const gone = await tx.all<{ term: string; n: number }>(
+    'SELECT t.term AS term, count(*) AS n FROM json_each(?) j CROSS JOIN memory_terms t ON t.memory_id = j.value GROUP BY t.term',
+    [list],
+  );
+  await addDf(tx, new Map(gone.map((r) => [r.term, Number(r.n)])), -1);
   await tx.run('DELETE FROM memory_terms WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
   await addStats(tx, -Number(stats?.n ?? 0), -Number(stats?.len ?? 0));
 }
@@ -82,22 +108,22 @@ export async function searchTermIndex(
 ): Promise<Ranked[]> {
   if (terms.length === 0) return [];
   const termList = JSON.stringify(terms);
-  const [dfRows, stats] = [
-    await db.all<{ term: string; df: number }>(
-      'SELECT term, count(*) AS df FROM memory_terms WHERE term IN (SELECT value FROM json_each(?)) GROUP BY term',
-      [termList],
-    ),
-    await db.all<{ key: string; value: string }>(`SELECT key, value FROM engram_meta WHERE key IN ('text_docs', 'text_terms')`),
-  ];
+  const dfRows = await db.all<{ term: string; df: number }>(
+    'SELECT d.term AS term, d.df AS df FROM json_each(?) q CROSS JOIN memory_term_df d ON d.term = q.value',
+    [termList],
+  );
   if (dfRows.length === 0) return [];
+  const stats = await db.all<{ key: string; value: string }>(`SELECT key, value FROM engram_meta WHERE key IN ('text_docs', 'text_terms')`);
   const meta = Object.fromEntries(stats.map((r) => [r.key, Number(r.value)]));
   const docs = Math.max(1, meta.text_docs ?? 1);
   const avgLength = Math.max(1, (meta.text_terms ?? docs) / docs);
-  const weighted = dfRows.map((r) => [r.term, Math.log(1 + (docs - Number(r.df) + 0.5) / (Number(r.df) + 0.5))]);
+  // Terms in most memories cost the most postings and separate nothing: skip them if others remain.
+  const rare = dfRows.filter((r) => Number(r.df) <= docs * COMMON_TERM_SHARE);
+  const weighted = (rare.length > 0 ? rare : dfRows).map((r) => [r.term, Math.log(1 + (docs - Number(r.df) + 0.5) / (Number(r.df) + 0.5))]);
   const rows = await db.all<{ id: number; score: number }>(
     `SELECT t.memory_id AS id, sum(q.w * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * m.text_len / ?2))) AS score
        FROM (SELECT json_extract(value, '$[0]') AS term, json_extract(value, '$[1]') AS w FROM json_each(?1)) q
-       JOIN memory_terms t ON t.term = q.term
+       CROSS JOIN memory_terms t ON t.term = q.term
        JOIN memories m ON m.id = t.memory_id
       WHERE ${where}
       GROUP BY t.memory_id ORDER BY score DESC LIMIT ${limit}`,
