@@ -107,7 +107,7 @@ function checkExisting(path, count) {
     if (h(7) + h(8) !== size) return 'truncated or oversized';
     const body = Buffer.alloc(size - HEADER_BYTES);
     readSync(fd, body, 0, body.length, HEADER_BYTES);
-    if ((crc32(body) >>> 0) !== h(10)) return 'checksum mismatch';
+    if (crc32(body) >>> 0 !== h(10)) return 'checksum mismatch';
     return null;
   } finally {
     closeSync(fd);
@@ -264,7 +264,8 @@ function readVectors(buf, p, meta, words, vectors) {
     if (rank < count) {
       const arr = JSON.parse(buf.toString('latin1', p, end + 1));
       if (arr.length < DIMS) throw new Error(`vector of ${JSON.stringify(key)} has ${arr.length} values`);
-      if (words[rank] !== key) throw new Error(`word at rank ${rank} is ${JSON.stringify(words[rank])} in "words" but ${JSON.stringify(key)} in "vectors"`);
+      if (words[rank] !== key)
+        throw new Error(`word at rank ${rank} is ${JSON.stringify(words[rank])} in "words" but ${JSON.stringify(key)} in "vectors"`);
       if (!seen[rank]) {
         seen[rank] = 1;
         filled++;
@@ -337,7 +338,18 @@ function encode(words, scales, data, sourceSize) {
   const total = dataOffset + data.byteLength;
   const file = Buffer.alloc(total);
   file.write(MAGIC, 0, 'latin1');
-  const fields = [VERSION, HEADER_BYTES, DIMS, words.length, vocabOffset, vocab.length, scalesOffset, dataOffset, data.byteLength, sourceSize];
+  const fields = [
+    VERSION,
+    HEADER_BYTES,
+    DIMS,
+    words.length,
+    vocabOffset,
+    vocab.length,
+    scalesOffset,
+    dataOffset,
+    data.byteLength,
+    sourceSize,
+  ];
   fields.forEach((v, i) => file.writeUInt32LE(v, 8 + 4 * i));
   vocab.copy(file, vocabOffset);
   for (let i = 0; i < scales.length; i++) file.writeFloatLE(scales[i], scalesOffset + 4 * i);

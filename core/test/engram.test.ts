@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
@@ -66,6 +66,24 @@ describe.each(DRIVER_NAMES)('engram hub on %s', (driver) => {
     for (const [i, a] of agents.entries()) {
       expect((await a.memories.list()).map((m) => m.text)).toEqual([`memory of agent ${i}`]);
     }
+  });
+
+  it('opens many agents in a loop without leaking file descriptors', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const engram = await openEngram(driver, { maxOpenAgents: 16 });
+    const before = fds();
+    for (let i = 0; i < 300; i++) {
+      const a = await engram.agent(`loop-${i}`);
+      await a.memories.remember({ text: `memory ${i}` });
+      if (i % 50 === 0) expect((await a.memories.recall(`memory ${i}`, { limit: 1 }))[0]!.memory.text).toBe(`memory ${i}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(engram.openAgents).toBeLessThanOrEqual(16);
+    // a turso handle holds up to 5 descriptors (db, WAL, shared-memory file...): bounded by the pool, not by 300
+    expect(fds() - before).toBeLessThan(16 * 6 + 8);
+    expect((await engram.list()).length).toBe(300);
+    await engram.close();
+    expect(fds() - before).toBeLessThan(8);
   });
 
   it('closes idle handles', async () => {

@@ -3,6 +3,8 @@
  * SQLite-specific fact: FTS5 (an external-content table kept in step by triggers), sqlite-vec's
  * distance function, and SQLite's error codes. No encryption (stock SQLite has none).
  */
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { EngramError, isEngramError } from '../errors.js';
@@ -42,7 +44,19 @@ interface Prepared {
 class SqliteHandle implements EngineHandle {
   private readonly statements = new Map<string, Prepared>();
 
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly path: string,
+  ) {}
+
+  /** Maps an engine error; WAL needs side files, and on a read-only directory SQLite only says "unable to open". */
+  private fail(err: unknown): Error {
+    const mapped = mapSqliteError(err);
+    if (isEngramError(mapped, 'IO') && !writable(dirname(this.path))) {
+      return new EngramError('READ_ONLY', `the agent database directory ${dirname(this.path)} is read-only`, { cause: err });
+    }
+    return mapped;
+  }
 
   private prepare(sql: string, params: readonly SqlValue[] | undefined): [SqliteStatement, unknown[]] {
     let prepared = this.statements.get(sql);
@@ -64,7 +78,7 @@ class SqliteHandle implements EngineHandle {
       const r = stmt.run(...args);
       return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
     } catch (err) {
-      throw mapSqliteError(err);
+      throw this.fail(err);
     }
   }
 
@@ -73,7 +87,7 @@ class SqliteHandle implements EngineHandle {
       const [stmt, args] = this.prepare(sql, params);
       return stmt.all(...args) as T[];
     } catch (err) {
-      throw mapSqliteError(err);
+      throw this.fail(err);
     }
   }
 
@@ -82,7 +96,7 @@ class SqliteHandle implements EngineHandle {
       const [stmt, args] = this.prepare(sql, params);
       return stmt.get(...args) as T | undefined;
     } catch (err) {
-      throw mapSqliteError(err);
+      throw this.fail(err);
     }
   }
 
@@ -90,7 +104,7 @@ class SqliteHandle implements EngineHandle {
     try {
       this.db.exec(sql);
     } catch (err) {
-      throw mapSqliteError(err);
+      throw this.fail(err);
     }
   }
 
@@ -119,6 +133,15 @@ export function mapSqliteError(err: unknown): Error {
   }
   if (sqliteCode.startsWith('SQLITE_CANTOPEN')) return fail('IO', 'the agent database file cannot be opened');
   return fail('INTERNAL', 'the sqlite engine failed');
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** FTS5 wants each term quoted; terms are plain words, but quotes are doubled all the same. */
@@ -161,7 +184,7 @@ export const sqliteDriver: Driver = {
       // timeout 0: never busy-wait (it would block the event loop); Connection retries instead.
       db = new Database(path, { readonly: options.readonly ?? false, timeout: 0 });
       sqliteVec.load(db);
-      return new SqliteHandle(db);
+      return new SqliteHandle(db, path);
     } catch (err) {
       db?.close();
       throw mapSqliteError(err);
