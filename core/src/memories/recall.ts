@@ -10,7 +10,7 @@ import { EngramError, invalid } from '../errors.js';
 import { blobToVector, vectorToBlob } from '../vectors.js';
 import { BinaryVectorIndex } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
-import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './memory-store.js';
+import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import { searchTerms } from './search-terms.js';
 import { searchTermIndex } from './term-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';

@@ -1,0 +1,44 @@
+/** The memories row as stored, and its public shape. */
+import { toIso } from '../time.js';
+import type { Memory } from './types.js';
+
+export interface MemoryRow {
+  id: number;
+  uid: string;
+  text: string;
+  text_len?: number;
+  kind: string;
+  tags: string;
+  metadata: string;
+  importance: number;
+  source: string | null;
+  created_at: number;
+  updated_at: number;
+  valid_from: number;
+  valid_to: number | null;
+  expires_at: number | null;
+  supersedes: string | null;
+  superseded_by: string | null;
+}
+
+export const MEMORY_COLUMNS =
+  'm.id, m.uid, m.text, m.kind, m.tags, m.metadata, m.importance, m.source, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.expires_at, m.supersedes, m.superseded_by';
+
+export function rowToMemory(r: MemoryRow): Memory {
+  return {
+    id: r.uid,
+    text: r.text,
+    kind: r.kind,
+    tags: JSON.parse(r.tags) as string[],
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    importance: Number(r.importance),
+    source: r.source,
+    createdAt: toIso(r.created_at)!,
+    updatedAt: toIso(r.updated_at)!,
+    validFrom: toIso(r.valid_from)!,
+    validTo: toIso(r.valid_to),
+    expiresAt: toIso(r.expires_at),
+    supersedes: r.supersedes,
+    supersededBy: r.superseded_by,
+  };
+}
