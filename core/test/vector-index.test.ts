@@ -13,7 +13,7 @@ function unit(values: number[]): Float32Array {
 
 describe('BinaryVectorIndex', () => {
   it('finds the nearest codes, skips expired and disallowed ids, and removes cleanly', () => {
-    const index = new BinaryVectorIndex(4, '1', 2);
+    const index = new BinaryVectorIndex(4, '1', undefined, 2);
     index.upsert(1, unit([1, 1, 1, 1]), null);
     index.upsert(2, unit([1, 1, 1, -1]), null);
     index.upsert(3, unit([-1, -1, -1, -1]), null);

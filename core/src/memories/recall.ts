@@ -8,7 +8,7 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { blobToVector, vectorToBlob } from '../vectors.js';
-import { BinaryVectorIndex } from '../vector-index.js';
+import { BinaryVectorIndex, codeStats } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import { searchTerms } from './search-terms.js';
@@ -29,9 +29,12 @@ interface Ranked {
   value: number;
 }
 
-/** How many first-pass candidates the exact rerank sees: more for few dimensions (coarser bits). */
-function firstPassSize(k: number, dims: number): number {
-  return Math.max(k * 20, Math.ceil(48_000 / Math.max(dims, 32)), 200);
+/**
+ * How many first-pass candidates the exact rerank sees. Measured (core/bench): 200 give
+ * recall@10 >= 0.99 at 10k vectors; the count needed grows with the agent, about 0.8% of it.
+ */
+export function firstPassSize(k: number, vectors: number): number {
+  return Math.max(k * 20, 200, Math.ceil(vectors * 0.008));
 }
 
 async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorIndex | undefined> {
@@ -49,8 +52,9 @@ async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorI
   const rows = await conn.all<{ id: number; e: Uint8Array; x: number | null }>(
     'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
   );
-  const index = new BinaryVectorIndex(dims, version, Math.max(1024, rows.length));
-  for (const r of rows) index.upsert(Number(r.id), blobToVector(r.e), r.x === null ? null : Number(r.x));
+  const vectors = rows.map((r) => blobToVector(r.e));
+  const index = new BinaryVectorIndex(dims, version, codeStats(dims, vectors), Math.max(1024, rows.length));
+  rows.forEach((r, i) => index.upsert(Number(r.id), vectors[i]!, r.x === null ? null : Number(r.x)));
   state.vectorIndex = index;
   return index;
 }
@@ -81,11 +85,11 @@ async function vectorCandidates(
       [blob, ...params],
     );
   } else if (!narrowing) {
-    rows = await rerank(index.candidates(query, firstPassSize(k, rt.embedder.dims), now));
+    rows = await rerank(index.candidates(query, firstPassSize(k, index.size), now));
   } else {
     const eligible = (await conn.all<{ id: number }>(`SELECT m.id AS id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
     if (eligible.length <= EXACT_MAX_ELIGIBLE) rows = eligible.length === 0 ? [] : await rerank(eligible);
-    else rows = await rerank(index.candidates(query, firstPassSize(k, rt.embedder.dims), now, new Set(eligible)));
+    else rows = await rerank(index.candidates(query, firstPassSize(k, index.size), now, new Set(eligible)));
   }
   return rows.map((r) => ({ id: Number(r.id), value: 1 - Number(r.d) }));
 }

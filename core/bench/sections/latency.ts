@@ -1,0 +1,504 @@
+/**
+ * Sections 1 and 2: exact top-10 recall latency and insert throughput. One agent per driver and
+ * dataset grows through `remember()` in batches of 1000; at each size it is closed, reopened
+ * (first recall = index build), then measured: `recall(mode: 'vector')`, the engine's brute-force
+ * scan, and an instrumented recall that splits the time into its steps. sqlite-vec's vec0 table
+ * over the same vectors is the baseline.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { Engram, vectorToBlob, type Agent, type DriverName, type Embedder } from '../../src/index.js';
+import type { AgentState } from '../../src/agent-state.js';
+import { INDEX_MIN_VECTORS, firstPassSize } from '../../src/memories/recall.js';
+import type { Dataset } from '../lib/datasets.js';
+import { diskUsage, rmrf, type TempRoot } from '../lib/env.js';
+import { progress, log } from '../lib/report.js';
+import { mean, now, recallAt, round, summarize, type Summary } from '../lib/stats.js';
+
+export { firstPassSize };
+
+/** Candidate counts tried in the first-pass experiment (plus the default). */
+const SWEEP = [100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600, 12800, 19200, 25600];
+
+export interface LatencyRow {
+  dataset: string;
+  dims: number;
+  size: number;
+  driver: DriverName | 'sqlite-vec';
+  method: 'engram recall (vector)' | 'engine brute force' | 'vec0 knn';
+  latency: Summary;
+  recallAt10: number;
+  recallMin: number;
+}
+
+export interface IndexBuildRow {
+  dataset: string;
+  size: number;
+  driver: DriverName;
+  openMs: number;
+  firstRecallMs: number;
+  secondRecallMs: number;
+}
+
+export interface InsertRow {
+  dataset: string;
+  dims: number;
+  driver: DriverName | 'sqlite-vec';
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  segments: { from: number; to: number; rowsPerSec: number }[];
+  batchMs: Summary;
+  dbBytes?: number;
+}
+
+export interface BreakdownRow {
+  dataset: string;
+  size: number;
+  driver: DriverName;
+  mode: 'vector' | 'hybrid' | 'text';
+  total: Summary;
+  /** p50 and mean per step, ms (steps: embed, version check, first pass, rerank, row fetch, full-text, exact scan, other SQL, JS rest). */
+  steps: Record<string, { p50: number; mean: number }>;
+  firstPassCandidates: number;
+}
+
+export interface SweepRow {
+  dataset: string;
+  size: number;
+  driver: DriverName;
+  variant: 'core first pass';
+  k: number;
+  isDefault: boolean;
+  candidatesMean: number;
+  firstPassMs: Summary;
+  rerankMs: Summary;
+  totalMs: number;
+  recallAt10: number;
+  recallMin: number;
+}
+
+export interface LatencyResults {
+  latency: LatencyRow[];
+  indexBuild: IndexBuildRow[];
+  insert: InsertRow[];
+  breakdown: BreakdownRow[];
+  sweep: SweepRow[];
+}
+
+export interface LatencyPlan {
+  sizes: number[];
+  queries: number;
+  bruteQueries: number;
+  warmup: number;
+  measureLatency: boolean;
+}
+
+const vectorOf = (d: Dataset, j: number) => d.queryVectors.subarray(j * d.dims, (j + 1) * d.dims);
+
+// ---- instrumentation ---------------------------------------------------------------------------
+
+type Step = 'embed' | 'version check' | 'first pass' | 'rerank' | 'exact scan' | 'row fetch' | 'full-text' | 'other SQL';
+
+function classify(sql: string): Step {
+  if (/vectors_version/.test(sql)) return 'version check';
+  if (/memory_vectors/.test(sql)) return /json_each/.test(sql) ? 'rerank' : 'exact scan';
+  if (/memory_terms|memory_term_df|_fts|text_docs/.test(sql)) return 'full-text';
+  if (/m\.uid/.test(sql)) return 'row fetch';
+  return 'other SQL';
+}
+
+interface Trace {
+  steps: Map<Step, number>;
+  candidates: number;
+  rerankSql?: string;
+}
+
+/**
+ * Wraps the open agent's connection, first-pass index and embedder so that one real recall()
+ * reports where its time went. The wrappers are own properties, removed by `restore()`.
+ */
+async function instrument(agent: Agent, embedder: Embedder) {
+  const state: AgentState = await agent.use(async (s) => s);
+  let trace: Trace = { steps: new Map(), candidates: 0 };
+  const add = (step: Step, ms: number) => trace.steps.set(step, (trace.steps.get(step) ?? 0) + ms);
+  const conn = state.conn as unknown as Record<string, unknown>;
+  for (const method of ['all', 'get', 'run'] as const) {
+    const original = conn[method] as (sql: string, params?: unknown[]) => Promise<unknown>;
+    conn[method] = async (sql: string, params?: unknown[]) => {
+      const t = now();
+      try {
+        return await original.call(state.conn, sql, params);
+      } finally {
+        const step = classify(sql);
+        add(step, now() - t);
+        if (step === 'rerank' && params && Buffer.isBuffer(params[0]) && typeof params[1] === 'string') trace.rerankSql = sql;
+      }
+    };
+  }
+  const emb = embedder as unknown as Record<string, unknown>;
+  const originalEmbed = embedder.embed;
+  emb.embed = async (texts: readonly string[]) => {
+    const t = now();
+    try {
+      return await originalEmbed.call(embedder, texts);
+    } finally {
+      add('embed', now() - t);
+    }
+  };
+  const wrappedIndexes: Record<string, unknown>[] = [];
+  const wrapIndex = () => {
+    const index = state.vectorIndex;
+    if (!index || Object.hasOwn(index, 'candidates')) return;
+    const original = index.candidates;
+    const rec = index as unknown as Record<string, unknown>;
+    rec.candidates = (...args: Parameters<typeof original>) => {
+      const t = now();
+      const out = original.apply(index, args);
+      add('first pass', now() - t);
+      trace.candidates += out.length;
+      return out;
+    };
+    wrappedIndexes.push(rec);
+  };
+  return {
+    state,
+    async run(fn: () => Promise<unknown>): Promise<{ total: number; trace: Trace }> {
+      wrapIndex();
+      trace = { steps: new Map(), candidates: 0 };
+      const t = now();
+      await fn();
+      return { total: now() - t, trace };
+    },
+    restore() {
+      for (const m of ['all', 'get', 'run']) delete conn[m];
+      delete emb.embed;
+      for (const rec of wrappedIndexes) delete rec.candidates;
+    },
+  };
+}
+
+// ---- one driver over one dataset -----------------------------------------------------------------
+
+async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp: TempRoot, out: LatencyResults): Promise<void> {
+  const dir = tmp.dir(`latency-${d.name}-${driver}`);
+  const embedder = d.embedder();
+  const engram = await Engram.open({ dir, driver, embedder, maxOpenAgents: 8, idleTimeoutMs: 0 });
+  const tag = `${d.name} ${driver}`;
+  try {
+    let agent = await engram.agent('bench');
+    const uidToRow = new Map<string, number>();
+    const batchMs: number[] = [];
+    const segments: InsertRow['segments'] = [];
+    let inserted = 0;
+    let insertSeconds = 0;
+    const maxSize = plan.sizes[plan.sizes.length - 1]!;
+    for (const size of plan.sizes) {
+      const from = inserted;
+      const t0 = now();
+      while (inserted < size) {
+        const end = Math.min(size, inserted + 1000);
+        const tb = now();
+        const memories = await agent.memories.remember(d.texts.slice(inserted, end).map((text) => ({ text })));
+        batchMs.push(now() - tb);
+        memories.forEach((m, i) => uidToRow.set(m.id, inserted + i));
+        inserted = end;
+        progress(`${tag}: inserted ${inserted}/${maxSize} (${Math.round((inserted - from) / ((now() - t0) / 1000))} rows/s)`);
+      }
+      const seconds = (now() - t0) / 1000;
+      insertSeconds += seconds;
+      segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / seconds) });
+      log(`${tag}: inserted ${inserted}/${maxSize}`);
+      if (!plan.measureLatency) continue;
+
+      // Fresh handle: the first recall builds the first-pass index (large agents).
+      await agent.close();
+      let t = now();
+      agent = await engram.agent('bench');
+      const openMs = now() - t;
+      const warmText = (i: number) => d.queryTexts[d.measured + (i % plan.warmup)]!;
+      t = now();
+      await agent.memories.recall(warmText(0), { mode: 'vector', limit: 10 });
+      const firstRecallMs = now() - t;
+      t = now();
+      await agent.memories.recall(warmText(1), { mode: 'vector', limit: 10 });
+      const secondRecallMs = now() - t;
+      out.indexBuild.push({
+        dataset: d.name,
+        size,
+        driver,
+        openMs: round(openMs),
+        firstRecallMs: round(firstRecallMs),
+        secondRecallMs: round(secondRecallMs),
+      });
+      log(
+        `${tag} @${size}: reopen ${openMs.toFixed(1)} ms, first recall ${firstRecallMs.toFixed(1)} ms, second ${secondRecallMs.toFixed(1)} ms`,
+      );
+
+      const truth = d.truth.get(size)!;
+      // recall(), mode vector
+      for (let i = 0; i < plan.warmup; i++) await agent.memories.recall(warmText(i), { mode: 'vector', limit: 10 });
+      const lat: number[] = [];
+      const rec: number[] = [];
+      for (let j = 0; j < plan.queries; j++) {
+        t = now();
+        const results = await agent.memories.recall(d.queryTexts[j]!, { mode: 'vector', limit: 10 });
+        lat.push(now() - t);
+        rec.push(
+          recallAt(
+            results.map((r) => uidToRow.get(r.memory.id) ?? -1),
+            truth[j]!,
+          ),
+        );
+      }
+      out.latency.push({
+        dataset: d.name,
+        dims: d.dims,
+        size,
+        driver,
+        method: 'engram recall (vector)',
+        latency: summarize(lat),
+        recallAt10: round(mean(rec), 4),
+        recallMin: Math.min(...rec),
+      });
+      log(`${tag} @${size}: recall p50 ${summarize(lat).p50} ms, recall@10 ${mean(rec).toFixed(4)}`);
+
+      // The engine's exact scan over every vector.
+      const rowidToRow = new Map<number, number>();
+      const state: AgentState = await agent.use(async (s) => s);
+      for (const r of await state.conn.all<{ id: number; uid: string }>('SELECT id, uid FROM memories')) {
+        rowidToRow.set(Number(r.id), uidToRow.get(r.uid) ?? -1);
+      }
+      const bruteSql = `SELECT memory_id AS id, ${state.conn.dialect.cosineDistance('embedding', '?')} AS d FROM memory_vectors ORDER BY d LIMIT 10`;
+      const brute = (j: number, vector = vectorOf(d, j)) =>
+        agent.use((s) => s.conn.all<{ id: number; d: number }>(bruteSql, [vectorToBlob(vector)]));
+      for (let i = 0; i < 3; i++) await brute(0, vectorOf(d, d.measured + i));
+      const bLat: number[] = [];
+      const bRec: number[] = [];
+      for (let j = 0; j < plan.bruteQueries; j++) {
+        t = now();
+        const rows = await brute(j);
+        bLat.push(now() - t);
+        bRec.push(
+          recallAt(
+            rows.map((r) => rowidToRow.get(Number(r.id)) ?? -1),
+            truth[j]!,
+          ),
+        );
+        progress(`${tag} @${size}: engine brute force ${j + 1}/${plan.bruteQueries}`);
+      }
+      out.latency.push({
+        dataset: d.name,
+        dims: d.dims,
+        size,
+        driver,
+        method: 'engine brute force',
+        latency: summarize(bLat),
+        recallAt10: round(mean(bRec), 4),
+        recallMin: Math.min(...bRec),
+      });
+
+      // Where recall's time goes, step by step, for vector, hybrid and text modes.
+      const probe = await instrument(agent, embedder);
+      let rerankSql: string | undefined;
+      try {
+        for (const mode of ['vector', 'hybrid', 'text'] as const) {
+          for (let i = 0; i < 3; i++) await probe.run(() => agent.memories.recall(warmText(i), { mode, limit: 10 }));
+          const totals: number[] = [];
+          const steps = new Map<string, number[]>();
+          let candidates = 0;
+          for (let j = 0; j < plan.queries; j++) {
+            const { total, trace } = await probe.run(() => agent.memories.recall(d.queryTexts[j]!, { mode, limit: 10 }));
+            totals.push(total);
+            let accounted = 0;
+            for (const [step, ms] of trace.steps) {
+              accounted += ms;
+              (steps.get(step) ?? steps.set(step, []).get(step)!).push(ms);
+            }
+            (steps.get('JS rest') ?? steps.set('JS rest', []).get('JS rest')!).push(total - accounted);
+            candidates += trace.candidates;
+            rerankSql ??= trace.rerankSql;
+          }
+          const stepSummary: BreakdownRow['steps'] = {};
+          for (const [step, list] of steps) {
+            while (list.length < totals.length) list.push(0);
+            stepSummary[step] = { p50: summarize(list).p50, mean: round(mean(list)) };
+          }
+          out.breakdown.push({
+            dataset: d.name,
+            size,
+            driver,
+            mode,
+            total: summarize(totals),
+            steps: stepSummary,
+            firstPassCandidates: Math.round(candidates / plan.queries),
+          });
+        }
+      } finally {
+        probe.restore();
+      }
+
+      // First-pass size sweep: core's own candidates and the same rerank SQL as recall().
+      const index = state.vectorIndex;
+      if (size >= INDEX_MIN_VECTORS && index) {
+        const sql =
+          rerankSql ??
+          `SELECT v.memory_id AS id, ${state.conn.dialect.cosineDistance('v.embedding', '?1')} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT 10`;
+        const variants: [SweepRow['variant'], (q: Float32Array, k: number) => number[]][] = [
+          ['core first pass', (q, k) => index.candidates(q, k, Date.now())],
+        ];
+        const def = firstPassSize(10, index.size);
+        const ks = [...new Set([...SWEEP, def])].filter((k) => k <= size / 2).sort((a, b) => a - b);
+        for (const [variant, candidates] of variants) {
+          let saturated = 0;
+          for (const k of ks) {
+            const fp: number[] = [];
+            const rr: number[] = [];
+            const kr: number[] = [];
+            let cands = 0;
+            for (let j = 0; j < plan.queries; j++) {
+              const q = vectorOf(d, j);
+              t = now();
+              const ids = candidates(q, k);
+              fp.push(now() - t);
+              cands += ids.length;
+              t = now();
+              const rows = await state.conn.all<{ id: number; d: number }>(sql, [vectorToBlob(q), JSON.stringify(ids)]);
+              rr.push(now() - t);
+              kr.push(
+                recallAt(
+                  rows.map((r) => rowidToRow.get(Number(r.id)) ?? -1),
+                  truth[j]!,
+                ),
+              );
+            }
+            const fps = summarize(fp);
+            const rrs = summarize(rr);
+            const recallAt10 = round(mean(kr), 4);
+            out.sweep.push({
+              dataset: d.name,
+              size,
+              driver,
+              variant,
+              k,
+              isDefault: k === def,
+              candidatesMean: Math.round(cands / plan.queries),
+              firstPassMs: fps,
+              rerankMs: rrs,
+              totalMs: round(fps.p50 + rrs.p50),
+              recallAt10,
+              recallMin: Math.min(...kr),
+            });
+            progress(`${tag} @${size}: ${variant} k=${k}: recall@10 ${recallAt10}`, true);
+            // Stop once recall has stayed at or above 0.995 for two candidate counts past the default.
+            if (recallAt10 >= 0.995 && k >= def && ++saturated >= 2) break;
+          }
+        }
+      }
+    }
+    out.insert.push({
+      dataset: d.name,
+      dims: d.dims,
+      driver,
+      rows: inserted,
+      seconds: round(insertSeconds),
+      rowsPerSec: Math.round(inserted / insertSeconds),
+      segments,
+      batchMs: summarize(batchMs),
+    });
+  } finally {
+    await engram.close();
+    const row = out.insert.find((r) => r.dataset === d.name && r.driver === driver);
+    if (row) row.dbBytes = diskUsage(dir).bytes;
+    rmrf(dir);
+  }
+}
+
+/** sqlite-vec vec0 over the same vectors (one file, better-sqlite3), grown to each size. */
+function runVec0(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResults): void {
+  const dir = tmp.dir(`vec0-${d.name}`);
+  const db = new Database(join(dir, 'vec0.db'));
+  try {
+    sqliteVec.load(db);
+    db.pragma('journal_mode = WAL');
+    // Default L2 distance: on unit vectors it ranks exactly as cosine does.
+    db.exec(`CREATE VIRTUAL TABLE items USING vec0(embedding float[${d.dims}])`);
+    const insert = db.prepare('INSERT INTO items(rowid, embedding) VALUES (?, ?)');
+    const insertMany = db.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++)
+        insert.run(BigInt(i), Buffer.from(d.vectors.buffer, d.vectors.byteOffset + i * d.dims * 4, d.dims * 4));
+    });
+    const knn = db.prepare('SELECT rowid AS id, distance FROM items WHERE embedding MATCH ? AND k = 10 ORDER BY distance');
+    const query = (v: Float32Array) => knn.all(Buffer.from(v.buffer, v.byteOffset, v.byteLength)) as { id: number | bigint }[];
+    let inserted = 0;
+    let seconds = 0;
+    const batchMs: number[] = [];
+    const segments: InsertRow['segments'] = [];
+    for (const size of plan.sizes) {
+      const from = inserted;
+      const t0 = now();
+      while (inserted < size) {
+        const end = Math.min(size, inserted + 1000);
+        const tb = now();
+        insertMany(inserted, end);
+        batchMs.push(now() - tb);
+        inserted = end;
+        progress(`${d.name} vec0: inserted ${inserted}/${plan.sizes[plan.sizes.length - 1]}`);
+      }
+      const s = (now() - t0) / 1000;
+      seconds += s;
+      segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / s) });
+      if (!plan.measureLatency) continue;
+      const truth = d.truth.get(size)!;
+      for (let i = 0; i < plan.warmup; i++) query(vectorOf(d, d.measured + i));
+      const lat: number[] = [];
+      const rec: number[] = [];
+      for (let j = 0; j < plan.queries; j++) {
+        const t = now();
+        const rows = query(vectorOf(d, j));
+        lat.push(now() - t);
+        rec.push(
+          recallAt(
+            rows.map((r) => Number(r.id)),
+            truth[j]!,
+          ),
+        );
+        progress(`${d.name} vec0 @${size}: query ${j + 1}/${plan.queries}`);
+      }
+      out.latency.push({
+        dataset: d.name,
+        dims: d.dims,
+        size,
+        driver: 'sqlite-vec',
+        method: 'vec0 knn',
+        latency: summarize(lat),
+        recallAt10: round(mean(rec), 4),
+        recallMin: Math.min(...rec),
+      });
+      log(`${d.name} vec0 @${size}: p50 ${summarize(lat).p50} ms`);
+    }
+    out.insert.push({
+      dataset: d.name,
+      dims: d.dims,
+      driver: 'sqlite-vec',
+      rows: inserted,
+      seconds: round(seconds),
+      rowsPerSec: Math.round(inserted / seconds),
+      segments,
+      batchMs: summarize(batchMs),
+    });
+  } finally {
+    db.close();
+    rmrf(dir);
+  }
+}
+
+export async function runLatency(datasets: Dataset[], drivers: DriverName[], plan: LatencyPlan, tmp: TempRoot): Promise<LatencyResults> {
+  const out: LatencyResults = { latency: [], indexBuild: [], insert: [], breakdown: [], sweep: [] };
+  for (const d of datasets) {
+    runVec0(d, plan, tmp, out);
+    for (const driver of drivers) await runDriver(d, driver, plan, tmp, out);
+  }
+  return out;
+}
