@@ -130,7 +130,6 @@ function latencyTables(r: LatencyResults): string[] {
       ]);
     }
     const enough = ks.find((kk) => list.filter((s) => s.k === kk).every((s) => s.recallAt10 >= TARGETS.recallAt10));
-    const dims = dataset.endsWith('384') ? 384 : 100;
     notes.push(
       `${dataset} @${k(size)} ${variant}: smallest candidate count tried with recall@10 >= ${TARGETS.recallAt10}: ${enough ?? `none up to ${ks[ks.length - 1]}`}` +
         ` (default firstPassSize(10, ${size}) = ${firstPassSize(10, size)})`,
