@@ -78,7 +78,7 @@ function latencyTables(r: LatencyResults): string[] {
   );
   out.push(
     table(
-      '1b. First recall on a freshly opened agent (builds the sign-bit index when N >= 2048)',
+      '1b. First recall on a freshly opened agent (builds the first-pass index when N >= 2048)',
       ['dataset', 'N', 'driver', 'reopen ms', 'first recall ms', 'second recall ms'],
       r.indexBuild.map((x) => [x.dataset, k(x.size), x.driver, x.openMs, x.firstRecallMs, x.secondRecallMs]),
     ),

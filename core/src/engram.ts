@@ -218,6 +218,7 @@ export class Engram {
     if (version < SCHEMA_VERSION) {
       await migrate((fn) => conn.transaction(fn), conn.dialect, version);
     }
+    const changed = !meta?.engine || version < SCHEMA_VERSION;
     if (!meta?.engine) {
       await conn.transaction(async (tx) => {
         const insert = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`;
@@ -229,7 +230,8 @@ export class Engram {
         await tx.run(insert, ['vectors_version', '0']);
       });
     }
-    meta = (await readMeta(conn))!;
+    if (changed) meta = (await readMeta(conn))!;
+    if (!meta) throw new EngramError('INTERNAL', `agent ${id}: meta table missing after initialisation`);
     if (meta.embedder_id !== this.embedder.id || Number(meta.embedder_dims) !== this.embedder.dims) {
       const vectors = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
       if (Number(vectors?.n ?? 0) === 0) {

@@ -1,7 +1,7 @@
 /**
  * Recall: the engine's cosine distance and the engine's full-text index, each filtered in SQL
  * before its top-k cut, fused by reciprocal rank, optionally blended with recency and
- * importance. Large agents get a first pass over sign bits (vector-index.ts) whose few hundred
+ * importance. Large agents get a first pass over compact codes (vector-index.ts) whose few hundred
  * candidates the engine then ranks exactly.
  */
 import type { AgentRuntime, AgentState } from '../agent-state.js';
@@ -39,13 +39,15 @@ export function firstPassSize(k: number, vectors: number): number {
 
 async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorIndex | undefined> {
   const conn = state.conn;
-  const versionRow = await conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`);
-  const version = String(versionRow?.value ?? '0');
+  // One round trip: the version says whether a cached index is current, the count whether one is needed.
+  const row = await conn.get<{ version: string | null; n: number }>(
+    `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT count(*) FROM memory_vectors) AS n`,
+  );
+  const version = String(row?.version ?? '0');
   if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
   state.vectorIndex = undefined;
   if (state.smallAtVersion === version) return undefined;
-  const count = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
-  if (Number(count?.n ?? 0) < INDEX_MIN_VECTORS) {
+  if (Number(row?.n ?? 0) < INDEX_MIN_VECTORS) {
     state.smallAtVersion = version;
     return undefined;
   }

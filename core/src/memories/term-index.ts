@@ -108,15 +108,16 @@ export async function searchTermIndex(
 ): Promise<Ranked[]> {
   if (terms.length === 0) return [];
   const termList = JSON.stringify(terms);
-  const dfRows = await db.all<{ term: string; df: number }>(
-    'SELECT d.term AS term, d.df AS df FROM json_each(?) q CROSS JOIN memory_term_df d ON d.term = q.value',
+  const dfRows = await db.all<{ term: string; df: number; docs: string | null; terms: string | null }>(
+    `SELECT d.term AS term, d.df AS df,
+            (SELECT value FROM engram_meta WHERE key = 'text_docs') AS docs,
+            (SELECT value FROM engram_meta WHERE key = 'text_terms') AS terms
+       FROM json_each(?) q CROSS JOIN memory_term_df d ON d.term = q.value`,
     [termList],
   );
   if (dfRows.length === 0) return [];
-  const stats = await db.all<{ key: string; value: string }>(`SELECT key, value FROM engram_meta WHERE key IN ('text_docs', 'text_terms')`);
-  const meta = Object.fromEntries(stats.map((r) => [r.key, Number(r.value)]));
-  const docs = Math.max(1, meta.text_docs ?? 1);
-  const avgLength = Math.max(1, (meta.text_terms ?? docs) / docs);
+  const docs = Math.max(1, Number(dfRows[0]!.docs ?? 1));
+  const avgLength = Math.max(1, Number(dfRows[0]!.terms ?? docs) / docs);
   // Terms in most memories cost the most postings and separate nothing: skip them if others remain.
   const rare = dfRows.filter((r) => Number(r.df) <= docs * COMMON_TERM_SHARE);
   const weighted = (rare.length > 0 ? rare : dfRows).map((r) => [r.term, Math.log(1 + (docs - Number(r.df) + 0.5) / (Number(r.df) + 0.5))]);
