@@ -39,21 +39,26 @@ export function firstPassSize(k: number, vectors: number): number {
 
 async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorIndex | undefined> {
   const conn = state.conn;
-  // One round trip: the version says whether a cached index is current, the count whether one is needed.
-  const row = await conn.get<{ version: string | null; n: number }>(
-    `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT count(*) FROM memory_vectors) AS n`,
+  // One round trip, two index seeks: the version says whether a cached index is current; the
+  // largest vector id bounds the count (ids only grow), so small agents never scan to count.
+  const row = await conn.get<{ version: string | null; top: number | null }>(
+    `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT max(memory_id) FROM memory_vectors) AS top`,
   );
   const version = String(row?.version ?? '0');
   if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
   state.vectorIndex = undefined;
   if (state.smallAtVersion === version) return undefined;
-  if (Number(row?.n ?? 0) < INDEX_MIN_VECTORS) {
+  if (Number(row?.top ?? 0) < INDEX_MIN_VECTORS) {
     state.smallAtVersion = version;
     return undefined;
   }
   const rows = await conn.all<{ id: number; e: Uint8Array; x: number | null }>(
     'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
   );
+  if (rows.length < INDEX_MIN_VECTORS) {
+    state.smallAtVersion = version; // many were deleted: still small
+    return undefined;
+  }
   const vectors = rows.map((r) => blobToVector(r.e));
   const index = new BinaryVectorIndex(dims, version, codeStats(dims, vectors), Math.max(1024, rows.length));
   rows.forEach((r, i) => index.upsert(Number(r.id), vectors[i]!, r.x === null ? null : Number(r.x)));
