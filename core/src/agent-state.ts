@@ -28,6 +28,8 @@ export interface AgentState {
   vectorIndex: BinaryVectorIndex | undefined;
   /** The vectors_version at which the agent was found too small to need the index. */
   smallAtVersion?: string | undefined;
+  /** Per-handle caches of other sub-stores, by a key each store owns (dropped with the handle). */
+  readonly caches: Map<string, unknown>;
 }
 
 export interface AgentRuntime {

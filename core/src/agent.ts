@@ -5,7 +5,11 @@
  */
 import type { AgentRuntime, AgentState, Limits } from './agent-state.js';
 import type { Embedder } from './embedders/types.js';
+import { ActionLog } from './actions/action-log.js';
+import { FileStore } from './files/file-store.js';
+import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
+import { TaskStore } from './tasks/task-store.js';
 
 export interface AgentInfo {
   id: string;
@@ -20,6 +24,14 @@ export interface AgentInfo {
 export class Agent implements AgentRuntime {
   /** Long-term memories: remember, recall, update, forget, history. */
   readonly memories: MemoryStore;
+  /** A virtual file system with semantic search over its text files. */
+  readonly files: FileStore;
+  /** The log of tool calls and other actions. */
+  readonly actions: ActionLog;
+  /** Tasks with dependencies, priorities and leases. */
+  readonly tasks: TaskStore;
+  /** Small JSON state by key. */
+  readonly kv: KvStore;
 
   constructor(
     readonly id: string,
@@ -31,6 +43,10 @@ export class Agent implements AgentRuntime {
     private readonly encrypted: boolean,
   ) {
     this.memories = new MemoryStore(this);
+    this.files = new FileStore(this);
+    this.actions = new ActionLog(this);
+    this.tasks = new TaskStore(this);
+    this.kv = new KvStore(this);
   }
 
   get agentId(): string {

@@ -4,7 +4,11 @@
  * further migrations, never by editing an old one.
  */
 import type { Dialect, Queryable } from './drivers/types.js';
-import { TERM_INDEX_DDL } from './memories/term-index.js';
+import { ACTIONS_MIGRATION } from './actions/schema.js';
+import { FILES_MIGRATION } from './files/schema.js';
+import { KV_MIGRATION } from './kv/schema.js';
+import { MEMORY_TEXT_INDEX } from './memories/text-index.js';
+import { TASKS_MIGRATION } from './tasks/schema.js';
 
 export interface Migration {
   version: number;
@@ -12,13 +16,12 @@ export interface Migration {
   statements(dialect: Dialect): string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'meta table, memories, their vectors and full-text index',
-    statements: (dialect) => [
-      `CREATE TABLE IF NOT EXISTS engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-      `CREATE TABLE IF NOT EXISTS memories (
+const MEMORIES_MIGRATION: Migration = {
+  version: 1,
+  description: 'meta table, memories, their vectors and full-text index',
+  statements: (dialect) => [
+    `CREATE TABLE IF NOT EXISTS engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS memories (
          id INTEGER PRIMARY KEY,
          uid TEXT NOT NULL UNIQUE,
          text TEXT NOT NULL,
@@ -36,16 +39,18 @@ export const MIGRATIONS: readonly Migration[] = [
          supersedes TEXT,
          superseded_by TEXT
        )`,
-      `CREATE INDEX IF NOT EXISTS memories_current ON memories (valid_to, valid_from)`,
-      `CREATE INDEX IF NOT EXISTS memories_kind ON memories (kind, valid_to)`,
-      `CREATE INDEX IF NOT EXISTS memories_expires ON memories (expires_at)`,
-      `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
-      // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
-      `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-      ...(dialect.fullText ? dialect.fullText.ddl('memories', 'text') : TERM_INDEX_DDL),
-    ],
-  },
-];
+    `CREATE INDEX IF NOT EXISTS memories_current ON memories (valid_to, valid_from)`,
+    `CREATE INDEX IF NOT EXISTS memories_kind ON memories (kind, valid_to)`,
+    `CREATE INDEX IF NOT EXISTS memories_expires ON memories (expires_at)`,
+    `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
+    // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
+    `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
+    ...(dialect.fullText ? dialect.fullText.ddl('memories', 'text') : MEMORY_TEXT_INDEX.ddl()),
+  ],
+};
+
+/** Every migration, in version order; each sub-store owns the one that creates its tables. */
+export const MIGRATIONS: readonly Migration[] = [MEMORIES_MIGRATION, FILES_MIGRATION, ACTIONS_MIGRATION, TASKS_MIGRATION, KV_MIGRATION];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { agentPath } from '../src/agent-id.js';
+import { SCHEMA_VERSION } from '../src/schema.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
 
@@ -36,7 +37,7 @@ describe.each(DRIVER_NAMES)('engram hub on %s', (driver) => {
     expect(await engram.list()).toEqual(['agent-42', 'agent-7']);
     expect(await engram.list({ prefix: 'agent-4' })).toEqual(['agent-42']);
     const info = await a.info();
-    expect(info).toMatchObject({ id: 'agent-42', driver, schemaVersion: 1, embedder: { id: 'hash-64@1', dims: 64 } });
+    expect(info).toMatchObject({ id: 'agent-42', driver, schemaVersion: SCHEMA_VERSION, embedder: { id: 'hash-64@1', dims: 64 } });
     expect(await engram.delete('agent-42')).toBe(true);
     expect(existsSync(path)).toBe(false);
     expect(await engram.list()).toEqual(['agent-7']);

@@ -202,10 +202,10 @@ describe('term index (turso keeps its own full-text index)', () => {
     await new Promise((r) => setTimeout(r, 40));
     await agent.memories.purgeExpired();
     const state = await agent.use(async (s) => ({
-      postings: await s.conn.all<{ term: string; n: number }>('SELECT term, count(*) AS n FROM memory_terms GROUP BY term ORDER BY term'),
-      df: await s.conn.all<{ term: string; n: number }>('SELECT term, df AS n FROM memory_term_df ORDER BY term'),
-      docs: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'text_docs'`),
-      terms: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'text_terms'`),
+      postings: await s.conn.all<{ term: string; n: number }>('SELECT term, count(*) AS n FROM memories_terms GROUP BY term ORDER BY term'),
+      df: await s.conn.all<{ term: string; n: number }>('SELECT term, df AS n FROM memories_term_df ORDER BY term'),
+      docs: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'memories_text_docs'`),
+      terms: await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'memories_text_terms'`),
       rows: await s.conn.get<{ n: number; len: number }>('SELECT count(*) AS n, sum(text_len) AS len FROM memories'),
     }));
     expect(state.df).toEqual(state.postings);

@@ -14,7 +14,8 @@ import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
-import { analyze, indexTexts, unindexTexts } from './term-index.js';
+import { analyze } from '../search/term-index.js';
+import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
 const REMEMBER_FIELDS = ['text', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt', 'supersedes'];
@@ -47,7 +48,7 @@ export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
 /** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
 async function deleteMemories(tx: Queryable, ids: number[], ownTextIndex: boolean): Promise<string> {
   const list = JSON.stringify(ids);
-  if (ownTextIndex) await unindexTexts(tx, ids);
+  if (ownTextIndex) await MEMORY_TEXT_INDEX.remove(tx, ids);
   await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
   return bumpVectorsVersion(tx);
@@ -243,7 +244,7 @@ export class MemoryStore {
           out.push({ row: row!, replaced });
         }
         if (ownTextIndex)
-          await indexTexts(
+          await MEMORY_TEXT_INDEX.add(
             tx,
             out.map(({ row }) => ({ id: Number(row.id), text: row.text })),
           );
@@ -307,14 +308,14 @@ export class MemoryStore {
             id,
             now,
           ]);
-          if (old) await unindexTexts(tx, [Number(old.id)]);
+          if (old) await MEMORY_TEXT_INDEX.remove(tx, [Number(old.id)]);
         }
         const row = await tx.get<MemoryRow>(
           `UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`,
           [...params, id, now],
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-        if (ownTextIndex) await indexTexts(tx, [{ id: Number(row.id), text: row.text }]);
+        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), text: row.text }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };

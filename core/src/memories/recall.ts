@@ -11,8 +11,8 @@ import { blobToVector, vectorToBlob } from '../vectors.js';
 import { BinaryVectorIndex, codeStats } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
-import { searchTerms } from './search-terms.js';
-import { searchTermIndex } from './term-index.js';
+import { searchTerms } from '../search/search-terms.js';
+import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
 const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays'];
@@ -104,7 +104,7 @@ async function vectorCandidates(
 async function textCandidates(state: AgentState, terms: string[], k: number, where: string, params: SqlValue[]): Promise<Ranked[]> {
   if (terms.length === 0) return [];
   const { fullText } = state.conn.dialect;
-  if (!fullText) return searchTermIndex(state.conn, terms, where, params, k);
+  if (!fullText) return MEMORY_TEXT_INDEX.search(state.conn, terms, where, params, k);
   const sql = fullText.searchSql('memories', 'm', 'text', where, k);
   const rows = await state.conn.all<{ id: number; score: number }>(sql, [fullText.query(terms), ...params]);
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));

@@ -1,0 +1,6 @@
+/** agent.actions (being written). */
+import type { AgentRuntime } from '../agent-state.js';
+
+export class ActionLog {
+  constructor(protected readonly rt: AgentRuntime) {}
+}

@@ -1,0 +1,148 @@
+/**
+ * Engram's own full-text index, for engines whose built-in one does not suit a store written
+ * one row at a time: a postings table (term, document, term frequency) and a document-frequency
+ * table, written in the same transaction as the documents, with BM25 ranking in SQL. Used on
+ * Turso, whose `USING fts` index (0.7.2) rewrites itself on every statement: a single-row
+ * insert costs about 10 ms and grows with the index (measured here; upstream
+ * tursodatabase/turso#8170). SQLite keeps its own FTS5 index (see the sqlite driver).
+ *
+ * One `TermIndex` per indexed table: memories, file chunks, ... The table must have integer
+ * `id` and `text_len` (indexed terms) columns; its rows are aliased `m` in filter SQL.
+ */
+import type { Queryable, SqlValue } from '../drivers/types.js';
+import { tokens } from './search-terms.js';
+
+const K1 = 1.2;
+const B = 0.75;
+/** Above this share of all documents a term ranks nothing apart and is skipped (if others remain). */
+const COMMON_TERM_SHARE = 0.5;
+
+export interface Ranked {
+  id: number;
+  value: number;
+}
+
+/** Term frequencies of a text, and its length in indexed terms. */
+export function analyze(text: string): { tf: Map<string, number>; length: number } {
+  const tf = new Map<string, number>();
+  let length = 0;
+  for (const t of tokens(text)) {
+    tf.set(t, (tf.get(t) ?? 0) + 1);
+    length++;
+  }
+  return { tf, length };
+}
+
+export class TermIndex {
+  private readonly postings: string;
+  private readonly df: string;
+  private readonly docsKey: string;
+  private readonly termsKey: string;
+
+  /** `docs` is the indexed table; its index tables are `<docs>_terms` and `<docs>_term_df`. */
+  constructor(readonly docs: string) {
+    this.postings = `${docs}_terms`;
+    this.df = `${docs}_term_df`;
+    this.docsKey = `${docs}_text_docs`;
+    this.termsKey = `${docs}_text_terms`;
+  }
+
+  ddl(): string[] {
+    return [
+      `CREATE TABLE IF NOT EXISTS ${this.postings} (term TEXT NOT NULL, doc_id INTEGER NOT NULL, tf INTEGER NOT NULL)`,
+      // covering: a term's postings with their frequencies come straight from the index
+      `CREATE INDEX IF NOT EXISTS ${this.postings}_term ON ${this.postings} (term, doc_id, tf)`,
+      `CREATE INDEX IF NOT EXISTS ${this.postings}_doc ON ${this.postings} (doc_id)`,
+      // document frequency per term, so ranking never counts postings
+      `CREATE TABLE IF NOT EXISTS ${this.df} (term TEXT PRIMARY KEY, df INTEGER NOT NULL)`,
+    ];
+  }
+
+  private async addDf(tx: Queryable, terms: Map<string, number>, sign: 1 | -1): Promise<void> {
+    if (terms.size === 0) return;
+    await tx.run(
+      `INSERT INTO ${this.df} (term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+         ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`,
+      [JSON.stringify([...terms].map(([t, n]) => [t, sign * n]))],
+    );
+    if (sign < 0) await tx.run(`DELETE FROM ${this.df} WHERE df <= 0`);
+  }
+
+  private async addStats(tx: Queryable, docs: number, length: number): Promise<void> {
+    if (docs === 0 && length === 0) return;
+    const upsert = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT)`;
+    await tx.run(upsert, [this.docsKey, String(docs), docs]);
+    await tx.run(upsert, [this.termsKey, String(length), length]);
+  }
+
+  /** Indexes documents (their `text_len` already stored); one statement for the whole batch. */
+  async add(tx: Queryable, docs: readonly { id: number; text: string }[]): Promise<void> {
+    const rows: [string, number, number][] = [];
+    const df = new Map<string, number>();
+    let total = 0;
+    for (const doc of docs) {
+      const { tf, length } = analyze(doc.text);
+      total += length;
+      for (const [term, n] of tf) {
+        rows.push([term, doc.id, n]);
+        df.set(term, (df.get(term) ?? 0) + 1);
+      }
+    }
+    if (rows.length > 0) {
+      await tx.run(
+        `INSERT INTO ${this.postings} (term, doc_id, tf) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`,
+        [JSON.stringify(rows)],
+      );
+    }
+    await this.addDf(tx, df, 1);
+    await this.addStats(tx, docs.length, total);
+  }
+
+  /** Removes documents from the index; call before their rows are deleted or their text changes. */
+  async remove(tx: Queryable, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const list = JSON.stringify(ids);
+    const stats = await tx.get<{ n: number; len: number | null }>(
+      `SELECT count(*) AS n, sum(text_len) AS len FROM ${this.docs} WHERE id IN (SELECT value FROM json_each(?))`,
+      [list],
+    );
+    const gone = await tx.all<{ term: string; n: number }>(
+      `SELECT t.term AS term, count(*) AS n FROM json_each(?) j CROSS JOIN ${this.postings} t ON t.doc_id = j.value GROUP BY t.term`,
+      [list],
+    );
+    await this.addDf(tx, new Map(gone.map((r) => [r.term, Number(r.n)])), -1);
+    await tx.run(`DELETE FROM ${this.postings} WHERE doc_id IN (SELECT value FROM json_each(?))`, [list]);
+    await this.addStats(tx, -Number(stats?.n ?? 0), -Number(stats?.len ?? 0));
+  }
+
+  /** BM25 over the index, with `where` (SQL over alias m, the docs table) applied before the cut. */
+  async search(db: Queryable, terms: readonly string[], where: string, params: readonly SqlValue[], limit: number): Promise<Ranked[]> {
+    if (terms.length === 0) return [];
+    const dfRows = await db.all<{ term: string; df: number; docs: string | null; terms: string | null }>(
+      `SELECT d.term AS term, d.df AS df,
+              (SELECT value FROM engram_meta WHERE key = ?2) AS docs,
+              (SELECT value FROM engram_meta WHERE key = ?3) AS terms
+         FROM json_each(?1) q CROSS JOIN ${this.df} d ON d.term = q.value`,
+      [JSON.stringify(terms), this.docsKey, this.termsKey],
+    );
+    if (dfRows.length === 0) return [];
+    const docs = Math.max(1, Number(dfRows[0]!.docs ?? 1));
+    const avgLength = Math.max(1, Number(dfRows[0]!.terms ?? docs) / docs);
+    // Terms in most documents cost the most postings and separate nothing: skip them if others remain.
+    const rare = dfRows.filter((r) => Number(r.df) <= docs * COMMON_TERM_SHARE);
+    const weighted = (rare.length > 0 ? rare : dfRows).map((r) => [
+      r.term,
+      Math.log(1 + (docs - Number(r.df) + 0.5) / (Number(r.df) + 0.5)),
+    ]);
+    const rows = await db.all<{ id: number; score: number }>(
+      `SELECT t.doc_id AS id, sum(q.w * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * m.text_len / ?2))) AS score
+         FROM (SELECT json_extract(value, '$[0]') AS term, json_extract(value, '$[1]') AS w FROM json_each(?1)) q
+         CROSS JOIN ${this.postings} t ON t.term = q.term
+         JOIN ${this.docs} m ON m.id = t.doc_id
+        WHERE ${where || '1'}
+        GROUP BY t.doc_id ORDER BY score DESC LIMIT ${limit}`,
+      [JSON.stringify(weighted), avgLength, ...params],
+    );
+    return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
+  }
+}
