@@ -25,6 +25,9 @@ const MEMORIES_MIGRATION: Migration = {
          id INTEGER PRIMARY KEY,
          uid TEXT NOT NULL UNIQUE,
          text TEXT NOT NULL,
+         context TEXT,
+         -- what full-text search and the embedding see: context, then text
+         search_text TEXT NOT NULL,
          text_len INTEGER NOT NULL DEFAULT 0,
          kind TEXT NOT NULL,
          tags TEXT NOT NULL DEFAULT '[]',
@@ -45,7 +48,7 @@ const MEMORIES_MIGRATION: Migration = {
     `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
     // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
     `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-    ...(dialect.fullText ? dialect.fullText.ddl('memories', 'text') : MEMORY_TEXT_INDEX.ddl()),
+    ...(dialect.fullText ? dialect.fullText.ddl('memories', 'search_text') : MEMORY_TEXT_INDEX.ddl()),
   ],
 };
 

@@ -168,6 +168,36 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     expect((await agent.memories.list()).map((x) => x.id)).toEqual([m.id]);
   });
 
+  it('searches a memory together with its context but returns them apart', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('context');
+    const reply = await agent.memories.remember({ text: 'Yes, twice a week since spring.', context: 'Do you still go rock climbing?' });
+    await agent.memories.remember({ text: 'The quarterly report is due Friday.' });
+    expect(reply.text).toBe('Yes, twice a week since spring.');
+    expect(reply.context).toBe('Do you still go rock climbing?');
+    for (const mode of ['text', 'hybrid'] as const) {
+      expect((await agent.memories.recall('rock climbing', { mode, limit: 1 }))[0]!.memory.id).toBe(reply.id);
+    }
+    const updated = await agent.memories.update(reply.id, { context: 'Do you still swim?' });
+    expect(updated.context).toBe('Do you still swim?');
+    expect(await agent.memories.recall('climbing', { mode: 'text' })).toEqual([]);
+    expect((await agent.memories.recall('swim', { mode: 'text' }))[0]!.memory.id).toBe(reply.id);
+    await expectCode(agent.memories.remember({ text: 'x', context: 42 as never }), 'INVALID_ARGUMENT');
+  });
+
+  it('fuses the two lists with configurable weights', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('fusion');
+    await agent.memories.remember([{ text: 'green tea with honey' }, { text: 'black coffee, no sugar' }]);
+    const [best] = await agent.memories.recall('green tea', { fusion: { k: 60, text: 1, vector: 1 } });
+    expect(best!.parts.fused).toBeCloseTo(1, 5); // first in both lists
+    const textOnly = await agent.memories.recall('green tea', { fusion: { vector: 0 } });
+    expect(textOnly[0]!.memory.text).toBe('green tea with honey');
+    await expectCode(agent.memories.recall('x', { fusion: { k: -1 } }), 'INVALID_ARGUMENT');
+    await expectCode(agent.memories.recall('x', { fusion: { text: 0, vector: 0 } }), 'INVALID_ARGUMENT');
+    await expectCode(agent.memories.recall('x', { fusion: { rrf: 1 } as never }), 'INVALID_ARGUMENT');
+  });
+
   it('weights recency and importance when asked', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('weights');
@@ -211,7 +241,7 @@ describe('term index (turso keeps its own full-text index)', () => {
     expect(state.df).toEqual(state.postings);
     expect(Number(state.docs!.value)).toBe(Number(state.rows!.n));
     expect(Number(state.terms!.value)).toBe(Number(state.rows!.len));
-    expect(state.postings.map((p) => p.term)).toEqual(['blue', 'fox', 'naps', 'red', 'tree', 'under', 'up', 'wakes']);
+    expect(state.postings.map((p) => p.term)).toEqual(['blue', 'fox', 'nap', 'red', 'tree', 'under', 'up', 'wake']);
     expect((await agent.memories.recall('fox naps', { mode: 'text' }))[0]!.memory.text).toBe('red fox naps under a tree');
   });
 });

@@ -153,7 +153,7 @@ export const sqliteDialect: Dialect = {
   cosineDistance: (column, param) => `vec_distance_cosine(${column}, ${param})`,
   fullText: {
     ddl: (table, column) => [
-      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')`,
       `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
        INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
       `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN

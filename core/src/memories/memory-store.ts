@@ -18,13 +18,31 @@ import { analyze } from '../search/term-index.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
-const REMEMBER_FIELDS = ['text', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt', 'supersedes'];
-const PATCH_FIELDS = ['text', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
+const REMEMBER_FIELDS = [
+  'text',
+  'context',
+  'kind',
+  'tags',
+  'metadata',
+  'importance',
+  'source',
+  'validFrom',
+  'ttlMs',
+  'expiresAt',
+  'supersedes',
+];
+const PATCH_FIELDS = ['text', 'context', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
 const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
 const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
 
+/** What full-text search and the embedder see of a memory: its context, then its text. */
+function searchText(text: string, context: string | null): string {
+  return context ? `${context}\n${text}` : text;
+}
+
 interface Normalized {
   text: string;
+  context: string | null;
   kind: string;
   tags: string;
   metadata: string;
@@ -79,6 +97,16 @@ export class MemoryStore {
       );
     }
     return trimmed;
+  }
+
+  private normalizeContext(context: unknown): string | null {
+    if (context === undefined || context === null) return null;
+    if (typeof context !== 'string') throw invalid('context must be a string');
+    const trimmed = context.trim();
+    if (Buffer.byteLength(trimmed, 'utf8') > this.rt.limits.maxTextBytes) {
+      throw new EngramError('LIMIT_EXCEEDED', `memory context is longer than ${this.rt.limits.maxTextBytes} bytes`);
+    }
+    return trimmed.length > 0 ? trimmed : null;
   }
 
   private normalizeTags(tags: unknown): string {
@@ -140,6 +168,7 @@ export class MemoryStore {
     rejectUnknownFields(input, REMEMBER_FIELDS, 'remember');
     return {
       text: this.normalizeText(input.text),
+      context: this.normalizeContext(input.context),
       kind: this.normalizeKind(input.kind),
       tags: this.normalizeTags(input.tags),
       metadata: this.normalizeMetadata(input.metadata),
@@ -197,7 +226,7 @@ export class MemoryStore {
         throw err;
       }
     });
-    const vectors = await this.embed(rows.map((r) => r.text));
+    const vectors = await this.embed(rows.map((r) => searchText(r.text, r.context)));
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
       const ownTextIndex = !state.conn.dialect.fullText;
@@ -222,12 +251,14 @@ export class MemoryStore {
             replaced = Number(old.id);
           }
           const row = await tx.get<MemoryRow>(
-            `INSERT INTO memories (uid, text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+            `INSERT INTO memories (uid, text, context, search_text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             [
               uid,
               r.text,
-              analyze(r.text).length,
+              r.context,
+              searchText(r.text, r.context),
+              analyze(searchText(r.text, r.context)).length,
               r.kind,
               r.tags,
               r.metadata,
@@ -246,7 +277,7 @@ export class MemoryStore {
         if (ownTextIndex)
           await MEMORY_TEXT_INDEX.add(
             tx,
-            out.map(({ row }) => ({ id: Number(row.id), text: row.text })),
+            out.map(({ row }) => ({ id: Number(row.id), text: row.search_text })),
           );
         return { out, version: await bumpVectorsVersion(tx) };
       });
@@ -286,10 +317,17 @@ export class MemoryStore {
       sets.push(`${column} = ?`);
       params.push(value);
     };
-    let text: string | undefined;
-    if (patch.text !== undefined) {
-      set('text', (text = this.normalizeText(patch.text)));
-      set('text_len', analyze(text).length);
+    const text = patch.text === undefined ? undefined : this.normalizeText(patch.text);
+    const context = patch.context === undefined ? undefined : this.normalizeContext(patch.context);
+    let search: string | undefined;
+    if (text !== undefined || context !== undefined) {
+      const current = await this.get(id);
+      if (!current) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
+      search = searchText(text ?? current.text, context === undefined ? current.context : context);
+      if (text !== undefined) set('text', text);
+      if (context !== undefined) set('context', context);
+      set('search_text', search);
+      set('text_len', analyze(search).length);
     }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
@@ -299,9 +337,9 @@ export class MemoryStore {
     if (patch.validFrom !== undefined) set('valid_from', toEpochMs(patch.validFrom, 'validFrom'));
     if (patch.ttlMs !== undefined || patch.expiresAt !== undefined) set('expires_at', this.expiry(patch.ttlMs, patch.expiresAt, now));
     set('updated_at', now);
-    const vector = text === undefined ? undefined : (await this.embed([text]))[0]!;
+    const vector = search === undefined ? undefined : (await this.embed([search]))[0]!;
     return this.rt.use(async (state) => {
-      const ownTextIndex = text !== undefined && !state.conn.dialect.fullText;
+      const ownTextIndex = search !== undefined && !state.conn.dialect.fullText;
       const result = await state.conn.transaction(async (tx) => {
         if (ownTextIndex) {
           const old = await tx.get<{ id: number }>('SELECT id FROM memories WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?)', [
@@ -315,7 +353,7 @@ export class MemoryStore {
           [...params, id, now],
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), text: row.text }]);
+        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), text: row.search_text }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
@@ -453,7 +491,7 @@ export class MemoryStore {
   async reembedAll(options: { batchSize?: number; onProgress?: (p: ReembedProgress) => void } = {}): Promise<number> {
     const batchSize = options.batchSize ?? 256;
     return this.rt.use(async (state) => {
-      const rows = await state.conn.all<{ id: number; text: string }>('SELECT id, text FROM memories ORDER BY id');
+      const rows = await state.conn.all<{ id: number; text: string }>('SELECT id, search_text AS text FROM memories ORDER BY id');
       const blobs: Buffer[] = [];
       for (let i = 0; i < rows.length; i += batchSize) {
         const vectors = await this.embed(rows.slice(i, i + batchSize).map((r) => r.text));

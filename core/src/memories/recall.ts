@@ -15,12 +15,19 @@ import { searchTerms } from '../search/search-terms.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
-const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays'];
+const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion'];
 /** Below this many current vectors an exact engine scan is fast enough: no index is built. */
 export const INDEX_MIN_VECTORS = 2048;
 /** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
 const EXACT_MAX_ELIGIBLE = 2048;
-const RRF_K = 60;
+/**
+ * Reciprocal-rank fusion defaults: k 10 (not the classic 60) so agreement near the top counts,
+ * and the vector list at half the weight of the text list, since the default embedder (averaged
+ * word vectors) is the weaker retriever. On the LoCoMo dev half (evals/) this moved hybrid
+ * recall@10 from 0.616 (k 60, equal weights) to 0.716. With a strong embedder, pass
+ * `fusion: { vector: 1 }`.
+ */
+export const DEFAULT_FUSION = { k: 10, text: 1, vector: 0.5 } as const;
 const MAX_QUERY_CHARS = 8192;
 const DAY_MS = 86_400_000;
 
@@ -105,7 +112,7 @@ async function textCandidates(state: AgentState, terms: string[], k: number, whe
   if (terms.length === 0) return [];
   const { fullText } = state.conn.dialect;
   if (!fullText) return MEMORY_TEXT_INDEX.search(state.conn, terms, where, params, k);
-  const sql = fullText.searchSql('memories', 'm', 'text', where, k);
+  const sql = fullText.searchSql('memories', 'm', 'search_text', where, k);
   const rows = await state.conn.all<{ id: number; score: number }>(sql, [fullText.query(terms), ...params]);
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
 }
@@ -125,7 +132,14 @@ function checkOptions(options: RecallOptions) {
     throw invalid('weights.recency and weights.importance must be numbers from 0 to 1 whose sum is below 1');
   }
   if (typeof recencyHalfLifeDays !== 'number' || !(recencyHalfLifeDays > 0)) throw invalid('recencyHalfLifeDays must be a positive number');
-  return { limit, mode, minScore, wr, wi, halfLifeMs: recencyHalfLifeDays * DAY_MS };
+  const fusionInput = options.fusion ?? {};
+  if (typeof fusionInput !== 'object' || fusionInput === null) throw invalid('fusion must be { k?, text?, vector? }');
+  rejectUnknownFields(fusionInput, ['k', 'text', 'vector'], 'recall fusion');
+  const fusion = { ...DEFAULT_FUSION, ...fusionInput };
+  if (!(fusion.k >= 0) || !(fusion.text >= 0) || !(fusion.vector >= 0) || fusion.text + fusion.vector === 0) {
+    throw invalid('fusion.k, fusion.text and fusion.vector must be non-negative numbers, text + vector above 0');
+  }
+  return { limit, mode, minScore, wr, wi, halfLifeMs: recencyHalfLifeDays * DAY_MS, fusion };
 }
 
 export async function recall(
@@ -137,8 +151,8 @@ export async function recall(
   if (typeof query !== 'string' || query.trim().length === 0) throw invalid('recall needs a non-empty query string');
   if (query.length > MAX_QUERY_CHARS) throw new EngramError('LIMIT_EXCEEDED', `recall query is longer than ${MAX_QUERY_CHARS} characters`);
   if (typeof options !== 'object' || options === null) throw invalid('recall options must be an object');
-  const { limit, mode, minScore, wr, wi, halfLifeMs } = checkOptions(options);
-  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, ...filter } = options;
+  const { limit, mode, minScore, wr, wi, halfLifeMs, fusion } = checkOptions(options);
+  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, fusion: _f, ...filter } = options;
   const now = Date.now();
   const { where, params } = filterSql(filter, now);
   const narrowing = isNarrowing(filter);
@@ -157,14 +171,15 @@ export async function recall(
     vector.forEach((r, i) => (partsOf(r.id).vector = { similarity: r.value, rank: i + 1 }));
     text.forEach((r, i) => (partsOf(r.id).text = { bm25: r.value, rank: i + 1 }));
     const maxBm25 = text.length > 0 ? Math.max(...text.map((r) => r.value)) : 1;
-    const bestFused = (mode === 'hybrid' ? 2 : 1) / (RRF_K + 1);
+    const bestFused = (fusion.text + fusion.vector) / (fusion.k + 1);
 
     const scored = [...parts.entries()].map(([id, p]) => {
       let relevance: number;
       if (mode === 'vector') relevance = p.vector!.similarity;
       else if (mode === 'text') relevance = p.text!.bm25;
       else {
-        p.fused = ((p.vector ? 1 / (RRF_K + p.vector.rank) : 0) + (p.text ? 1 / (RRF_K + p.text.rank) : 0)) / bestFused;
+        p.fused =
+          ((p.vector ? fusion.vector / (fusion.k + p.vector.rank) : 0) + (p.text ? fusion.text / (fusion.k + p.text.rank) : 0)) / bestFused;
         relevance = p.fused;
       }
       return { id, p, relevance };

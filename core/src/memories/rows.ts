@@ -6,6 +6,8 @@ export interface MemoryRow {
   id: number;
   uid: string;
   text: string;
+  context: string | null;
+  search_text: string;
   text_len?: number;
   kind: string;
   tags: string;
@@ -22,12 +24,13 @@ export interface MemoryRow {
 }
 
 export const MEMORY_COLUMNS =
-  'm.id, m.uid, m.text, m.kind, m.tags, m.metadata, m.importance, m.source, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.expires_at, m.supersedes, m.superseded_by';
+  'm.id, m.uid, m.text, m.context, m.kind, m.tags, m.metadata, m.importance, m.source, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.expires_at, m.supersedes, m.superseded_by';
 
 export function rowToMemory(r: MemoryRow): Memory {
   return {
     id: r.uid,
     text: r.text,
+    context: r.context,
     kind: r.kind,
     tags: JSON.parse(r.tags) as string[],
     metadata: JSON.parse(r.metadata) as Record<string, unknown>,

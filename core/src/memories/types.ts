@@ -7,6 +7,11 @@ export type MemoryKind = 'fact' | 'event' | 'preference' | 'instruction' | (stri
 
 export interface RememberInput {
   text: string;
+  /**
+   * Text that situates the memory (the turn before it in a conversation, the section a fact
+   * came from): searched and embedded together with `text`, returned apart from it.
+   */
+  context?: string;
   /** Default `fact`. */
   kind?: MemoryKind;
   tags?: string[];
@@ -29,6 +34,7 @@ export interface RememberInput {
 export interface Memory {
   id: string;
   text: string;
+  context: string | null;
   kind: string;
   tags: string[];
   metadata: Record<string, unknown>;
@@ -49,6 +55,8 @@ export type MemoryPatch = Partial<
 > & {
   /** A time, or null to never expire. */
   expiresAt?: TimeInput | null;
+  /** New context, or null to drop it. */
+  context?: string | null;
 };
 
 export type RecallMode = 'hybrid' | 'vector' | 'text';
@@ -68,6 +76,11 @@ export interface RecallOptions extends MemoryFilter {
   weights?: { recency?: number; importance?: number };
   /** Half-life of recency, in days (default 30). */
   recencyHalfLifeDays?: number;
+  /**
+   * Hybrid fusion: score = sum over lists of weight / (k + rank). Defaults { k: 10, text: 1,
+   * vector: 0.5 } suit the default word-vector embedder; with a strong embedder use vector: 1.
+   */
+  fusion?: { k?: number; text?: number; vector?: number };
 }
 
 export interface ScoreParts {
@@ -75,7 +88,7 @@ export interface ScoreParts {
   vector?: { similarity: number; rank: number };
   /** Full-text relevance (BM25, higher is better) and rank among text candidates. */
   text?: { bm25: number; rank: number };
-  /** Reciprocal-rank fusion of the two, scaled so 1 = first in both lists. */
+  /** Weighted reciprocal-rank fusion of the two, scaled so 1 = first in both lists. */
   fused?: number;
   /** exp(-age / half-life) by valid-from time, when recency weighting is on. */
   recency?: number;

@@ -1,8 +1,10 @@
 /**
- * Turns a free-text query into plain search terms for the engines' full-text indexes: Unicode
- * words, lowercased, common function words dropped, deduplicated. Terms never carry query
- * syntax, so user text cannot break (or inject into) a MATCH expression.
+ * Turns text into search terms for the full-text indexes: Unicode words, lowercased, common
+ * function words dropped. Query terms never carry query syntax, so user text cannot break (or
+ * inject into) a MATCH expression. Engram's own term index also stems them (Porter, as SQLite
+ * FTS5's porter tokenizer does), so "painted" finds "paint".
  */
+import { stemmer } from 'stemmer';
 
 const STOPWORDS = new Set(
   (
@@ -14,9 +16,16 @@ const STOPWORDS = new Set(
 
 const MAX_TERMS = 32;
 
-/** The words of a text as indexed: lowercased, NFKC-normalised, function words dropped. */
+/** The terms of a text as Engram's term index stores them: words without function words, stemmed. */
 export function tokens(text: string): string[] {
-  return words(text).filter((w) => !STOPWORDS.has(w));
+  return words(text)
+    .filter((w) => !STOPWORDS.has(w))
+    .map(stem);
+}
+
+/** Porter stem of a lowercase word. */
+export function stem(word: string): string {
+  return stemmer(word);
 }
 
 function words(text: string): string[] {

@@ -10,7 +10,7 @@
  * `id` and `text_len` (indexed terms) columns; its rows are aliased `m` in filter SQL.
  */
 import type { Queryable, SqlValue } from '../drivers/types.js';
-import { tokens } from './search-terms.js';
+import { stem, tokens } from './search-terms.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -116,7 +116,8 @@ export class TermIndex {
   }
 
   /** BM25 over the index, with `where` (SQL over alias m, the docs table) applied before the cut. */
-  async search(db: Queryable, terms: readonly string[], where: string, params: readonly SqlValue[], limit: number): Promise<Ranked[]> {
+  async search(db: Queryable, words: readonly string[], where: string, params: readonly SqlValue[], limit: number): Promise<Ranked[]> {
+    const terms = [...new Set(words.map(stem))];
     if (terms.length === 0) return [];
     const dfRows = await db.all<{ term: string; df: number; docs: string | null; terms: string | null }>(
       `SELECT d.term AS term, d.df AS df,

@@ -1,0 +1,257 @@
+/**
+ * `npm run eval:locomo -- --data PATH`: LoCoMo retrieval quality of Engram's recall.
+ * Each conversation goes into its own agent, one memory per turn (speaker and text, the
+ * session date as valid-from time and metadata). Every question of categories 1-4 with valid
+ * evidence is asked in each mode (text, vector, hybrid) and for each embedder; the evidence is
+ * used only to score the ranked turns. Beside it, plain BM25 over the same turns.
+ * Prints a table and writes JSON, a markdown report and an SVG chart.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  Engram,
+  HashEmbedder,
+  TransformersEmbedder,
+  WordVectorEmbedder,
+  type DriverName,
+  type Embedder,
+  type RecallMode,
+} from '@engram/core';
+import { barChart } from '../report/svg.js';
+import { Bm25 } from './bm25.js';
+import { loadLocomo, type Conversation, type Turn } from './dataset.js';
+import { METRICS, ScoreBoard, type Scores } from './metrics.js';
+
+const CATEGORIES: Record<number, string> = { 1: 'multi-hop', 2: 'temporal', 3: 'open-domain', 4: 'single-hop' };
+const TARGET_RECALL_AT_10 = 0.75;
+const K = 25;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** What a turn becomes in memory: the words said, with the speaker, and a shared photo's caption. */
+export function turnText(turn: Turn): string {
+  return `${turn.speaker}: ${turn.text}${turn.caption ? ` [shared a photo: ${turn.caption}]` : ''}`;
+}
+
+interface RunResult {
+  system: string;
+  embedder: string | null;
+  mode: RecallMode | 'bm25';
+  overall: Scores;
+  byCategory: Record<string, Scores>;
+  queriesPerSecond: number;
+}
+
+async function embedderFor(spec: string): Promise<Embedder> {
+  if (spec === 'default' || spec === 'glove') return WordVectorEmbedder.load();
+  if (spec.startsWith('hash')) return new HashEmbedder({ dims: Number(spec.split(':')[1] ?? 256) });
+  if (spec.startsWith('transformers:')) return TransformersEmbedder.create({ model: spec.slice('transformers:'.length) });
+  throw new Error(`unknown embedder "${spec}": use default, hash[:dims] or transformers:<model dir>`);
+}
+
+function boards() {
+  const overall = new ScoreBoard();
+  const byCategory = new Map<number, ScoreBoard>();
+  return {
+    add(category: number, ranked: string[], relevant: Set<string>) {
+      overall.add(ranked, relevant);
+      if (!byCategory.has(category)) byCategory.set(category, new ScoreBoard());
+      byCategory.get(category)!.add(ranked, relevant);
+    },
+    result(): Pick<RunResult, 'overall' | 'byCategory'> {
+      return {
+        overall: overall.scores(),
+        byCategory: Object.fromEntries([...byCategory].sort((a, b) => a[0] - b[0]).map(([c, b]) => [`${c} ${CATEGORIES[c]}`, b.scores()])),
+      };
+    },
+  };
+}
+
+const scored = (c: Conversation) => c.questions.filter((q) => q.category >= 1 && q.category <= 4 && q.evidence.length > 0);
+
+function runBm25(conversations: Conversation[]): RunResult {
+  const b = boards();
+  const started = performance.now();
+  let asked = 0;
+  for (const c of conversations) {
+    const index = new Bm25(c.turns.map(turnText));
+    for (const q of scored(c)) {
+      b.add(
+        q.category,
+        index.search(q.question, K).map((i) => c.turns[i]!.id),
+        new Set(q.evidence),
+      );
+      asked++;
+    }
+  }
+  return {
+    system: 'BM25 baseline',
+    embedder: null,
+    mode: 'bm25',
+    ...b.result(),
+    queriesPerSecond: asked / ((performance.now() - started) / 1000),
+  };
+}
+
+async function runEngram(
+  conversations: Conversation[],
+  embedder: Embedder,
+  driver: DriverName,
+  modes: RecallMode[],
+  withContext: boolean,
+): Promise<RunResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-locomo-'));
+  const engram = await Engram.open({ dir, driver, embedder });
+  try {
+    for (const [i, c] of conversations.entries()) {
+      const agent = await engram.agent(`locomo-${i}`);
+      for (let at = 0; at < c.turns.length; at += 500) {
+        await agent.memories.remember(
+          c.turns.slice(at, at + 500).map((t, j) => ({
+            text: turnText(t),
+            // the turn before, in the same session, situates this one (a reply names little of what it answers)
+            ...(withContext && c.turns[at + j - 1]?.session === t.session ? { context: turnText(c.turns[at + j - 1]!) } : {}),
+            kind: 'event',
+            metadata: { speaker: t.speaker, turn: t.id, session: t.session },
+            ...(t.time ? { validFrom: t.time } : {}),
+          })),
+        );
+      }
+      log(`  ${embedder.id}: indexed ${c.id} (${c.turns.length} turns)`);
+    }
+    const results: RunResult[] = [];
+    for (const mode of modes) {
+      const b = boards();
+      const started = performance.now();
+      let asked = 0;
+      for (const [i, c] of conversations.entries()) {
+        const agent = await engram.agent(`locomo-${i}`);
+        for (const q of scored(c)) {
+          const hits = await agent.memories.recall(q.question, { limit: K, mode });
+          b.add(
+            q.category,
+            hits.map((h) => String(h.memory.metadata.turn)),
+            new Set(q.evidence),
+          );
+          asked++;
+        }
+      }
+      results.push({
+        system: 'engram',
+        embedder: embedder.id,
+        mode,
+        ...b.result(),
+        queriesPerSecond: asked / ((performance.now() - started) / 1000),
+      });
+      log(`  ${embedder.id} ${mode}: recall@10 ${results.at(-1)!.overall['recall@10'].toFixed(3)}`);
+    }
+    return results;
+  } finally {
+    await engram.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function table(results: RunResult[]): string {
+  const header = ['system', 'embedder', 'mode', 'n', ...METRICS, 'q/s'];
+  const rows = results.map((r) => [
+    r.system,
+    r.embedder ?? '-',
+    r.mode,
+    String(r.overall.n),
+    ...METRICS.map((m) => r.overall[m].toFixed(3)),
+    r.queriesPerSecond.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile: string): string {
+  const md: string[] = [
+    '# LoCoMo retrieval',
+    '',
+    `Data: \`${String(meta.data)}\` (${String(meta.conversations)} conversations, ${String(meta.questions)} scored questions, categories 1-4). Driver: ${String(meta.driver)}. Generated ${String(meta.date)}.`,
+    '',
+  ];
+  md.push(`![recall@10](${chartFile})`, '');
+  md.push('| system | embedder | mode | ' + METRICS.join(' | ') + ' |', '|' + ' --- |'.repeat(3 + METRICS.length));
+  for (const r of results)
+    md.push(`| ${r.system} | ${r.embedder ?? '-'} | ${r.mode} | ${METRICS.map((m) => r.overall[m].toFixed(3)).join(' | ')} |`);
+  md.push(
+    '',
+    '## recall@10 per category',
+    '',
+    '| system | embedder | mode | ' + Object.values(CATEGORIES).join(' | ') + ' |',
+    '|' + ' --- |'.repeat(7),
+  );
+  for (const r of results) {
+    md.push(
+      `| ${r.system} | ${r.embedder ?? '-'} | ${r.mode} | ${Object.keys(CATEGORIES)
+        .map((c) => {
+          const key = `${c} ${CATEGORIES[Number(c)]}`;
+          return r.byCategory[key] ? r.byCategory[key]['recall@10'].toFixed(3) : '-';
+        })
+        .join(' | ')} |`,
+    );
+  }
+  md.push(
+    '',
+    `Target: hybrid recall@10 >= ${TARGET_RECALL_AT_10} with the default embedder. Reproduce: \`npm run eval:locomo -- --data ${String(meta.data)}\`.`,
+  );
+  return md.join('\n') + '\n';
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      embedders: { type: 'string', default: 'default,hash' },
+      modes: { type: 'string', default: 'text,vector,hybrid' },
+      driver: { type: 'string', default: 'turso' },
+      out: { type: 'string', default: 'results' },
+      context: { type: 'string', default: 'previous' },
+    },
+  });
+  const fallback = resolve('../shared/datasets/locomo/locomo-dev.json');
+  const data = values.data ? resolve(values.data) : existsSync(fallback) ? fallback : undefined;
+  if (!data) throw new Error('give the LoCoMo file: npm run eval:locomo -- --data PATH/TO/locomo.json');
+  const conversations = loadLocomo(data);
+  const questions = conversations.reduce((n, c) => n + scored(c).length, 0);
+  log(`LoCoMo: ${conversations.length} conversations, ${questions} scored questions from ${data}`);
+  const modes = values.modes.split(',') as RecallMode[];
+  const driver = values.driver as DriverName;
+  const results: RunResult[] = [runBm25(conversations)];
+  log(`  BM25 baseline: recall@10 ${results[0]!.overall['recall@10'].toFixed(3)}`);
+  for (const spec of values.embedders.split(',')) {
+    const embedder = await embedderFor(spec.trim());
+    results.push(...(await runEngram(conversations, embedder, driver, modes, values.context !== 'none')));
+  }
+  process.stdout.write(`\n${table(results)}\n`);
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  const meta = { data, driver, conversations: conversations.length, questions, date: new Date().toISOString(), node: process.version };
+  writeFileSync(join(out, 'locomo.json'), JSON.stringify({ meta, results }, null, 2));
+  const bars = results.map((r) => ({
+    label: r.mode === 'bm25' ? 'BM25' : `${r.embedder!.split('@')[0]} ${r.mode}`,
+    value: r.overall['recall@10'],
+  }));
+  writeFileSync(
+    join(out, 'locomo-recall10.svg'),
+    barChart(bars, {
+      title: 'LoCoMo recall@10 (categories 1-4)',
+      max: 1,
+      lines: [{ label: 'target', value: TARGET_RECALL_AT_10, color: '#e15759' }],
+    }),
+  );
+  writeFileSync(join(out, 'locomo.md'), markdown(results, meta, 'locomo-recall10.svg'));
+  log(`written: ${join(out, 'locomo.json')}, locomo.md, locomo-recall10.svg`);
+}
+
+await main().catch((err: unknown) => {
+  log(`eval:locomo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
