@@ -69,6 +69,20 @@ describe.each(DRIVER_NAMES)('vectors on %s', (driver) => {
     expect(await agent.use((s) => s.conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors'))).toEqual({ n: 1 });
   });
 
+  it('accepts precomputed vectors of the right size and refuses others', async () => {
+    const { embedder, table } = scripted(4);
+    const engram = await openEngram(driver, { embedder });
+    const agent = await engram.agent('given');
+    table.set('query', [0, 0, 1, 0]);
+    const m = await agent.memories.remember({ text: 'carries its own vector', vector: [0, 0, 2, 0] });
+    await agent.memories.remember({ text: 'embedded by the agent' }); // [1, 0, 0, 0]
+    expect((await agent.memories.recall('query', { mode: 'vector', limit: 1 }))[0]!.memory.id).toBe(m.id);
+    await expectCode(agent.memories.remember({ text: 'x', vector: [1, 2, 3] }), 'INVALID_ARGUMENT');
+    await expectCode(agent.memories.remember({ text: 'x', vector: [1, NaN, 0, 0] }), 'INVALID_ARGUMENT');
+    await expectCode(agent.memories.remember({ text: 'x', vector: 'no' as never }), 'INVALID_ARGUMENT');
+    expect(await agent.memories.count()).toBe(2);
+  });
+
   it('gives a clear error when the data directory is not a directory', async () => {
     const file = join(tempDir(), 'plain-file');
     writeFileSync(file, 'x');

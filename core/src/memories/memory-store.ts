@@ -30,6 +30,7 @@ const REMEMBER_FIELDS = [
   'ttlMs',
   'expiresAt',
   'supersedes',
+  'vector',
 ];
 const PATCH_FIELDS = ['text', 'context', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
 const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -189,6 +190,24 @@ export class MemoryStore {
     return vectors.map((v, i) => normalizeVector(v, `embedder ${embedder.id}: vector ${i}`));
   }
 
+  /** Given vectors where the caller supplied them (checked), the embedder's for the rest, in one call. */
+  private async vectorsFor(inputs: RememberInput[], rows: Normalized[]): Promise<Float32Array[]> {
+    const { embedder } = this.rt;
+    const out: (Float32Array | undefined)[] = inputs.map((input, i) => {
+      if (input.vector === undefined) return undefined;
+      const v = input.vector;
+      if (typeof v !== 'object' || v === null || typeof v.length !== 'number') throw invalid(`memory ${i}: vector must be an array of numbers`);
+      validateVectors([Array.from(v)], embedder.dims, `memory ${i} vector`, 1);
+      return normalizeVector(v, `memory ${i} vector`);
+    });
+    const missing = out.flatMap((v, i) => (v === undefined ? [i] : []));
+    if (missing.length > 0) {
+      const embedded = await this.embed(missing.map((i) => searchText(rows[i]!.text, rows[i]!.context)));
+      missing.forEach((i, j) => (out[i] = embedded[j]));
+    }
+    return out as Float32Array[];
+  }
+
   /** Applies committed vector changes to the cached index, or drops it if it fell behind. */
   private syncIndex(state: AgentState, fromVersion: string | undefined, toVersion: string, apply: () => void): void {
     state.meta.vectors_version = toVersion;
@@ -226,7 +245,7 @@ export class MemoryStore {
         throw err;
       }
     });
-    const vectors = await this.embed(rows.map((r) => searchText(r.text, r.context)));
+    const vectors = await this.vectorsFor(batch, rows);
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
       const ownTextIndex = !state.conn.dialect.fullText;

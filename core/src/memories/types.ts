@@ -29,6 +29,11 @@ export interface RememberInput {
   expiresAt?: TimeInput;
   /** Id of a memory this one replaces: the old one's validity is closed, not deleted. */
   supersedes?: string;
+  /**
+   * A precomputed embedding of context + text, made by the same model as the agent's embedder
+   * (for adapters that already hold vectors). Checked for size and finite values; normalised.
+   */
+  vector?: ArrayLike<number>;
 }
 
 export interface Memory {
