@@ -1,0 +1,338 @@
+import { describe, expect, it } from 'vitest';
+import { actionStats } from '../src/actions/stats.js';
+import type { ActionNode } from '../src/actions/types.js';
+import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+
+const DAY = 86_400_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const shape = (n: ActionNode): unknown => ({ name: n.name, children: n.children.map(shape) });
+
+describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
+  it('walks through start, finish, record, get, recent, list, stats, timeline and trace', async () => {
+    const engram = await openEngram(driver);
+    const log = (await engram.agent('act-walk')).actions;
+
+    const root = await log.start({
+      name: 'plan',
+      input: { goal: 'tea' },
+      runId: 'run-1',
+      sessionId: 's-1',
+      taskId: 'task-9',
+      metadata: { model: 'm' },
+    });
+    expect(root).toMatchObject({ name: 'plan', status: 'running', input: { goal: 'tea' }, output: null, error: null, parentId: null });
+    expect(root).toMatchObject({
+      runId: 'run-1',
+      sessionId: 's-1',
+      taskId: 'task-9',
+      metadata: { model: 'm' },
+      finishedAt: null,
+      durationMs: null,
+    });
+    expect(root.id).toMatch(/^act_[0-9a-f]{32}$/);
+    expect(await log.get(root.id)).toEqual(root);
+
+    // Children inherit run, session and task from their parent.
+    const search = await log.start({ name: 'web_search', input: 'green tea', parentId: root.id });
+    expect(search).toMatchObject({ parentId: root.id, runId: 'run-1', sessionId: 's-1', taskId: 'task-9' });
+    await sleep(5);
+    const done = await log.finish(search.id, { output: { hits: ['a', 'b'] } });
+    expect(done).toMatchObject({ status: 'ok', output: { hits: ['a', 'b'] }, error: null });
+    expect(done.durationMs).toBeGreaterThanOrEqual(4);
+    expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
+
+    const fetch = await log.start({ name: 'fetch', input: { url: 'https://x' }, parentId: search.id, runId: 'run-other' });
+    expect(fetch.runId).toBe('run-other');
+    const failed = await log.finish(fetch.id, { error: Object.assign(new TypeError('boom'), { code: 'E_NET' }) });
+    expect(failed).toMatchObject({ status: 'error', output: null, error: { name: 'TypeError', message: 'boom', code: 'E_NET' } });
+
+    await sleep(20); // so that the recorded action below starts after fetch
+    const recorded = await log.record({ name: 'web_search', input: 'oolong', output: [], parentId: root.id, durationMs: 12.5 });
+    expect(recorded).toMatchObject({ status: 'ok', durationMs: 12.5, runId: 'run-1' });
+    expect(Date.parse(recorded.finishedAt!) - Date.parse(recorded.startedAt)).toBe(13);
+    const recordedError = await log.record({
+      name: 'web_search',
+      error: 'rate limited',
+      startedAt: '2020-01-01T00:00:00.000Z',
+      finishedAt: new Date('2020-01-01T00:00:01.500Z'),
+    });
+    expect(recordedError).toMatchObject({
+      status: 'error',
+      error: { message: 'rate limited' },
+      durationMs: 1500,
+      parentId: null,
+      input: null,
+    });
+    await log.finish(root.id, {});
+    expect((await log.get(root.id))!.status).toBe('ok');
+
+    expect((await log.recent({ limit: 2 })).map((a) => a.id)).toEqual([recorded.id, fetch.id]);
+    expect((await log.list({ name: 'web_search' })).map((a) => a.id)).toEqual([recorded.id, search.id, recordedError.id]);
+    expect((await log.list({ status: 'error' })).map((a) => a.id)).toEqual([fetch.id, recordedError.id]);
+    expect((await log.list({ runId: 'run-1', order: 'oldest' })).map((a) => a.name)).toEqual(['plan', 'web_search', 'web_search']);
+    expect((await log.list({ sessionId: 's-1' })).length).toBe(4);
+    expect((await log.list({ taskId: 'task-9' })).length).toBe(4);
+    expect((await log.list({ parentId: root.id, order: 'oldest' })).map((a) => a.id)).toEqual([search.id, recorded.id]);
+    expect((await log.list({ parentId: null })).map((a) => a.id)).toEqual([root.id, recordedError.id]);
+    expect((await log.list({ until: '2021-01-01' })).map((a) => a.id)).toEqual([recordedError.id]);
+    expect((await log.list({ since: '2021-01-01' })).length).toBe(4);
+    expect((await log.list({ limit: 2, offset: 1 })).map((a) => a.id)).toEqual([fetch.id, search.id]);
+
+    const stats = await log.stats();
+    expect(stats.map((s) => s.name)).toEqual(['web_search', 'fetch', 'plan']);
+    expect(stats[0]).toMatchObject({ count: 3, ok: 2, errors: 1, running: 0, errorRate: 1 / 3, maxMs: 1500 });
+    expect((await log.stats({ name: 'fetch' })).map((s) => s.errorRate)).toEqual([1]);
+    expect(await log.stats({ since: '2030-01-01' })).toEqual([]);
+
+    const timeline = await log.timeline({ runId: 'run-1' });
+    expect(timeline.map((a) => [a.name, a.depth])).toEqual([
+      ['plan', 0],
+      ['web_search', 1],
+      ['web_search', 1],
+    ]);
+    // fetch belongs to another run, but its depth counts ancestors outside the selection.
+    expect((await log.timeline({ runId: 'run-other' })).map((a) => [a.name, a.depth])).toEqual([['fetch', 2]]);
+    expect((await log.timeline({ since: '2019-01-01', limit: 1 })).map((a) => a.id)).toEqual([recordedError.id]);
+
+    const tree = await log.trace(root.id);
+    expect(shape(tree)).toEqual({
+      name: 'plan',
+      children: [
+        { name: 'web_search', children: [{ name: 'fetch', children: [] }] },
+        { name: 'web_search', children: [] },
+      ],
+    });
+    expect(tree.children[0]!.children[0]!.id).toBe(fetch.id);
+    expect((await log.trace(fetch.id)).children).toEqual([]);
+  });
+
+  it('nests wrapped calls into a tree, also when they run concurrently', async () => {
+    const engram = await openEngram(driver);
+    const log = (await engram.agent('act-wrap')).actions;
+    const fetchPage = log.wrap('fetch', async (url: string) => {
+      await sleep(2);
+      if (url.includes('bad')) throw new Error(`cannot fetch ${url}`);
+      return { url, bytes: url.length };
+    });
+    const search = log.wrap(
+      'web_search',
+      async (q: string, n: number) => {
+        const pages = await Promise.allSettled([fetchPage(`https://a/${q}`), fetchPage(`https://bad/${q}`)]);
+        return pages.slice(0, n).map((p) => p.status);
+      },
+      { runId: 'run-w', metadata: { v: 1 } },
+    );
+    const agentTurn = log.wrap('turn', async () => {
+      const manual = await log.start({ name: 'think' }); // nests under the wrapped call by default
+      await log.finish(manual.id, { output: 'ok' });
+      return [await search('tea', 2), await search('coffee', 1)];
+    });
+    const [first, second] = await Promise.all([agentTurn(), agentTurn()]);
+    expect(first).toEqual([['fulfilled', 'rejected'], ['fulfilled']]);
+    expect(second).toEqual(first);
+
+    const roots = await log.list({ parentId: null, order: 'oldest' });
+    expect(roots.map((a) => a.name)).toEqual(['turn', 'turn']);
+    for (const root of roots) {
+      const tree = await log.trace(root.id);
+      expect(tree).toMatchObject({ status: 'ok', input: [], output: [['fulfilled', 'rejected'], ['fulfilled']] });
+      expect(tree.children.map((c) => c.name)).toEqual(['think', 'web_search', 'web_search']);
+      const [, s1, s2] = tree.children;
+      expect(s1).toMatchObject({ input: ['tea', 2], runId: 'run-w', metadata: { v: 1 } });
+      expect(s1!.children.map((c) => c.name)).toEqual(['fetch', 'fetch']);
+      expect(s2!.children).toHaveLength(2);
+      const statuses = s1!.children.map((c) => c.status).sort();
+      expect(statuses).toEqual(['error', 'ok']);
+      const bad = s1!.children.find((c) => c.status === 'error')!;
+      expect(bad).toMatchObject({ runId: 'run-w', error: { name: 'Error', message: 'cannot fetch https://bad/tea' }, output: null });
+      expect(bad.durationMs).toBeGreaterThan(0);
+    }
+    const timeline = await log.timeline({ runId: 'run-w' });
+    expect(timeline).toHaveLength(12);
+    expect(timeline.every((a) => a.depth === (a.name === 'web_search' ? 1 : 2))).toBe(true);
+    // Outside any wrapped call, a manual start is top-level again.
+    expect((await log.start({ name: 'later' })).parentId).toBeNull();
+    expect((await log.stats({ name: 'fetch' }))[0]).toMatchObject({ count: 8, ok: 4, errors: 4, errorRate: 0.5 });
+  });
+
+  it('wrap rethrows the original error and logs what cannot be stored as $omitted', async () => {
+    const engram = await openEngram(driver);
+    const log = (await engram.agent('act-wrap-edge')).actions;
+    const err = new RangeError('nope');
+    const fails = log.wrap('fails', () => {
+      throw err;
+    });
+    await expect(fails()).rejects.toBe(err);
+    const big = log.wrap('big', (n: number) => ({ blob: 'x'.repeat(n), id: 10n }), {
+      input: (n) => ({ size: n, secret: undefined }),
+      output: (r) => ({ length: r.blob.length }),
+    });
+    expect((await big(70_000)).blob).toHaveLength(70_000);
+    const raw = log.wrap('raw', (n: number) => ({ blob: 'x'.repeat(n) }));
+    await raw(70_000);
+    const cyclic = log.wrap('cyclic', (a?: number) => {
+      const o: Record<string, unknown> = { a };
+      o.self = o;
+      return o;
+    });
+    await cyclic(undefined);
+    const [c, r, b, f] = await log.recent({ limit: 4 });
+    expect(f).toMatchObject({ name: 'fails', status: 'error', error: { name: 'RangeError', message: 'nope' } });
+    expect(b).toMatchObject({ name: 'big', status: 'ok', input: { size: 70_000 }, output: { length: 70_000 } });
+    expect(r!.output).toEqual({ $omitted: expect.stringMatching(/limit is 65536/) });
+    expect(c!.input).toEqual([null]);
+    expect(c!.output).toEqual({ $omitted: expect.stringMatching(/not JSON-serialisable/) });
+    expect(() => log.wrap('x', 'nope' as never)).toThrow(/takes a name and a function/);
+    expect(() => log.wrap('', () => 1)).toThrow(/name must be/);
+    expect(() => log.wrap('x', () => 1, { runID: 'r' } as never)).toThrow(/unknown field "runID"/);
+  });
+
+  it('computes nearest-rank percentiles from known durations', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('act-stats');
+    const log = agent.actions;
+    // 1..100 ms in shuffled order, every tenth an error; a 3-value and a 1-value tool.
+    const durations = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
+    const batch = await log.record(
+      durations.map((d) => (d % 10 === 0 ? { name: 'search', durationMs: d, error: 'x' } : { name: 'search', durationMs: d })),
+    );
+    expect(batch).toHaveLength(100);
+    expect(batch[1]).toMatchObject({ name: 'search', durationMs: 38, status: 'ok' });
+    for (const d of [30, 10, 20]) await log.record({ name: 'read', durationMs: d });
+    await log.record({ name: 'once', durationMs: 7.25 });
+    await log.start({ name: 'once' }); // running: counted, no duration
+    const stats = Object.fromEntries((await log.stats()).map((s) => [s.name, s]));
+    expect(stats.search).toEqual({
+      name: 'search',
+      count: 100,
+      ok: 90,
+      errors: 10,
+      running: 0,
+      errorRate: 0.1,
+      p50Ms: 50,
+      p95Ms: 95,
+      avgMs: 50.5,
+      maxMs: 100,
+    });
+    expect(stats.read).toMatchObject({ count: 3, p50Ms: 20, p95Ms: 30, avgMs: 20, errorRate: 0 });
+    expect(stats.once).toMatchObject({ count: 2, running: 1, ok: 1, p50Ms: 7.25, p95Ms: 7.25 });
+    const none = await log.stats({ name: 'nothing-here' });
+    expect(none).toEqual([]);
+    expect(await log.stats({ until: '2000-01-01' })).toEqual([]);
+    // Reading the log in small pages gives the same figures.
+    const paged = await agent.use((state) => actionStats(state.conn, '1', [], 7));
+    expect(paged).toEqual(await log.stats());
+  });
+
+  it('prunes by age and by count, and applies a stored retention policy on writes', async () => {
+    const engram = await openEngram(driver);
+    const log = (await engram.agent('act-retention')).actions;
+    const now = Date.now();
+    for (let day = 1; day <= 10; day++) await log.record({ name: 'old', startedAt: now - day * DAY, durationMs: 1 });
+    const parent = await log.record({ name: 'parent', startedAt: now - 20 * DAY, durationMs: 1 });
+    const child = await log.record({ name: 'child', parentId: parent.id, startedAt: now - 1000, durationMs: 1 });
+    expect(await log.prune({ olderThanDays: 5.5 })).toBe(6); // days 6..10 and the parent
+    expect((await log.list({ limit: 100 })).length).toBe(6);
+    // The child of a pruned action is a root in timelines and traces.
+    expect((await log.timeline({ since: now - DAY })).find((a) => a.id === child.id)!.depth).toBe(0);
+    expect((await log.trace(child.id)).parentId).toBe(parent.id);
+    await expectCode(log.trace(parent.id), 'NOT_FOUND');
+    expect(await log.prune({ keepLast: 2 })).toBe(4);
+    expect((await log.list()).map((a) => a.name)).toEqual(['child', 'old']);
+    expect(await log.prune({ keepLast: 5 })).toBe(0);
+    expect(await log.prune()).toBe(0); // no policy yet
+
+    expect(await log.getRetention()).toBeNull();
+    await log.setRetention({ maxRows: 30 });
+    expect(await log.getRetention()).toEqual({ maxRows: 30 });
+    // Row ids 13..150: the policy runs when a new row id is a multiple of 100.
+    for (let i = 0; i < 138; i++) await log.record({ name: 'tick', input: i, durationMs: 1 });
+    const rows = await log.list({ limit: 1000 });
+    expect(rows).toHaveLength(80); // 30 kept at id 100, then 50 more
+    expect(rows.at(-1)!.input).toBe(58);
+    expect(await log.prune()).toBe(50);
+    expect((await log.list({ limit: 1000, order: 'oldest' }))[0]!.input).toBe(108);
+    // A batch spanning a multiple of 100 (ids 151..250) applies the policy once, after its last row.
+    await log.record(Array.from({ length: 100 }, (_, i) => ({ name: 'batch', input: i })));
+    expect((await log.list({ limit: 1000 })).map((a) => a.name)).toEqual(Array(30).fill('batch'));
+    await log.setRetention({ maxAgeDays: 1, maxRows: 1000 });
+    expect(await log.getRetention()).toEqual({ maxAgeDays: 1, maxRows: 1000 });
+    await log.record({ name: 'ancient', startedAt: now - 3 * DAY, durationMs: 1 });
+    expect(await log.prune()).toBe(1);
+    await log.setRetention(null);
+    expect(await log.getRetention()).toBeNull();
+    expect(await log.prune({ keepLast: 0 })).toBe(30);
+    expect(await log.recent()).toEqual([]);
+  });
+
+  it('rejects bad input with typed errors and changes nothing', async () => {
+    const engram = await openEngram(driver);
+    const log = (await engram.agent('act-bad')).actions;
+    const a = await log.start({ name: 'tool', input: { ok: true } });
+    const unknownId = 'act_' + '0'.repeat(32);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.me = cyclic;
+
+    await expectCode(log.finish(unknownId, { output: 1 }), 'NOT_FOUND');
+    await expectCode(log.trace(unknownId), 'NOT_FOUND');
+    await expectCode(log.start({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
+    await expectCode(log.record({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
+    expect(await log.get(unknownId)).toBeNull();
+    await expectCode(log.get('mem_123'), 'INVALID_ARGUMENT');
+    await expectCode(log.finish('nope', {}), 'INVALID_ARGUMENT');
+
+    await expectCode(log.start({ name: '' }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x'.repeat(257) }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', input: 'y'.repeat(64 * 1024) }), 'LIMIT_EXCEEDED');
+    await expectCode(log.start({ name: 'x', input: cyclic }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', input: { n: 1n } }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', input: () => 1 }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', metadata: [] as never }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', metadata: { s: 'm'.repeat(20_000) } }), 'LIMIT_EXCEEDED');
+    await expectCode(log.start({ name: 'x', runId: 5 as never }), 'INVALID_ARGUMENT');
+    await expectCode(log.start({ name: 'x', nme: 'y' } as never), 'INVALID_ARGUMENT');
+    await expectCode(log.start(null as never), 'INVALID_ARGUMENT');
+
+    await expectCode(log.finish(a.id, { output: 'z'.repeat(70_000) }), 'LIMIT_EXCEEDED');
+    await expectCode(log.finish(a.id, { output: NaN }), 'INVALID_ARGUMENT');
+    await expectCode(log.finish(a.id, { output: 1, error: 'x' }), 'INVALID_ARGUMENT');
+    await expectCode(log.finish(a.id, { error: 42 as never }), 'INVALID_ARGUMENT');
+    await expectCode(log.finish(a.id, { result: 1 } as never), 'INVALID_ARGUMENT');
+    expect((await log.get(a.id))!.status).toBe('running');
+    await log.finish(a.id, { error: { message: 'tool said no', retryable: false } });
+    expect((await log.get(a.id))!.error).toEqual({ message: 'tool said no', retryable: false });
+    const conflict = await expectCode(log.finish(a.id, { output: 1 }), 'CONFLICT');
+    expect(conflict.message).toMatch(/already finished \(status error\)/);
+    expect((await log.get(a.id))!.status).toBe('error');
+
+    const inBatch = await expectCode(log.record([{ name: 'fine' }, { name: '' }]), 'INVALID_ARGUMENT');
+    expect(inBatch.message).toMatch(/^action 1: name must be/);
+    const parentInBatch = await expectCode(log.record([{ name: 'fine' }, { name: 'x', parentId: unknownId }]), 'NOT_FOUND');
+    expect(parentInBatch.message).toMatch(/^action 1: parent action/);
+    await expectCode(log.record(Array.from({ length: 1001 }, () => ({ name: 'x' }))), 'LIMIT_EXCEEDED');
+    expect(await log.record([])).toEqual([]);
+    await expectCode(log.record({ name: 'x', durationMs: -1 }), 'INVALID_ARGUMENT');
+    await expectCode(log.record({ name: 'x', startedAt: 2000, finishedAt: 1000 }), 'INVALID_ARGUMENT');
+    await expectCode(log.record({ name: 'x', startedAt: 1000, finishedAt: 2000, durationMs: 5 }), 'INVALID_ARGUMENT');
+    await expectCode(log.record({ name: 'x', startedAt: Date.now() + DAY }), 'INVALID_ARGUMENT');
+    await expectCode(log.record({ name: 'x', startedAt: 'yesterday' }), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ limit: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ limit: 1001 }), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ status: 'done' as never }), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ order: 'up' as never }), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ tool: 'x' } as never), 'INVALID_ARGUMENT');
+    await expectCode(log.list({ parentId: 'p' }), 'INVALID_ARGUMENT');
+    await expectCode(log.stats({ status: 'ok' } as never), 'INVALID_ARGUMENT');
+    await expectCode(log.timeline({}), 'INVALID_ARGUMENT');
+    await expectCode(log.timeline({ runId: 'r', limit: 10_001 }), 'INVALID_ARGUMENT');
+    await expectCode(log.prune({}), 'INVALID_ARGUMENT');
+    await expectCode(log.prune({ olderThanDays: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(log.prune({ keepLast: -1 }), 'INVALID_ARGUMENT');
+    await expectCode(log.prune({ keep: 1 } as never), 'INVALID_ARGUMENT');
+    await expectCode(log.setRetention({}), 'INVALID_ARGUMENT');
+    await expectCode(log.setRetention({ maxRows: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(log.setRetention({ maxAgeDays: -1 }), 'INVALID_ARGUMENT');
+    expect(await log.getRetention()).toBeNull();
+    expect((await log.list()).map((x) => x.id)).toEqual([a.id]);
+  });
+});

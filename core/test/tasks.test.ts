@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import type { Agent } from '../src/agent.js';
+import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MISSING = `task_${'0'.repeat(32)}`;
+
+/** Every stored task, to check that a refused call changed nothing. */
+const snapshot = (agent: Agent) => agent.tasks.list({ limit: 1000 });
+
+describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
+  it('walks through every method', async () => {
+    const agent = await (await openEngram(driver)).agent('walk');
+    const t = agent.tasks;
+    const due = '2030-01-02T03:04:05.000Z';
+    const plan = await t.create({
+      title: ' Write the report ',
+      description: 'Q3',
+      priority: 2,
+      payload: { q: 3 },
+      dueAt: due,
+      assignee: 'writer',
+    });
+    expect(plan).toMatchObject({
+      title: 'Write the report',
+      description: 'Q3',
+      priority: 2,
+      payload: { q: 3 },
+      result: null,
+      error: null,
+      status: 'pending',
+      parentId: null,
+      dependsOn: [],
+      assignee: 'writer',
+      worker: null,
+      leaseExpiresAt: null,
+      attempts: 0,
+      maxAttempts: 1,
+      dueAt: due,
+      startedAt: null,
+      finishedAt: null,
+    });
+    expect(plan.id).toMatch(/^task_[0-9a-f]{32}$/);
+    const research = await t.create({ title: 'Research', parentId: plan.id, maxAttempts: 2 });
+    const draft = await t.create({ title: 'Draft', parentId: plan.id, dependsOn: [research.id] });
+    expect(draft.dependsOn).toEqual([research.id]);
+    expect(await t.get(draft.id)).toEqual(draft);
+    expect(await t.get(MISSING)).toBeNull();
+
+    expect((await t.list()).map((x) => x.id)).toEqual([plan.id, research.id, draft.id]);
+    expect((await t.list({ parentId: plan.id })).map((x) => x.id)).toEqual([research.id, draft.id]);
+    expect((await t.list({ parentId: null })).map((x) => x.id)).toEqual([plan.id]);
+    expect((await t.list({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    expect((await t.list({ limit: 1, offset: 1 })).map((x) => x.id)).toEqual([research.id]);
+    expect((await t.ready()).map((x) => x.id)).toEqual([plan.id, research.id]);
+    expect((await t.ready({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+
+    // claim a given task, heartbeat, fail once (retried), release, claim again, complete
+    const claimed = (await t.claim({ worker: 'w1', leaseMs: 60_000, id: research.id }))!;
+    expect(claimed).toMatchObject({ status: 'running', worker: 'w1' });
+    expect(Date.parse(claimed.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 50_000);
+    const beat = await t.heartbeat(research.id, { worker: 'w1', leaseMs: 120_000 });
+    expect(Date.parse(beat.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 110_000);
+    const retried = await t.fail(research.id, { worker: 'w1', error: 'timeout' });
+    expect(retried).toMatchObject({ status: 'pending', attempts: 1, error: 'timeout', worker: null, leaseExpiresAt: null });
+    await t.claim({ worker: 'w2', id: research.id });
+    expect(await t.release(research.id, { worker: 'w2' })).toMatchObject({ status: 'pending', worker: null, attempts: 1 });
+    await t.claim({ worker: 'w2', id: research.id });
+    const done = await t.complete(research.id, { worker: 'w2', result: ['a', 1] });
+    expect(done).toMatchObject({ status: 'done', result: ['a', 1], worker: 'w2', leaseExpiresAt: null });
+    expect(done.finishedAt).not.toBeNull();
+    expect(await t.list({ status: 'done' })).toEqual([done]);
+
+    // the best ready task is taken first; complete() without a worker works on an unclaimed task
+    expect((await t.claim({ worker: 'w3' }))!.id).toBe(plan.id);
+    expect(await t.complete(draft.id, { result: 'ok' })).toMatchObject({ status: 'done', worker: null });
+    expect(await t.claim({ worker: 'w3' })).toBeNull();
+
+    // a second task to fail for good, and a dependency added later
+    const extra = await t.create({ title: 'Extra' });
+    const after = await t.create({ title: 'After' });
+    expect((await t.addDependency(after.id, extra.id)).dependsOn).toEqual([extra.id]);
+    expect(await t.fail(extra.id, { error: 'x'.repeat(10_000) })).toMatchObject({ status: 'failed', attempts: 1 });
+    expect((await t.get(extra.id))!.error).toHaveLength(4096);
+    expect(await t.ready()).toEqual([]);
+    expect(await t.cancel(after.id)).toEqual([after.id]);
+    expect(await t.list({ status: ['failed', 'cancelled'] })).toHaveLength(2);
+  });
+
+  it('makes a -> b -> c ready in dependency order, by priority then age', async () => {
+    const t = (await (await openEngram(driver)).agent('order')).tasks;
+    const a = await t.create({ title: 'a' });
+    const b = await t.create({ title: 'b', dependsOn: [a.id], priority: 9 });
+    const c = await t.create({ title: 'c', dependsOn: [b.id], priority: 9 });
+    await t.create({ title: 'low', priority: -1 });
+    await t.create({ title: 'high', priority: 5 });
+    expect((await t.ready()).map((x) => x.title)).toEqual(['high', 'a', 'low']);
+    await expectCode(t.claim({ worker: 'w', id: c.id }), 'CONFLICT');
+    await expectCode(t.complete(b.id), 'CONFLICT');
+    const order: string[] = [];
+    for (let task; (task = await t.claim({ worker: 'w' }));) {
+      order.push(task.title);
+      await t.complete(task.id, { worker: 'w' });
+    }
+    expect(order).toEqual(['high', 'a', 'b', 'c', 'low']);
+  });
+
+  it('never makes a task ready whose dependency failed for good or was cancelled', async () => {
+    const t = (await (await openEngram(driver)).agent('blocked')).tasks;
+    const a = await t.create({ title: 'a' });
+    const b = await t.create({ title: 'b' });
+    const c = await t.create({ title: 'c', dependsOn: [a.id, b.id] });
+    await t.fail(a.id, { error: 'broken' });
+    await t.complete(b.id);
+    expect(await t.ready()).toEqual([]);
+    const err = await expectCode(t.claim({ worker: 'w', id: c.id }), 'CONFLICT');
+    expect(err.message).toContain('never becomes done');
+    const d = await t.create({ title: 'd', dependsOn: [b.id] });
+    const e = await t.create({ title: 'e', dependsOn: [d.id] });
+    await t.cancel(d.id);
+    expect((await t.ready()).map((x) => x.id)).not.toContain(e.id);
+  });
+
+  it('rejects self-dependencies and cycles, direct and indirect, changing nothing', async () => {
+    const agent = await (await openEngram(driver)).agent('cycles');
+    const t = agent.tasks;
+    const a = await t.create({ title: 'a' });
+    const b = await t.create({ title: 'b', dependsOn: [a.id] });
+    const c = await t.create({ title: 'c', dependsOn: [b.id] });
+    const before = await snapshot(agent);
+    await expectCode(t.addDependency(a.id, a.id), 'INVALID_ARGUMENT');
+    await expectCode(t.addDependency(a.id, b.id), 'CONFLICT');
+    const indirect = await expectCode(t.addDependency(a.id, c.id), 'CONFLICT');
+    expect((indirect as unknown as { details: { cycle: string[] } }).details.cycle).toEqual([a.id, c.id, b.id, a.id]);
+    await expectCode(t.addDependency(a.id, MISSING), 'NOT_FOUND');
+    expect(await snapshot(agent)).toEqual(before);
+    // a diamond is not a cycle, and adding an edge twice is harmless
+    const d = await t.create({ title: 'd', dependsOn: [b.id, c.id] });
+    expect((await t.addDependency(d.id, a.id)).dependsOn).toEqual([a.id, b.id, c.id].sort());
+    expect((await t.addDependency(d.id, a.id)).dependsOn).toHaveLength(3);
+  });
+
+  it('lets another worker reclaim an expired lease; the old holder then gets CONFLICT', async () => {
+    const t = (await (await openEngram(driver)).agent('lease')).tasks;
+    const task = await t.create({ title: 'slow' });
+    await t.claim({ worker: 'old', leaseMs: 30 });
+    expect(await t.claim({ worker: 'new' })).toBeNull();
+    await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
+    await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
+    await expectCode(t.complete(task.id), 'CONFLICT');
+    await sleep(60);
+    expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
+    const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
+    expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });
+    const err = await expectCode(t.complete(task.id, { worker: 'old', result: 1 }), 'CONFLICT');
+    expect(err.message).toContain('worker "new" holds it');
+    await expectCode(t.heartbeat(task.id, { worker: 'old' }), 'CONFLICT');
+    await expectCode(t.release(task.id, { worker: 'old' }), 'CONFLICT');
+    await expectCode(t.fail(task.id, { worker: 'old', error: 'late' }), 'CONFLICT');
+    expect(await t.get(task.id)).toMatchObject({ worker: 'new', attempts: 0, result: null });
+    await t.complete(task.id, { worker: 'new', result: 2 });
+    await expectCode(t.complete(task.id, { worker: 'new', result: 3 }), 'CONFLICT');
+    expect((await t.get(task.id))!.result).toBe(2);
+  });
+
+  it('cancels a task with its subtasks, recursively, leaving finished ones alone', async () => {
+    const t = (await (await openEngram(driver)).agent('cancel')).tasks;
+    const root = await t.create({ title: 'root' });
+    const child = await t.create({ title: 'child', parentId: root.id });
+    const grandchild = await t.create({ title: 'grandchild', parentId: child.id });
+    const finished = await t.create({ title: 'finished', parentId: root.id });
+    const other = await t.create({ title: 'other' });
+    await t.complete(finished.id);
+    await t.claim({ worker: 'w', id: grandchild.id });
+    expect(await t.cancel(root.id)).toEqual([root.id, child.id, grandchild.id]);
+    expect((await t.list({ status: 'cancelled' })).map((x) => x.id).sort()).toEqual([root.id, child.id, grandchild.id].sort());
+    expect((await t.get(finished.id))!.status).toBe('done');
+    expect((await t.get(other.id))!.status).toBe('pending');
+    await expectCode(t.complete(grandchild.id, { worker: 'w' }), 'CONFLICT');
+    await expectCode(t.cancel(root.id), 'CONFLICT');
+    await expectCode(t.cancel(MISSING), 'NOT_FOUND');
+  });
+
+  it('refuses bad input with typed errors and changes nothing', async () => {
+    const agent = await (await openEngram(driver)).agent('bad');
+    const t = agent.tasks;
+    const a = await t.create({ title: 'a', payload: { keep: true } });
+    await t.claim({ worker: 'holder', id: a.id });
+    const before = await snapshot(agent);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => t.create({ title: '' }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', priority: 1.5 }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', priority: 1e12 }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', payload: cyclic }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', payload: 10n }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', payload: () => 1 }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', payload: { n: NaN } }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', payload: 'y'.repeat(70_000) }), 'LIMIT_EXCEEDED'],
+      [() => t.create({ title: 'x', maxAttempts: 0 }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', dueAt: 'soon' }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', dependsOn: ['nope'] }), 'INVALID_ARGUMENT'],
+      [() => t.create({ title: 'x', dependsOn: [a.id, MISSING] }), 'NOT_FOUND'],
+      [() => t.create({ title: 'x', parentId: MISSING }), 'NOT_FOUND'],
+      [() => t.create({ title: 'x', colour: 'red' } as never), 'INVALID_ARGUMENT'],
+      [() => t.get('task_XYZ'), 'INVALID_ARGUMENT'],
+      [() => t.list({ status: 'open' as never }), 'INVALID_ARGUMENT'],
+      [() => t.list({ limit: 0 }), 'INVALID_ARGUMENT'],
+      [() => t.ready({ limit: 5000 }), 'INVALID_ARGUMENT'],
+      [() => t.claim({ worker: 'w', leaseMs: 0 }), 'INVALID_ARGUMENT'],
+      [() => t.claim({ worker: 'w', leaseMs: -5 }), 'INVALID_ARGUMENT'],
+      [() => t.claim({ worker: 'w', leaseMs: 1e10 }), 'INVALID_ARGUMENT'],
+      [() => t.claim({ worker: '' }), 'INVALID_ARGUMENT'],
+      [() => t.claim({ worker: 'w', id: MISSING }), 'NOT_FOUND'],
+      [() => t.claim({ worker: 'w', id: a.id }), 'CONFLICT'],
+      [() => t.claim({ worker: 'holder', id: a.id }), 'CONFLICT'],
+      [() => t.heartbeat(a.id, { worker: 'w' }), 'CONFLICT'],
+      [() => t.heartbeat(a.id, { worker: 'holder', leaseMs: 0.5 }), 'INVALID_ARGUMENT'],
+      [() => t.heartbeat(MISSING, { worker: 'holder' }), 'NOT_FOUND'],
+      [() => t.complete(a.id, { worker: 'w' }), 'CONFLICT'],
+      [() => t.complete(a.id), 'CONFLICT'],
+      [() => t.complete(a.id, { worker: 'holder', result: 'z'.repeat(70_000) }), 'LIMIT_EXCEEDED'],
+      [() => t.complete(MISSING, { worker: 'holder' }), 'NOT_FOUND'],
+      [() => t.fail(a.id, { worker: 'holder', error: '' }), 'INVALID_ARGUMENT'],
+      [() => t.fail(a.id, { worker: 'w', error: 'no' }), 'CONFLICT'],
+      [() => t.release(a.id, { worker: 'w' }), 'CONFLICT'],
+      [() => t.addDependency(a.id, MISSING), 'NOT_FOUND'],
+      [() => t.cancel('task_1'), 'INVALID_ARGUMENT'],
+    ];
+    for (const [i, [call, code]] of cases.entries()) {
+      await expectCode(call, code).catch((err: Error) => {
+        throw new Error(`case ${i}: ${err.message}`);
+      });
+    }
+    expect(await snapshot(agent)).toEqual(before);
+  });
+});
