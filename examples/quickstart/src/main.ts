@@ -1,6 +1,7 @@
 /**
- * The demo behind `npm start`: opens the default data directory, gives one agent a few
- * memories, and recalls them by meaning, by words and both, printing each step.
+ * The demo (`npm run demo`): opens the default data directory, gives one agent a few memories
+ * and recalls them by meaning, by words and both, then touches its other sub-stores: kv, tasks
+ * and the action log. It prints each step.
  * Data lives in ./.engram (or $ENGRAM_DIR) and persists between runs.
  */
 import { resolve } from 'node:path';
@@ -59,6 +60,26 @@ if (current) {
   say('history of the profile memory:');
   for (const m of await agent.memories.history(current.id)) say(`    ${m.validFrom} .. ${m.validTo ?? 'now'}  ${m.text}`);
 }
+
+say();
+say('agent.kv: small JSON state by key');
+await agent.kv.set('settings/units', 'metric');
+await agent.kv.set('settings/language', 'en');
+say(`    ${JSON.stringify(await agent.kv.list({ prefix: 'settings/', values: true }).then((l) => l.map((e) => [e.key, e.value])))}`);
+
+say('agent.tasks: a plan with a dependency, claimed and completed by a worker');
+const research = await agent.tasks.create({ title: 'Look up flights to Lisbon', priority: 2 });
+await agent.tasks.create({ title: 'Book the cheapest flight', dependsOn: [research.id] });
+for (let task; (task = await agent.tasks.claim({ worker: 'demo-worker', leaseMs: 60_000 }));) {
+  await agent.tasks.complete(task.id, { worker: 'demo-worker', result: { ok: true } });
+  say(`    done: ${task.title}`);
+}
+
+say('agent.actions: tool calls logged by wrap(), nested into a trace');
+const lookup = agent.actions.wrap('lookup_memory', async (q: string) => (await agent.memories.recall(q, { limit: 1 }))[0]?.memory.text);
+const answer = agent.actions.wrap('answer', async (q: string) => `Based on memory: ${await lookup(q)}`);
+say(`    ${await answer('where does the user live?')}`);
+for (const s of await agent.actions.stats()) say(`    ${s.name}: ${s.count} call(s), p50 ${s.p50Ms} ms, errors ${s.errors}`);
 
 say();
 say(`agents under ${dir}: ${(await engram.list()).join(', ')}`);
