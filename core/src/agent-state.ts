@@ -16,9 +16,19 @@ export interface Limits {
   maxTags: number;
   /** Most memories in one remember() batch (default 1000). */
   maxBatch: number;
+  /** Largest file in agent.files, in bytes (default 10 MiB). */
+  maxFileBytes: number;
+  /** Most bytes of file content one agent may hold (default: no limit). */
+  maxTotalFileBytes?: number | undefined;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxTextBytes: 32 * 1024, maxMetadataBytes: 16 * 1024, maxTags: 32, maxBatch: 1000 };
+export const DEFAULT_LIMITS: Limits = {
+  maxTextBytes: 32 * 1024,
+  maxMetadataBytes: 16 * 1024,
+  maxTags: 32,
+  maxBatch: 1000,
+  maxFileBytes: 10 * 1024 * 1024,
+};
 
 /** One open agent database and the caches that live as long as its handle. */
 export interface AgentState {

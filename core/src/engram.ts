@@ -233,7 +233,10 @@ export class Engram {
     if (changed) meta = (await readMeta(conn))!;
     if (!meta) throw new EngramError('INTERNAL', `agent ${id}: meta table missing after initialisation`);
     if (meta.embedder_id !== this.embedder.id || Number(meta.embedder_dims) !== this.embedder.dims) {
-      const vectors = await conn.get<{ n: number }>('SELECT count(*) AS n FROM memory_vectors');
+      // Any stored vector pins the embedder: memories' and file passages' alike.
+      const vectors = await conn.get<{ n: number }>(
+        'SELECT (SELECT count(*) FROM (SELECT 1 FROM memory_vectors LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM file_chunk_vectors LIMIT 1)) AS n',
+      );
       if (Number(vectors?.n ?? 0) === 0) {
         // Nothing embedded yet: adopt this Engram's embedder.
         await conn.transaction(async (tx) => {
@@ -265,7 +268,9 @@ export class Engram {
     this.reembedding.add(id);
     try {
       const agent = await this.agent(id);
-      return await agent.memories.reembedAll(options);
+      // Files first: memories.reembedAll records the new embedder in the same transaction as its vectors.
+      const passages = await agent.files.reembedAll(options);
+      return passages + (await agent.memories.reembedAll(options));
     } finally {
       this.reembedding.delete(id);
     }

@@ -28,3 +28,5 @@ export { ActionLog } from './actions/action-log.js';
 export { ACTION_LIMITS } from './actions/normalize.js';
 export type * from './actions/types.js';
 export { KvStore, KV_LIMITS, type KvEntry, type KvListOptions, type KvSetOptions } from './kv/kv-store.js';
+export { FileStore } from './files/file-store.js';
+export type * from './files/types.js';

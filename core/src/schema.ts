@@ -21,17 +21,11 @@ const MEMORIES_MIGRATION: Migration = {
   description: 'meta table, memories, their vectors and full-text index',
   statements: (dialect) => [
     `CREATE TABLE IF NOT EXISTS engram_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    // Short columns first: a column stored after a long text costs reads of its overflow pages.
     `CREATE TABLE IF NOT EXISTS memories (
          id INTEGER PRIMARY KEY,
          uid TEXT NOT NULL UNIQUE,
-         text TEXT NOT NULL,
-         context TEXT,
-         -- what full-text search and the embedding see: context, then text
-         search_text TEXT NOT NULL,
-         text_len INTEGER NOT NULL DEFAULT 0,
          kind TEXT NOT NULL,
-         tags TEXT NOT NULL DEFAULT '[]',
-         metadata TEXT NOT NULL DEFAULT '{}',
          importance REAL NOT NULL DEFAULT 0.5,
          source TEXT,
          created_at INTEGER NOT NULL,
@@ -40,7 +34,14 @@ const MEMORIES_MIGRATION: Migration = {
          valid_to INTEGER,
          expires_at INTEGER,
          supersedes TEXT,
-         superseded_by TEXT
+         superseded_by TEXT,
+         text_len INTEGER NOT NULL DEFAULT 0,
+         tags TEXT NOT NULL DEFAULT '[]',
+         metadata TEXT NOT NULL DEFAULT '{}',
+         text TEXT NOT NULL,
+         context TEXT,
+         -- what full-text search and the embedding see: context, then text
+         search_text TEXT NOT NULL
        )`,
     `CREATE INDEX IF NOT EXISTS memories_current ON memories (valid_to, valid_from)`,
     `CREATE INDEX IF NOT EXISTS memories_kind ON memories (kind, valid_to)`,

@@ -7,6 +7,7 @@
 import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
+import { normalizeVector, validateVectors } from '../embedders/validate.js';
 import { blobToVector, vectorToBlob } from '../vectors.js';
 import { BinaryVectorIndex, codeStats } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
@@ -15,7 +16,7 @@ import { searchTerms } from '../search/search-terms.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
-const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion'];
+const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion', 'queryVector'];
 /** Below this many current vectors an exact engine scan is fast enough: no index is built. */
 export const INDEX_MIN_VECTORS = 2048;
 /** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
@@ -148,18 +149,28 @@ export async function recall(
   options: RecallOptions,
   embed: (texts: string[]) => Promise<Float32Array[]>,
 ): Promise<RecallResult[]> {
-  if (typeof query !== 'string' || query.trim().length === 0) throw invalid('recall needs a non-empty query string');
-  if (query.length > MAX_QUERY_CHARS) throw new EngramError('LIMIT_EXCEEDED', `recall query is longer than ${MAX_QUERY_CHARS} characters`);
   if (typeof options !== 'object' || options === null) throw invalid('recall options must be an object');
   const { limit, mode, minScore, wr, wi, halfLifeMs, fusion } = checkOptions(options);
-  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, fusion: _f, ...filter } = options;
+  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, fusion: _f, queryVector: given, ...filter } = options;
+  if (given !== undefined && mode === 'text') throw invalid('queryVector needs mode "vector" or "hybrid"');
+  // With a query vector the text may be empty: the vector alone is the query.
+  if (typeof query !== 'string' || (given === undefined && query.trim().length === 0))
+    throw invalid('recall needs a non-empty query string');
+  if (query.length > MAX_QUERY_CHARS) throw new EngramError('LIMIT_EXCEEDED', `recall query is longer than ${MAX_QUERY_CHARS} characters`);
+  let ownVector: Float32Array | undefined;
+  if (given !== undefined) {
+    if (typeof given !== 'object' || given === null || typeof given.length !== 'number')
+      throw invalid('queryVector must be an array of numbers');
+    validateVectors([Array.from(given)], rt.embedder.dims, 'recall queryVector', 1);
+    ownVector = normalizeVector(given, 'recall queryVector');
+  }
   const now = Date.now();
   const { where, params } = filterSql(filter, now);
   const narrowing = isNarrowing(filter);
   const weighted = wr > 0 || wi > 0;
   // Each retriever brings more than `limit` so fusion and weighting have room to reorder.
   const pool = mode === 'hybrid' || weighted ? Math.min(Math.max(limit * 3, 30), 300) : limit;
-  const queryVector = mode === 'text' ? undefined : (await embed([query]))[0]!;
+  const queryVector = mode === 'text' ? undefined : (ownVector ?? (await embed([query]))[0]!);
   const terms = mode === 'vector' ? [] : searchTerms(query);
 
   return rt.use(async (state) => {

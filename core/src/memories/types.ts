@@ -86,6 +86,12 @@ export interface RecallOptions extends MemoryFilter {
    * vector: 0.5 } suit the default word-vector embedder; with a strong embedder use vector: 1.
    */
   fusion?: { k?: number; text?: number; vector?: number };
+  /**
+   * A precomputed embedding of the query, made by the same model as the agent's embedder (for
+   * adapters that already hold one): used instead of embedding `query`, which may then be ''.
+   * Modes vector and hybrid only. Checked for size and finite values; normalised.
+   */
+  queryVector?: ArrayLike<number>;
 }
 
 export interface ScoreParts {

@@ -123,7 +123,7 @@ export class TermIndex {
       `SELECT d.term AS term, d.df AS df,
               (SELECT value FROM engram_meta WHERE key = ?2) AS docs,
               (SELECT value FROM engram_meta WHERE key = ?3) AS terms
-         FROM json_each(?1) q CROSS JOIN ${this.df} d ON d.term = q.value`,
+         FROM json_each(?1) q CROSS JOIN ${this.df} d ON d.term = CAST(q.value AS TEXT)`,
       [JSON.stringify(terms), this.docsKey, this.termsKey],
     );
     if (dfRows.length === 0) return [];
@@ -137,7 +137,7 @@ export class TermIndex {
     ]);
     const rows = await db.all<{ id: number; score: number }>(
       `SELECT t.doc_id AS id, sum(q.w * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * m.text_len / ?2))) AS score
-         FROM (SELECT json_extract(value, '$[0]') AS term, json_extract(value, '$[1]') AS w FROM json_each(?1)) q
+         FROM (SELECT CAST(json_extract(value, '$[0]') AS TEXT) AS term, json_extract(value, '$[1]') AS w FROM json_each(?1)) q
          CROSS JOIN ${this.postings} t ON t.term = q.term
          JOIN ${this.docs} m ON m.id = t.doc_id
         WHERE ${where || '1'}

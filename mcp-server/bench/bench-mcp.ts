@@ -1,0 +1,216 @@
+/**
+ * MCP round trips against direct core calls: remember and recall on an agent seeded with 10k
+ * memories, over a spawned `engram mcp` stdio server and straight on `agent.memories`, on each
+ * driver. Default embedder (GloVe 100-d word vectors, offline) on both paths. Tables go to
+ * stdout, progress to stderr, everything to results/bench-mcp.json.
+ *
+ *   npm run bench:mcp                          10k memories, 300 calls of each kind, both drivers
+ *   npm run bench:mcp -- --memories=2000 --calls=100 --drivers=turso
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engram, type DriverName, type RememberInput } from '@engram/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const RECALL_P50_TARGET_MS = 10;
+const AGENT = 'bench-agent';
+
+function option(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : arg.slice(name.length + 3);
+}
+const MEMORIES = Number(option('memories', '10000'));
+const CALLS = Number(option('calls', '300'));
+const WARMUP = 30;
+const DRIVERS = option('drivers', 'turso,sqlite').split(',') as DriverName[];
+
+const say = (line: string) => process.stderr.write(`[bench:mcp ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run stores the same sentences. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng(42);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const NAMES = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory', 'Oscar', 'Peggy', 'Trent'];
+const VERBS = ['prefers', 'booked', 'cancelled', 'asked about', 'reviewed', 'forgot', 'bought', 'recommended', 'disliked', 'scheduled'];
+const THINGS = [
+  'green tea',
+  'the quarterly report',
+  'a dentist appointment',
+  'the Berlin trip',
+  'dark mode',
+  'espresso',
+  'the budget review',
+  'a flight to Lisbon',
+  'the team offsite',
+  'jazz concerts',
+  'the database migration',
+  'a new laptop',
+  'vegetarian food',
+  'the contract renewal',
+  'morning standups',
+  'the marketing plan',
+  'hiking boots',
+  'the client demo',
+  'a yoga class',
+  'the release checklist',
+];
+const WHEN = ['on Monday', 'last week', 'for next month', 'every morning', 'in March', 'after lunch', 'before the holidays', 'yesterday'];
+const sentence = () => `${pick(NAMES)} ${pick(VERBS)} ${pick(THINGS)} ${pick(WHEN)}`;
+const query = () =>
+  pick([`what does ${pick(NAMES)} like?`, `${pick(THINGS)}`, `who ${pick(VERBS)} ${pick(THINGS)}?`, `plans ${pick(WHEN)}`]);
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+interface Row {
+  driver: DriverName;
+  path: 'core' | 'mcp stdio';
+  op: 'remember' | 'recall';
+  calls: number;
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+async function measure(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+function row(driver: DriverName, path: Row['path'], op: Row['op'], samples: number[]): Row {
+  return {
+    driver,
+    path,
+    op,
+    calls: samples.length,
+    p50: round(percentile(samples, 50)),
+    p95: round(percentile(samples, 95)),
+    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+  };
+}
+
+async function seed(dir: string, driver: DriverName): Promise<string> {
+  const engram = await Engram.open({ dir, driver });
+  const agent = await engram.agent(AGENT);
+  const t = performance.now();
+  for (let done = 0; done < MEMORIES; done += 1000) {
+    const batch: RememberInput[] = Array.from({ length: Math.min(1000, MEMORIES - done) }, () => ({
+      text: sentence(),
+      kind: pick(['fact', 'event', 'preference']),
+      tags: [pick(NAMES).toLowerCase()],
+    }));
+    await agent.memories.remember(batch);
+  }
+  say(`${driver}: seeded ${MEMORIES} memories through core in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const embedder = engram.embedder.id;
+  await engram.close();
+  return embedder;
+}
+
+async function direct(dir: string, driver: DriverName): Promise<Row[]> {
+  const engram = await Engram.open({ dir, driver });
+  try {
+    const { memories } = await engram.agent(AGENT);
+    const recall = await measure(CALLS, () => memories.recall(query(), { limit: 10 }));
+    const remember = await measure(CALLS, () => memories.remember({ text: sentence() }));
+    return [row(driver, 'core', 'recall', recall), row(driver, 'core', 'remember', remember)];
+  } finally {
+    await engram.close();
+  }
+}
+
+async function overStdio(dir: string, driver: DriverName): Promise<Row[]> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'mcp', '--agent', AGENT, '--dir', dir, '--driver', driver],
+  });
+  const client = new Client({ name: 'bench-mcp', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    await client.listTools(); // the client checks structured results against the output schemas, as real clients may
+    const callTool = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+    };
+    const recall = await measure(CALLS, () => callTool('memory_recall', { query: query(), limit: 10 }));
+    const remember = await measure(CALLS, () => callTool('memory_remember', { memories: [{ text: sentence() }] }));
+    return [row(driver, 'mcp stdio', 'recall', recall), row(driver, 'mcp stdio', 'remember', remember)];
+  } finally {
+    await client.close();
+  }
+}
+
+function table(rows: Row[]): string {
+  const header = ['driver', 'op', 'path', 'calls', 'p50 ms', 'p95 ms', 'mean ms', 'MCP overhead p50', 'target'];
+  const body = rows.map((r) => {
+    const core = rows.find((c) => c.driver === r.driver && c.op === r.op && c.path === 'core')!;
+    const diff = r.p50 - core.p50;
+    const overhead = r.path === 'core' ? '' : `${diff >= 0 ? '+' : '-'}${Math.abs(diff).toFixed(2)} ms`;
+    const target =
+      r.op === 'recall' && r.path !== 'core' ? `p50<=${RECALL_P50_TARGET_MS}ms ${r.p50 <= RECALL_P50_TARGET_MS ? 'PASS' : 'MISS'}` : '';
+    return [r.driver, r.op, r.path, String(r.calls), r.p50.toFixed(2), r.p95.toFixed(2), r.mean.toFixed(2), overhead, target];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+const tmp = mkdtempSync(join(os.tmpdir(), 'engram-bench-mcp-'));
+process.once('SIGINT', () => {
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(130);
+});
+try {
+  const rows: Row[] = [];
+  let embedder = '';
+  for (const driver of DRIVERS) {
+    const dir = join(tmp, driver);
+    embedder = await seed(dir, driver);
+    rows.push(...(await direct(dir, driver)));
+    say(`${driver}: core calls done`);
+    rows.push(...(await overStdio(dir, driver)));
+    say(`${driver}: MCP stdio calls done`);
+  }
+  rows.sort((a, b) => a.driver.localeCompare(b.driver) || a.op.localeCompare(b.op) || a.path.localeCompare(b.path));
+  process.stdout.write(
+    `\n== MCP round trips vs direct core calls: ${MEMORIES} memories in the agent, embedder ${embedder}, recall limit 10 (hybrid)\n${table(rows)}\n`,
+  );
+  const results = {
+    bench: 'mcp',
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, os: `${os.type()} ${os.release()}` },
+    options: { memories: MEMORIES, calls: CALLS, warmup: WARMUP, drivers: DRIVERS, embedder, transport: 'stdio (spawned engram mcp)' },
+    target: { recallP50Ms: RECALL_P50_TARGET_MS },
+    results: rows,
+  };
+  mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });
+  writeFileSync(join(REPO_ROOT, 'results', 'bench-mcp.json'), `${JSON.stringify(results, null, 2)}\n`);
+  say('wrote results/bench-mcp.json');
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The `engram` command. `engram mcp` serves one agent over stdio (stdout is the protocol's:
+ * everything else goes to stderr); `engram serve` serves every agent over Streamable HTTP.
+ * Both close the Engram on exit, so every agent database is checkpointed.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engram, validateAgentId, type DriverName } from '@engram/core';
+import { connectInfo } from './connect-info.js';
+import { startHttpServer, type HttpServerHandle } from './http.js';
+import { log } from './log.js';
+import { checkToolGroups, TOOL_GROUPS, type ToolGroup } from './server.js';
+import { serveStdio } from './stdio.js';
+
+const USAGE = `Usage:
+  engram mcp --agent ID [--dir DIR] [--driver turso|sqlite] [--tools LIST]
+      Serve one agent over stdio (for Claude Desktop, Claude Code, IDE agents).
+  engram serve [--dir DIR] [--port 8787] [--host 127.0.0.1] [--token TOKEN] [--driver turso|sqlite] [--tools LIST]
+      Serve every agent over Streamable HTTP at http://HOST:PORT/agents/<agent-id>/mcp.
+      A host other than loopback requires a token (--token or ENGRAM_TOKEN).
+
+DIR defaults to $ENGRAM_DIR, then ./.engram. LIST picks tool groups (default all):
+${TOOL_GROUPS.join(',')}.
+`;
+
+class UsageError extends Error {}
+
+/** How long a signal lets running requests finish before the Engram is closed. */
+const SIGNAL_GRACE_MS = 5000;
+
+const COMMON = {
+  dir: { type: 'string' },
+  driver: { type: 'string' },
+  tools: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function dataDir(dir: string | undefined): string {
+  return resolve(dir ?? process.env.ENGRAM_DIR ?? '.engram');
+}
+
+function toolGroups(list: string | undefined): ToolGroup[] | undefined {
+  if (list === undefined) return undefined;
+  try {
+    return checkToolGroups(list.split(',').map((g) => g.trim()));
+  } catch (err) {
+    throw new UsageError(`--tools: ${(err as Error).message}`);
+  }
+}
+
+function driverName(driver: string | undefined): DriverName {
+  if (driver === undefined || driver === 'turso' || driver === 'sqlite') return driver ?? 'turso';
+  throw new UsageError(`--driver must be turso or sqlite, not ${JSON.stringify(driver)}`);
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM; a second signal exits at once. */
+function onSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: shutting down`);
+    void stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Ends the process after `close`, with 0 unless closing failed. */
+async function exitAfter(close: () => Promise<void>): Promise<never> {
+  try {
+    await close();
+    process.exit(0);
+  } catch (err) {
+    log(`shutdown failed: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
+
+async function mcp(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...COMMON, agent: { type: 'string' } }, strict: true });
+  if (values.help) return void process.stderr.write(USAGE);
+  if (values.agent === undefined) throw new UsageError('engram mcp needs --agent ID');
+  let agentId: string;
+  try {
+    agentId = validateAgentId(values.agent);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  // A dependency that logs must not corrupt the protocol: console output goes to stderr too.
+  // eslint-disable-next-line no-console
+  console.log = console.info = console.debug = console.error;
+  const tools = toolGroups(values.tools);
+  const dir = dataDir(values.dir);
+  const engram = await Engram.open({ dir, driver: driverName(values.driver) });
+  const { server, done, drain } = await serveStdio({ engram, agentId, tools });
+  log(`serving agent ${agentId} from ${dir} (driver ${engram.driver.name}) over stdio`);
+  const stop = () =>
+    exitAfter(async () => {
+      await server.close();
+      await engram.close();
+    });
+  onSignal(async () => {
+    await drain(SIGNAL_GRACE_MS);
+    await stop();
+  });
+  await done;
+  await stop();
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } },
+    strict: true,
+  });
+  if (values.help) return void process.stdout.write(USAGE);
+  const port = Number(values.port ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
+  const token = values.token ?? process.env.ENGRAM_TOKEN;
+  const tools = toolGroups(values.tools);
+  const dir = dataDir(values.dir);
+  const engram = await Engram.open({ dir, driver: driverName(values.driver) });
+  let http: HttpServerHandle;
+  try {
+    http = await startHttpServer({ engram, port, host: values.host, token, tools });
+  } catch (err) {
+    await engram.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port <another>`);
+    throw err;
+  }
+  process.stdout.write(
+    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: Boolean(token), agentId: 'demo-agent', tools })}\n`,
+  );
+  onSignal(() =>
+    exitAfter(async () => {
+      await http.close();
+      await engram.close();
+    }),
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'mcp':
+      return mcp(rest);
+    case 'serve':
+      return serve(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  log(`error: ${(err as Error).message}`);
+  if (usage) process.stderr.write(`\n${USAGE}`);
+  process.exit(usage ? 2 : 1);
+});

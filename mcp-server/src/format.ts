@@ -1,0 +1,32 @@
+/**
+ * Short text renderings of core results, for the `content` a model reads. Every line carries
+ * what a model needs to act on a memory next: its id, when it held, its kind and tags.
+ */
+import type { Memory, RecallResult } from '@engram/core';
+
+/** `2024-05-01 10:00` (UTC) from an ISO string. */
+function when(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/** One line: `[id] (kind, valid-from, tags: a, b) text` plus context, metadata and validity. */
+export function memoryLine(m: Memory): string {
+  const facts = [m.kind, when(m.validFrom)];
+  if (m.tags.length > 0) facts.push(`tags: ${m.tags.join(', ')}`);
+  if (m.importance !== 0.5) facts.push(`importance ${m.importance}`);
+  let line = `[${m.id}] (${facts.join(', ')}) ${m.text}`;
+  if (m.context) line += ` | context: ${m.context}`;
+  if (Object.keys(m.metadata).length > 0) line += ` | metadata: ${JSON.stringify(m.metadata)}`;
+  if (m.validTo) line += ` | superseded ${when(m.validTo)}${m.supersededBy ? ` by ${m.supersededBy}` : ''}`;
+  if (m.expiresAt) line += ` | expires ${when(m.expiresAt)}`;
+  return line;
+}
+
+export function memoryList(memories: Memory[], empty = 'No memories.'): string {
+  return memories.length === 0 ? empty : memories.map((m) => `- ${memoryLine(m)}`).join('\n');
+}
+
+export function recallList(results: RecallResult[]): string {
+  if (results.length === 0) return 'No memories matched.';
+  return results.map((r, i) => `${i + 1}. ${r.score.toFixed(3)} ${memoryLine(r.memory)}`).join('\n');
+}

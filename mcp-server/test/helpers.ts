@@ -1,0 +1,87 @@
+/** Test helpers: temp dirs, an Engram per driver, and a real SDK client over each transport. */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engram, HashEmbedder, type DriverName } from '@engram/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, expect } from 'vitest';
+import { createEngramServer, type ToolGroup } from '../src/server.js';
+
+export const DRIVER_NAMES: DriverName[] = ['turso', 'sqlite'];
+
+/** The built CLI that `npm run build` writes (spawned by the stdio and serve tests). */
+export const CLI = resolve(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+/** Runs `fn` after the current test, last registered first. */
+export function onCleanup(fn: () => Promise<unknown> | unknown): void {
+  cleanups.push(fn);
+}
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-mcp-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An Engram on `driver` in a fresh temp dir, with the deterministic hash embedder. */
+export async function openEngram(driver: DriverName, dir = tempDir()): Promise<Engram> {
+  const engram = await Engram.open({ dir, driver, embedder: new HashEmbedder({ dims: 64 }) });
+  onCleanup(() => engram.close());
+  return engram;
+}
+
+/** Every agent database file under a data dir (to check that nothing was created). */
+export function agentFiles(dir: string): string[] {
+  const root = join(dir, 'agents');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.db'));
+}
+
+/** A connected client, for closing after the test. */
+export async function connected(client: Client, transport: Parameters<Client['connect']>[0]): Promise<Client> {
+  await client.connect(transport);
+  onCleanup(() => client.close());
+  return client;
+}
+
+export function newClient(): Client {
+  return new Client({ name: 'engram-test', version: '1.0.0' });
+}
+
+/** A client talking to a server bound to `agentId`, over a linked in-memory pair. */
+export async function inMemoryClient(engram: Engram, agentId: string, tools?: ToolGroup[]): Promise<Client> {
+  const server = createEngramServer({ engram, agentId, tools });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  onCleanup(() => server.close());
+  return connected(newClient(), clientSide);
+}
+
+/** The text of a tool result. */
+export function textOf(result: unknown): string {
+  const { content } = result as CallToolResult;
+  return content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+/** Calls a tool and expects success; returns its structured content. */
+export async function call<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  expect(result.isError, textOf(result)).toBeFalsy();
+  expect(textOf(result).length).toBeGreaterThan(0);
+  return result.structuredContent as T;
+}
+
+/** Calls a tool and expects a tool error (never a thrown protocol error); returns its text. */
+export async function callError(client: Client, name: string, args: unknown): Promise<string> {
+  const result = (await client.callTool({ name, arguments: args as Record<string, unknown> })) as CallToolResult;
+  expect(result.isError, `expected ${name} to fail, got: ${textOf(result)}`).toBe(true);
+  return textOf(result);
+}
