@@ -1,7 +1,7 @@
 /**
  * The demo (`npm run demo`): opens the default data directory, gives one agent a few memories
- * and recalls them by meaning, by words and both, then touches its other sub-stores: kv, tasks
- * and the action log. It prints each step.
+ * and recalls them by meaning, by words and both, then touches its other sub-stores: files,
+ * kv, tasks and the action log. It prints each step.
  * Data lives in ./.engram (or $ENGRAM_DIR) and persists between runs.
  */
 import { resolve } from 'node:path';
@@ -62,6 +62,16 @@ if (current) {
 }
 
 say();
+say('agent.files: a virtual file system with search over its text');
+await agent.files.writeFile('/notes/trip.md', '# Trip\n\nFlights to Lisbon leave on Friday morning.\nPack sunscreen.\n', { parents: true });
+await agent.files.writeFile('/notes/work.md', '# Work\n\nThe quarterly report is due at the end of March.\n', { parents: true });
+say(`    ${(await agent.files.readdir('/notes')).map((e) => `${e.path} (${e.size} bytes)`).join(', ')}`);
+for (const hit of await agent.files.search('when do the flights leave?', { limit: 1 })) {
+  say(
+    `    search -> ${hit.path} lines ${hit.startLine}-${hit.endLine}: ${JSON.stringify(hit.text.split('\n').find((l) => l.includes('Lisbon')))}`,
+  );
+}
+
 say('agent.kv: small JSON state by key');
 await agent.kv.set('settings/units', 'metric');
 await agent.kv.set('settings/language', 'en');
