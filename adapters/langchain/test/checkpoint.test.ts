@@ -1,0 +1,73 @@
+import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
+import { HumanMessage } from '@langchain/core/messages';
+import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
+import { describe, expect, it } from 'vitest';
+import { EngramCheckpointSaver } from '../src/checkpoint/engram-saver.js';
+import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+
+const meta = { source: 'input' as const, step: -1, parents: {} };
+
+describe.each(DRIVER_NAMES)('EngramCheckpointSaver on %s', (driver) => {
+  it('checkpoints a real graph: state survives closing the agent, history is listed newest first', async () => {
+    const agent = await (await openEngram(driver)).agent('graph');
+    const build = () =>
+      new StateGraph(MessagesAnnotation)
+        .addNode('echo', (s) => ({ messages: [`echo: ${String(s.messages.at(-1)!.content)}`] }))
+        .addEdge(START, 'echo')
+        .addEdge('echo', END)
+        .compile({ checkpointer: new EngramCheckpointSaver(agent) });
+    const config = { configurable: { thread_id: 't1' } };
+    await build().invoke({ messages: [new HumanMessage('one')] }, config);
+    await agent.close();
+    const graph = build();
+    await graph.invoke({ messages: [new HumanMessage('two')] }, config);
+    const state = await graph.getState(config);
+    expect(state.values.messages.map((m: HumanMessage) => m.content)).toEqual(['one', 'echo: one', 'two', 'echo: two']);
+    const history = [];
+    for await (const snapshot of graph.getStateHistory(config)) history.push(snapshot.metadata?.step);
+    expect(history).toEqual([4, 3, 2, 1, 0, -1]);
+    expect((await graph.getState({ configurable: { thread_id: 'other' } })).values).toEqual({});
+  });
+
+  it('refuses malformed checkpoints, configs without ids and bad filters, storing nothing', async () => {
+    const saver = new EngramCheckpointSaver(await (await openEngram(driver)).agent('bad'));
+    const config = { configurable: { thread_id: 't', checkpoint_ns: '' } };
+    const err = await expectCode(saver.put({ configurable: {} }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
+    expect(err.message).toMatch(/thread_id is missing.*configurable: \{ thread_id/);
+    await expectCode(saver.put(config, { ...emptyCheckpoint(), id: '' }, meta, {}), 'INVALID_ARGUMENT');
+    await expectCode(saver.put(config, { ...emptyCheckpoint(), channel_values: [] as never }, meta, {}), 'INVALID_ARGUMENT');
+    await expectCode(saver.put(config, null as never, meta, {}), 'INVALID_ARGUMENT');
+    await expectCode(saver.put(config, emptyCheckpoint(), null as never, {}), 'INVALID_ARGUMENT');
+    await expectCode(saver.put(config, emptyCheckpoint(), meta, { c: {} } as never), 'INVALID_ARGUMENT');
+    await expectCode(saver.put({ configurable: { thread_id: { id: 1 } } }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
+    await expectCode(saver.putWrites(config, [['c', 1]], 'task'), 'INVALID_ARGUMENT'); // no checkpoint_id
+    await expectCode(
+      saver.putWrites({ configurable: { ...config.configurable, checkpoint_id: uuid6(0) } }, [['c', 1]], ''),
+      'INVALID_ARGUMENT',
+    );
+    await expectCode(saver.deleteThread(''), 'INVALID_ARGUMENT');
+    await expectCode(saver.list({}, { filter: { source: { $like: 'x' } } }).next(), 'INVALID_ARGUMENT');
+    await expectCode(saver.list({}, { limit: -1 }).next(), 'INVALID_ARGUMENT');
+    expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
+    expect(await saver.list({}).next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('filters list() by metadata values of any JSON type', async () => {
+    const saver = new EngramCheckpointSaver(await (await openEngram(driver)).agent('filters'));
+    const put = (step: number, extra: Record<string, unknown>) =>
+      saver.put({ configurable: { thread_id: 't' } }, { ...emptyCheckpoint(), id: uuid6(step) }, { ...meta, step, ...extra }, {});
+    await put(0, { user: 'alice', ok: true });
+    await put(1, { user: 'bob', ok: false });
+    await put(2, { user: null });
+    const steps = async (filter: Record<string, unknown>) => {
+      const out = [];
+      for await (const t of saver.list({ configurable: { thread_id: 't' } }, { filter })) out.push(t.metadata?.step);
+      return out;
+    };
+    expect(await steps({ user: 'alice' })).toEqual([0]);
+    expect(await steps({ ok: false })).toEqual([1]);
+    expect(await steps({ user: null })).toEqual([2]);
+    expect(await steps({ step: 1 })).toEqual([1]);
+    expect(await steps({ ok: 0 })).toEqual([]);
+  });
+});
