@@ -198,6 +198,23 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     await expectCode(agent.memories.recall('x', { fusion: { rrf: 1 } as never }), 'INVALID_ARGUMENT');
   });
 
+  it('prefers memories matching a soft filter without excluding the rest', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('prefer');
+    await agent.memories.remember([
+      { text: 'I love hiking in the mountains', metadata: { speaker: 'bo' } },
+      { text: 'I love hiking near the lake', metadata: { speaker: 'ann' } },
+    ]);
+    for (const mode of ['hybrid', 'vector', 'text'] as const) {
+      const hits = await agent.memories.recall('love hiking mountains', { mode, prefer: { metadata: { speaker: 'ann' }, weight: 1 } });
+      expect(hits.map((h) => h.memory.metadata.speaker)).toEqual(['ann', 'bo']);
+      expect(hits[0]!.parts.preferred).toBe(true);
+      expect(hits[1]!.parts.preferred).toBeUndefined();
+    }
+    await expectCode(agent.memories.recall('x', { prefer: {} }), 'INVALID_ARGUMENT');
+    await expectCode(agent.memories.recall('x', { prefer: { kinds: ['fact'], weight: 2 } }), 'INVALID_ARGUMENT');
+  });
+
   it('weights recency and importance when asked', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('weights');

@@ -16,7 +16,7 @@ import { searchTerms } from '../search/search-terms.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
-const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion', 'queryVector'];
+const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion', 'queryVector', 'prefer'];
 /** Below this many current vectors an exact engine scan is fast enough: no index is built. */
 export const INDEX_MIN_VECTORS = 2048;
 /** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
@@ -118,6 +118,16 @@ async function textCandidates(state: AgentState, terms: string[], k: number, whe
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
 }
 
+/** SQL for recall's `prefer` soft filter, and its weight (default 0.2, in 0..1). */
+function preferSql(prefer: RecallOptions['prefer'], now: number) {
+  if (prefer === undefined) return undefined;
+  if (typeof prefer !== 'object' || prefer === null) throw invalid('prefer must be a memory filter, optionally with a weight');
+  const { weight = 0.2, ...filter } = prefer;
+  if (typeof weight !== 'number' || !(weight > 0 && weight <= 1)) throw invalid('prefer.weight must be a number above 0 and at most 1');
+  if (Object.values(filter).every((v) => v === undefined)) throw invalid('prefer needs at least one filter field');
+  return { ...filterSql({ includeSuperseded: true, ...filter }, now), weight };
+}
+
 function checkOptions(options: RecallOptions) {
   rejectUnknownFields(options, RECALL_FIELDS, 'recall');
   const { limit = 10, mode = 'hybrid', minScore, weights = {}, recencyHalfLifeDays = 30 } = options;
@@ -151,7 +161,17 @@ export async function recall(
 ): Promise<RecallResult[]> {
   if (typeof options !== 'object' || options === null) throw invalid('recall options must be an object');
   const { limit, mode, minScore, wr, wi, halfLifeMs, fusion } = checkOptions(options);
-  const { limit: _l, mode: _m, minScore: _s, weights: _w, recencyHalfLifeDays: _h, fusion: _f, queryVector: given, ...filter } = options;
+  const {
+    limit: _l,
+    mode: _m,
+    minScore: _s,
+    weights: _w,
+    recencyHalfLifeDays: _h,
+    fusion: _f,
+    queryVector: given,
+    prefer,
+    ...filter
+  } = options;
   if (given !== undefined && mode === 'text') throw invalid('queryVector needs mode "vector" or "hybrid"');
   // With a query vector the text may be empty: the vector alone is the query.
   if (typeof query !== 'string' || (given === undefined && query.trim().length === 0))
@@ -166,6 +186,7 @@ export async function recall(
   }
   const now = Date.now();
   const { where, params } = filterSql(filter, now);
+  const preference = preferSql(prefer, now);
   const narrowing = isNarrowing(filter);
   const weighted = wr > 0 || wi > 0;
   // Each retriever brings more than `limit` so fusion and weighting have room to reorder.
@@ -196,6 +217,20 @@ export async function recall(
       return { id, p, relevance };
     });
     if (scored.length === 0) return [];
+    if (preference) {
+      // A soft filter: candidates matching it rank higher, the others stay.
+      const preferred = await state.conn.all<{ id: number }>(
+        `SELECT m.id AS id FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE ${preference.where}`,
+        [JSON.stringify(scored.map((x) => x.id)), ...preference.params],
+      );
+      const scale = mode === 'text' ? Math.max(...scored.map((x) => x.relevance)) : 1;
+      const hit = new Set(preferred.map((r) => Number(r.id)));
+      for (const x of scored) {
+        if (!hit.has(x.id)) continue;
+        x.p.preferred = true;
+        x.relevance += preference.weight * scale;
+      }
+    }
 
     const ids = scored.map((s) => s.id);
     const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [

@@ -87,6 +87,12 @@ export interface RecallOptions extends MemoryFilter {
    */
   fusion?: { k?: number; text?: number; vector?: number };
   /**
+   * A soft filter: candidates matching it get `weight` (default 0.2) added to their relevance
+   * (scaled to the best text score in text mode), so they rank higher without excluding the
+   * rest. For example the speaker named in a question: `{ metadata: { speaker: 'Ann' } }`.
+   */
+  prefer?: MemoryFilter & { weight?: number };
+  /**
    * A precomputed embedding of the query, made by the same model as the agent's embedder (for
    * adapters that already hold one): used instead of embedding `query`, which may then be ''.
    * Modes vector and hybrid only. Checked for size and finite values; normalised.
@@ -105,6 +111,8 @@ export interface ScoreParts {
   recency?: number;
   /** The memory's importance, when importance weighting is on. */
   importance?: number;
+  /** True when the memory matched `prefer` and was boosted. */
+  preferred?: boolean;
 }
 
 export interface RecallResult {

@@ -14,8 +14,12 @@ import { stem, tokens } from './search-terms.js';
 
 const K1 = 1.2;
 const B = 0.75;
-/** Above this share of all documents a term ranks nothing apart and is skipped (if others remain). */
+/**
+ * Above this share of all documents a term ranks little apart and costs the most postings, so
+ * it is skipped when rarer terms remain; only on indexes big enough for that cost to matter.
+ */
 const COMMON_TERM_SHARE = 0.5;
+const COMMON_TERM_MIN_DOCS = 1000;
 
 export interface Ranked {
   id: number;
@@ -130,7 +134,7 @@ export class TermIndex {
     const docs = Math.max(1, Number(dfRows[0]!.docs ?? 1));
     const avgLength = Math.max(1, Number(dfRows[0]!.terms ?? docs) / docs);
     // Terms in most documents cost the most postings and separate nothing: skip them if others remain.
-    const rare = dfRows.filter((r) => Number(r.df) <= docs * COMMON_TERM_SHARE);
+    const rare = docs < COMMON_TERM_MIN_DOCS ? dfRows : dfRows.filter((r) => Number(r.df) <= docs * COMMON_TERM_SHARE);
     const weighted = (rare.length > 0 ? rare : dfRows).map((r) => [
       r.term,
       Math.log(1 + (docs - Number(r.df) + 0.5) / (Number(r.df) + 0.5)),

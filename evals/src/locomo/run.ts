@@ -101,6 +101,7 @@ async function runEngram(
   driver: DriverName,
   modes: RecallMode[],
   withContext: boolean,
+  preferSpeaker: boolean,
 ): Promise<RunResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'engram-locomo-'));
   const engram = await Engram.open({ dir, driver, embedder });
@@ -129,7 +130,10 @@ async function runEngram(
       for (const [i, c] of conversations.entries()) {
         const agent = await engram.agent(`locomo-${i}`);
         for (const q of scored(c)) {
-          const hits = await agent.memories.recall(q.question, { limit: K, mode });
+          // Query handling: a question about one of the speakers prefers what that speaker said.
+          const named = c.speakers.filter((name) => new RegExp(`\\b${name}\\b`, 'i').test(q.question));
+          const prefer = preferSpeaker && named.length === 1 ? { prefer: { metadata: { speaker: named[0]! }, weight: 0.5 } } : {};
+          const hits = await agent.memories.recall(q.question, { limit: K, mode, ...prefer });
           b.add(
             q.category,
             hits.map((h) => String(h.memory.metadata.turn)),
@@ -214,6 +218,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       driver: { type: 'string', default: 'turso' },
       out: { type: 'string', default: 'results' },
       context: { type: 'string', default: 'previous' },
+      'prefer-speaker': { type: 'string', default: 'yes' },
     },
   });
   const fallback = resolve('../shared/datasets/locomo/locomo-dev.json');
@@ -228,7 +233,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   log(`  BM25 baseline: recall@10 ${results[0]!.overall['recall@10'].toFixed(3)}`);
   for (const spec of values.embedders.split(',')) {
     const embedder = await embedderFor(spec.trim());
-    results.push(...(await runEngram(conversations, embedder, driver, modes, values.context !== 'none')));
+    results.push(
+      ...(await runEngram(conversations, embedder, driver, modes, values.context !== 'none', values['prefer-speaker'] !== 'no')),
+    );
   }
   process.stdout.write(`\n${table(results)}\n`);
   const out = resolve(values.out);
