@@ -1,35 +1,21 @@
 /** Test helpers: temp dirs, an Engram per driver, and a real SDK client over each transport. */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engram, HashEmbedder, type DriverName } from '@engram/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
+import { onCleanup, tempDir as freshDir } from '../../core/test/support.js';
 import { createEngramServer, type ToolGroup } from '../src/server.js';
 
-export const DRIVER_NAMES: DriverName[] = ['turso', 'sqlite'];
+export { DRIVER_NAMES, onCleanup } from '../../core/test/support.js';
+
+export const tempDir = (): string => freshDir('engram-mcp-');
 
 /** The built CLI that `npm run build` writes (spawned by the stdio and serve tests). */
 export const CLI = resolve(fileURLToPath(new URL('../dist/cli.js', import.meta.url)));
-
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-/** Runs `fn` after the current test, last registered first. */
-export function onCleanup(fn: () => Promise<unknown> | unknown): void {
-  cleanups.push(fn);
-}
-
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-mcp-'));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** An Engram on `driver` in a fresh temp dir, with the deterministic hash embedder. */
 export async function openEngram(driver: DriverName, dir = tempDir()): Promise<Engram> {

@@ -1,27 +1,11 @@
 /** Test helpers: a temp dir and an Engram per driver, and deterministic LangChain embeddings. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Engram, HashEmbedder, type DriverName, type EngramOptions } from '@engram/core';
 import { Embeddings } from '@langchain/core/embeddings';
-import { afterEach } from 'vitest';
+import { onCleanup, tempDir as freshDir } from '../../../core/test/support.js';
 
-export const DRIVER_NAMES: DriverName[] = ['turso', 'sqlite'];
+export { DRIVER_NAMES, expectCode, onCleanup } from '../../../core/test/support.js';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-export function onCleanup(fn: () => Promise<unknown> | unknown): void {
-  cleanups.push(fn);
-}
-
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-lc-'));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export const tempDir = (): string => freshDir('engram-lc-');
 
 /** An Engram on `driver` in a fresh temp dir (hash embedder, 64 dims, unless given one). */
 export async function openEngram(driver: DriverName, options: Partial<EngramOptions> = {}): Promise<Engram> {
@@ -54,15 +38,4 @@ export class WordHashEmbeddings extends Embeddings {
   async embedQuery(text: string): Promise<number[]> {
     return this.vector(text);
   }
-}
-
-export async function expectCode(promise: Promise<unknown> | (() => unknown), code: string): Promise<Error> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (e.code !== code) throw new Error(`expected code ${code}, got ${e.code}: ${e.message}`);
-    return err as Error;
-  }
-  throw new Error(`expected an error with code ${code}, but nothing was thrown`);
 }
