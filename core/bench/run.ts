@@ -6,6 +6,8 @@
  *   npm run bench                       full run (10k/100k memories, 10k agents)
  *   npm run bench -- --quick            smoke run (1k/10k memories, ~1k agents)
  *   npm run bench -- --only=latency,insert,cold,memory --drivers=turso,sqlite
+ *   npm run bench -- --only=branches    branch / promote / discard vs agent size (results/bench-branches.json;
+ *                                       the reflink XFS part needs root, else it is skipped with the reason)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { log, table, verdict, type Cell } from './lib/report.js';
 import { now, round } from './lib/stats.js';
 import { firstPassSize, runLatency, type LatencyResults } from './sections/latency.js';
 import { runFleet, type FleetResults } from './sections/fleet.js';
+import { p50, runBranches, type BranchResults } from './sections/branches.js';
 
 const TARGETS = {
   p50Ms: new Map([
@@ -26,6 +29,8 @@ const TARGETS = {
   recallAt10: 0.98,
   targetDims: 384,
   coldOpenP50Ms: 2,
+  /** Branch creation on a file system that clones (any size). */
+  reflinkBranchMs: 1,
 };
 
 const options = parseOptions(process.argv.slice(2));
@@ -266,6 +271,38 @@ function fleetTables(r: FleetResults): string[] {
   return out;
 }
 
+function branchTable(r: BranchResults): string {
+  return table(
+    '5. Branches: create / discard / promote vs agent size, beside a plain copy of the file (p50 ms)',
+    ['fs', 'driver', 'MB', 'method', '1st branch', 'branch', 'discard', 'promote', 'cp', 'copyFile', 'cp --reflink', 'target', 'status'],
+    r.rows.map((x) => {
+      const cloning = x.method === 'reflink';
+      const target = cloning ? TARGETS.reflinkBranchMs : x.cpMs.p50;
+      return [
+        x.fs,
+        x.driver,
+        x.sizeMb,
+        x.method,
+        p50(x.firstBranchMs),
+        p50(x.branchMs),
+        p50(x.discardMs),
+        p50(x.promoteMs),
+        p50(x.cpMs),
+        p50(x.copyFileMs),
+        p50(x.cpReflinkMs),
+        cloning ? `<=${TARGETS.reflinkBranchMs}ms` : '<=cp',
+        verdict(x.branchMs.p50, target),
+      ];
+    }),
+    [
+      '1st branch: the agent had no branch, so its change log is switched on first (one small commit); branch: another branch exists.',
+      'promote: a branch with one change becomes the agent (checkpoints, fsyncs the file, renames it over the agent, reopens); after a full copy it also flushes the copy to disk.',
+      'cp: `cp --reflink=never` as a process; copyFile: fs.copyFile in process (copy_file_range: on XFS the kernel shares the blocks).',
+      ...r.skipped.map((s) => `skipped: ${s}`),
+    ],
+  );
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   log(
@@ -274,6 +311,7 @@ async function main(): Promise<void> {
   const vocab = loadVocabulary(WORD_VECTORS_PATH, 2000);
   let latency: LatencyResults | undefined;
   let fleet: FleetResults | undefined;
+  let branches: BranchResults | undefined;
   const timings: Record<string, number> = {};
 
   if (options.only.has('latency') || options.only.has('insert')) {
@@ -324,12 +362,18 @@ async function main(): Promise<void> {
     );
     timings.fleetSeconds = round((now() - t) / 1000, 1);
   }
+  if (options.only.has('branches')) {
+    const t = now();
+    branches = await runBranches({ sizesMb: options.branchSizesMb, drivers: options.drivers, repeats: options.branchRepeats }, tmp);
+    timings.branchesSeconds = round((now() - t) / 1000, 1);
+  }
 
   const wallSeconds = round((now() - started) / 1000, 1);
   const printed: string[] = [];
   if (latency && options.only.has('latency')) printed.push(...latencyTables(latency));
   if (latency && options.only.has('insert')) printed.push(insertTable(latency));
   if (fleet) printed.push(...fleetTables(fleet));
+  if (branches) printed.push(branchTable(branches));
   printed.push(
     `\nwall time ${wallSeconds} s (${Object.entries(timings)
       .map(([n, s]) => `${n.replace('Seconds', '')} ${s} s`)
@@ -339,6 +383,15 @@ async function main(): Promise<void> {
 
   const resultsDir = join(REPO_ROOT, 'results');
   mkdirSync(resultsDir, { recursive: true });
+  if (branches) {
+    const file = join(resultsDir, 'bench-branches.json');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ benchmark: '@engram/core branches', timestamp: startedAt.toISOString(), options: { sizesMb: options.branchSizesMb, repeats: options.branchRepeats, drivers: options.drivers }, machine, targets: { reflinkBranchMs: TARGETS.reflinkBranchMs, elsewhere: 'no slower than cp' }, ...branches }, null, 2)}\n`,
+    );
+    log(`results written to ${file}`);
+  }
+  if (!latency && !fleet) return;
   const file = join(resultsDir, 'bench-core.json');
   writeFileSync(
     file,

@@ -6,6 +6,11 @@
 import type { AgentRuntime, AgentState, Limits } from './agent-state.js';
 import type { Embedder } from './embedders/types.js';
 import { ActionLog } from './actions/action-log.js';
+import { BranchStore } from './branches/branch-store.js';
+import type { BranchHost } from './branches/host.js';
+import { inTransaction } from './branches/savepoint.js';
+import { SnapshotStore } from './branches/snapshot-store.js';
+import type { TryOptions } from './branches/types.js';
 import { FileStore } from './files/file-store.js';
 import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
@@ -32,6 +37,10 @@ export class Agent implements AgentRuntime {
   readonly tasks: TaskStore;
   /** Small JSON state by key. */
   readonly kv: KvStore;
+  /** Forks of the whole database: create, open, discard, promote, diff, merge. */
+  readonly branches: BranchStore;
+  /** Named copies of the whole database, and restoring them. */
+  readonly snapshots: SnapshotStore;
 
   constructor(
     readonly id: string,
@@ -41,12 +50,16 @@ export class Agent implements AgentRuntime {
     private readonly borrow: <T>(fn: (state: AgentState) => Promise<T>) => Promise<T>,
     private readonly release: () => Promise<void>,
     private readonly encrypted: boolean,
+    /** Absent for a branch, or the agent inside tryInTransaction(): they have no branches of their own. */
+    host?: BranchHost,
   ) {
     this.memories = new MemoryStore(this);
     this.files = new FileStore(this);
     this.actions = new ActionLog(this);
     this.tasks = new TaskStore(this);
     this.kv = new KvStore(this);
+    this.branches = new BranchStore(this, host);
+    this.snapshots = new SnapshotStore(this, host);
   }
 
   get agentId(): string {
@@ -71,6 +84,41 @@ export class Agent implements AgentRuntime {
       },
       encrypted: this.encrypted,
     }));
+  }
+
+  /**
+   * Runs `fn` on a fresh branch of this agent: merged in (promoted when the agent did not move)
+   * if it resolves, discarded if it throws. See BranchStore.try.
+   * @example
+   * await agent.try(async (draft) => { await draft.kv.set('plan', 'B'); if (!ok) throw new Error('no'); });
+   */
+  try<T>(fn: (branch: Agent) => Promise<T>, options?: TryOptions): Promise<T> {
+    return this.branches.try(fn, options);
+  }
+
+  /**
+   * Runs `fn` inside one write transaction: its agent's stores all write in it (each
+   * operation, and each nested tryInTransaction(), as a savepoint); committed if `fn`
+   * resolves, rolled back if it throws. Cheap (nothing is copied), but the agent's write lock
+   * is held until `fn` settles.
+   * @example
+   * await agent.tryInTransaction(async (tx) => { await tx.kv.set('n', 1); await tx.memories.remember({ text: 'x' }); });
+   */
+  tryInTransaction<T>(fn: (agent: Agent) => Promise<T>): Promise<T> {
+    return inTransaction(
+      (f) => this.use(f),
+      (state) =>
+        new Agent(
+          this.id,
+          this.path,
+          this.embedder,
+          this.limits,
+          (f) => f(state),
+          async () => undefined,
+          this.encrypted,
+        ),
+      fn,
+    );
   }
 
   /** Moves the write-ahead log into the database file. */

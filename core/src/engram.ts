@@ -5,10 +5,12 @@
  */
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
+import type { BranchHost } from './branches/host.js';
+import { filesDir } from './branches/names.js';
 import { Connection } from './drivers/connection.js';
 import { resolveDriver } from './drivers/index.js';
 import type { Driver, DriverName } from './drivers/types.js';
@@ -61,6 +63,9 @@ export class Engram {
   private readonly agents = new Map<string, Agent>();
   /** Agents being re-embedded: opened without the embedder check. */
   private readonly reembedding = new Set<string>();
+  /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
+  private readonly branchFiles = new Map<string, string>();
+  private readonly branchHost: BranchHost;
   private closed = false;
 
   private constructor(
@@ -82,6 +87,29 @@ export class Engram {
       open: (id) => this.openState(id),
       onError: (err) => process.emitWarning(`engram: closing an idle agent failed: ${String(err)}`),
     });
+    this.branchHost = {
+      driver,
+      lockTimeoutMs: this.lockTimeoutMs,
+      encryptionKey: (id) => this.keys.get(id),
+      // Pool keys: an agent's id for its own file, the path for a branch file.
+      exclusive: (paths, fn) =>
+        this.pool.exclusive(
+          paths.map((p) => this.poolKey(p)),
+          fn,
+        ),
+      openFile: (agent, path) => {
+        this.branchFiles.set(path, agent.id);
+        return new Agent(
+          agent.id,
+          path,
+          this.embedder,
+          this.limits,
+          (fn) => this.pool.use(path, fn),
+          () => this.pool.close(path),
+          this.keys.has(agent.id),
+        );
+      },
+    };
   }
 
   /**
@@ -158,6 +186,7 @@ export class Engram {
         (fn) => this.pool.use(id, fn),
         () => this.pool.close(id),
         this.keys.has(id),
+        this.branchHost,
       );
       this.agents.set(id, agent);
     }
@@ -170,9 +199,21 @@ export class Engram {
     return agent;
   }
 
-  private async openState(id: string): Promise<AgentState> {
+  /** The pool key of a database file: the agent's id for its own file, the path for a branch file. */
+  private poolKey(path: string): string {
+    const id = basename(path, AGENT_FILE_SUFFIX);
+    return agentPath(this.root, id) === path ? id : path;
+  }
+
+  /** Opens a pool key: an agent id, or the path of a branch file (never created here). */
+  private async openState(key: string): Promise<AgentState> {
     this.check();
-    const path = agentPath(this.root, id);
+    const branchOf = this.branchFiles.get(key);
+    const id = branchOf ?? key;
+    const path = branchOf === undefined ? agentPath(this.root, id) : key;
+    if (branchOf !== undefined && !existsSync(path)) {
+      throw new EngramError('NOT_FOUND', `this branch of agent ${id} no longer exists (it was promoted, merged or discarded)`);
+    }
     const fresh = !existsSync(path);
     if (fresh) {
       try {
@@ -325,10 +366,16 @@ export class Engram {
     this.check();
     const path = this.pathOf(id);
     await this.pool.close(id);
+    for (const [key, owner] of this.branchFiles) {
+      if (owner !== id) continue;
+      await this.pool.close(key);
+      this.branchFiles.delete(key);
+    }
     this.agents.delete(id);
     this.keys.delete(id);
     const existed = existsSync(path);
     for (const f of [path, ...this.driver.sideFiles(path)]) await rm(f, { force: true });
+    for (const dir of [filesDir(path, 'branch'), filesDir(path, 'snapshot')]) await rm(dir, { recursive: true, force: true });
     return existed;
   }
 

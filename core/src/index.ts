@@ -30,3 +30,6 @@ export type * from './actions/types.js';
 export { KvStore, KV_LIMITS, type KvEntry, type KvListOptions, type KvSetOptions } from './kv/kv-store.js';
 export { FileStore } from './files/file-store.js';
 export type * from './files/types.js';
+export { BranchStore } from './branches/branch-store.js';
+export { SnapshotStore } from './branches/snapshot-store.js';
+export type * from './branches/types.js';

@@ -21,6 +21,8 @@ export interface PoolOptions {
 
 export class AgentPool {
   private readonly entries = new Map<string, Entry>();
+  /** Keys whose files are being replaced: use() waits until the promise settles. */
+  private readonly gates = new Map<string, Promise<void>>();
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PoolOptions) {
@@ -40,6 +42,7 @@ export class AgentPool {
   }
 
   async use<T>(id: string, fn: (state: AgentState) => Promise<T>): Promise<T> {
+    for (let gate = this.gates.get(id); gate; gate = this.gates.get(id)) await gate;
     let entry = this.entries.get(id);
     if (entry) {
       this.entries.delete(id); // re-insert: Map order is the LRU order
@@ -107,6 +110,26 @@ export class AgentPool {
     if (entry.opening) await entry.opening.catch(() => undefined);
     while (entry.refs > 0) await new Promise((r) => setTimeout(r, 5));
     await this.closeEntry(id, entry);
+  }
+
+  /**
+   * Runs `fn` with these handles closed, holding off every new borrower of them until it
+   * settles (their files are being replaced). Calls for the same ids run one after another.
+   */
+  async exclusive<T>(ids: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const before = [...new Set(ids.map((id) => this.gates.get(id)).filter((g) => g !== undefined))];
+    let open!: () => void;
+    const released = new Promise<void>((resolve) => (open = resolve));
+    const gate = Promise.all([...before, released]).then(() => undefined);
+    for (const id of ids) this.gates.set(id, gate);
+    try {
+      await Promise.all(before);
+      for (const id of ids) await this.close(id);
+      return await fn();
+    } finally {
+      open();
+      for (const id of ids) if (this.gates.get(id) === gate) this.gates.delete(id);
+    }
   }
 
   async closeAll(): Promise<void> {

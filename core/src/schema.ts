@@ -5,6 +5,7 @@
  */
 import type { Dialect, Queryable } from './drivers/types.js';
 import { ACTIONS_MIGRATION } from './actions/schema.js';
+import { BRANCHES_MIGRATION } from './branches/schema.js';
 import { FILES_MIGRATION } from './files/schema.js';
 import { KV_MIGRATION } from './kv/schema.js';
 import { MEMORY_TEXT_INDEX } from './memories/text-index.js';
@@ -54,7 +55,14 @@ const MEMORIES_MIGRATION: Migration = {
 };
 
 /** Every migration, in version order; each sub-store owns the one that creates its tables. */
-export const MIGRATIONS: readonly Migration[] = [MEMORIES_MIGRATION, FILES_MIGRATION, ACTIONS_MIGRATION, TASKS_MIGRATION, KV_MIGRATION];
+export const MIGRATIONS: readonly Migration[] = [
+  MEMORIES_MIGRATION,
+  FILES_MIGRATION,
+  ACTIONS_MIGRATION,
+  TASKS_MIGRATION,
+  KV_MIGRATION,
+  BRANCHES_MIGRATION,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

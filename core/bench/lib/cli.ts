@@ -1,7 +1,7 @@
 /** Command-line options of the benchmark. */
 import type { DriverName } from '../../src/index.js';
 
-export const SECTIONS = ['latency', 'insert', 'cold', 'memory'] as const;
+export const SECTIONS = ['latency', 'insert', 'cold', 'memory', 'branches'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Options {
@@ -22,9 +22,13 @@ export interface Options {
   warmup: number;
   /** Parallel workers creating the agent fleet. */
   workers: number;
+  /** Agent sizes (MiB) for the branches section. */
+  branchSizesMb: number[];
+  /** Timed repetitions per operation and size in the branches section. */
+  branchRepeats: number;
 }
 
-const USAGE = `usage: node core/dist-bench/bench/run.js [--quick] [--only=latency,insert,cold,memory] [--drivers=turso,sqlite] [--workers=N]`;
+const USAGE = `usage: node core/dist-bench/bench/run.js [--quick] [--only=latency,insert,cold,memory,branches] [--drivers=turso,sqlite] [--workers=N]`;
 
 export function parseOptions(argv: string[]): Options {
   let quick = false;
@@ -61,5 +65,7 @@ export function parseOptions(argv: string[]): Options {
     bruteQueries: 50,
     warmup: 10,
     workers,
+    branchSizesMb: quick ? [1, 10, 50] : [1, 10, 100, 500],
+    branchRepeats: quick ? 3 : 5,
   };
 }

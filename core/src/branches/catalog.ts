@@ -1,0 +1,101 @@
+/**
+ * The records kept beside branch and snapshot files (`<name>.json`: when and how each was made,
+ * and the position in the agent's history it was made at), and keeping the agent's change log
+ * to what the live branches need. Records are tiny: they are read and written synchronously,
+ * which costs microseconds where a trip through the thread pool costs a tenth of a millisecond.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentRuntime } from '../agent-state.js';
+import { trimLog, type ForkPoint } from './change-log.js';
+import { sizeOf } from './clone.js';
+import { dbPath, filesDir, infoPath, namesIn, type FileKind } from './names.js';
+import type { CloneMethod } from './types.js';
+
+export interface FileRecord {
+  name: string;
+  createdAt: string;
+  method: CloneMethod;
+  /** Where in the agent's history the file was taken (a branch's fork point). */
+  at: ForkPoint | null;
+  /** Branches only: the snapshot it was made from. */
+  from?: string | null;
+}
+
+/** The record of a branch or snapshot; a stand-in from the file itself when the record is missing. */
+export function readRecord(agentPath: string, kind: FileKind, name: string): FileRecord {
+  try {
+    return JSON.parse(readFileSync(infoPath(agentPath, kind, name), 'utf8')) as FileRecord;
+  } catch {
+    const st = statSync(dbPath(agentPath, kind, name));
+    return { name, createdAt: st.mtime.toISOString(), method: 'copy', at: null, from: null };
+  }
+}
+
+/** Names of the existing branches or snapshots of an agent. */
+export function listNames(agentPath: string, kind: FileKind): string[] {
+  try {
+    return namesIn(readdirSync(filesDir(agentPath, kind)));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Removes what a crash can leave in a branches or snapshots directory: temporary files of a
+ * clone that never finished, and records whose database is gone (a promote that stopped right
+ * after its rename). Only those older than an hour, so nothing in progress is touched.
+ */
+export function sweep(agentPath: string, kind: FileKind): void {
+  const dir = filesDir(agentPath, kind);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const cutoff = Date.now() - HOUR_MS;
+  for (const e of entries) {
+    const stale =
+      (e.endsWith('.tmp') || (e.endsWith('.json') && !existsSync(join(dir, `${e.slice(0, -5)}.db`)))) &&
+      (statSync(join(dir, e), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < cutoff;
+    if (stale) rmSync(join(dir, e), { force: true });
+  }
+}
+
+/** Records of every branch or snapshot, oldest first, with their current size. */
+export function listRecords(agentPath: string, kind: FileKind): (FileRecord & { bytes: number })[] {
+  const out: (FileRecord & { bytes: number })[] = [];
+  for (const name of listNames(agentPath, kind)) {
+    const path = dbPath(agentPath, kind, name);
+    try {
+      out.push({ ...readRecord(agentPath, kind, name), bytes: sizeOf(path) + sizeOf(`${path}-wal`) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // removed meanwhile
+    }
+  }
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+}
+
+/** Fork points of the agent's live branches (null where unknown). */
+function forks(agentPath: string): (ForkPoint | null)[] {
+  return listNames(agentPath, 'branch').map((name) => {
+    try {
+      return readRecord(agentPath, 'branch', name).at;
+    } catch {
+      return null; // removed meanwhile
+    }
+  });
+}
+
+/**
+ * Trims the agent's change log to the oldest fork of its live branches, or switches it off
+ * when none needs it. Runs under the agent's write lock, so a branch being made meanwhile (its
+ * record is written under the same lock) is always seen.
+ */
+export async function syncLog(agent: AgentRuntime & { path: string }): Promise<void> {
+  await agent.use((state) => state.conn.transaction((tx) => trimLog(tx, forks(agent.path))));
+}

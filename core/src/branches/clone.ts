@@ -1,0 +1,127 @@
+/**
+ * Copy-on-write file clones, and consistent clones of a live agent database. Where the file
+ * system can clone (XFS, btrfs, APFS, ZFS 2.2+: FICLONE / clonefile), a clone shares every block
+ * with its source until either is written: O(1) in time and space. Elsewhere (ext4) it falls
+ * back to a plain copy, and says which happened.
+ */
+import { constants, copyFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile, open } from 'node:fs/promises';
+import type { Connection } from '../drivers/connection.js';
+import type { Queryable } from '../drivers/types.js';
+import { EngramError } from '../errors.js';
+import { tempPath } from './names.js';
+
+/** How a file was duplicated: `reflink` shares blocks with its source until written; `copy` copied every byte. */
+export type CloneMethod = 'reflink' | 'copy';
+
+/** Errors that mean "this file system (or these two paths) cannot clone": fall back to a copy. */
+const CANNOT_CLONE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY', 'EBADF']);
+
+/**
+ * Duplicates `src` as the new file `dst`: a reflink where the file system can, else a full copy.
+ * The clone is one synchronous call (O(1), well under a millisecond: a trip through the thread
+ * pool would cost more); the fallback copy is asynchronous.
+ */
+export async function cloneFile(src: string, dst: string): Promise<CloneMethod> {
+  try {
+    copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+    return 'reflink';
+  } catch (err) {
+    if (!CANNOT_CLONE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  }
+  await copyFile(src, dst, constants.COPYFILE_EXCL);
+  return 'copy';
+}
+
+/** Size of a file in bytes, 0 when it does not exist. */
+export function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+/** Flushes a file's data (or a directory's entries) to disk; best effort where the OS cannot fsync directories. */
+export async function fsyncPath(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Writes a small file atomically (a temporary file renamed over `path`), without waiting for the disk. */
+export function writeFileQuick(path: string, data: string): void {
+  const tmp = tempPath(path);
+  writeFileSync(tmp, data);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A WAL holds frames (committed pages not yet in the main file) beyond its 32-byte header. */
+export function walHasFrames(dbPath: string): boolean {
+  return sizeOf(`${dbPath}-wal`) > 32;
+}
+
+export interface LiveClone<T> {
+  method: CloneMethod;
+  /** The files written: the clone, and its WAL when the source's could not be emptied first. */
+  files: string[];
+  value: T;
+}
+
+/**
+ * Clones the live database behind `conn` (file `src`) to the new file `dst`, consistently: the
+ * WAL is checkpointed, then the write lock is taken (BEGIN IMMEDIATE keeps every writer, in
+ * this process and in others, out) and the file is cloned under it. A WAL that is still not
+ * empty (a writer slipped in before the lock, or another process's reader kept the checkpoint
+ * from finishing) means another round; after a few, the WAL is cloned along with the file,
+ * which is just as consistent (no one can commit while the lock is held).
+ *
+ * `prepare(tx)` runs first under the lock: when it wrote something (returns true) that is
+ * committed and the round starts over, so the clone contains it. `finish(tx, files)` runs after
+ * the clone, still under the lock, and must move the clone into place.
+ */
+export async function cloneLive<T>(
+  conn: Connection,
+  src: string,
+  dst: string,
+  prepare: (tx: Queryable) => Promise<boolean>,
+  finish: (tx: Queryable, clone: { method: CloneMethod; files: string[] }) => Promise<T>,
+): Promise<LiveClone<T>> {
+  for (let round = 0; round < 8; round++) {
+    if (walHasFrames(src)) await conn.checkpoint();
+    const done = await conn.transaction(async (tx) => {
+      if (await prepare(tx)) return undefined;
+      const withWal = walHasFrames(src);
+      if (withWal && round < 3) return undefined;
+      rmSync(dst, { force: true });
+      rmSync(`${dst}-wal`, { force: true });
+      const method = await cloneFile(src, dst);
+      const files = [dst];
+      if (withWal) {
+        await cloneFile(`${src}-wal`, `${dst}-wal`);
+        files.push(`${dst}-wal`);
+      }
+      try {
+        return { method, files, value: await finish(tx, { method, files }) };
+      } catch (err) {
+        for (const f of files) rmSync(f, { force: true });
+        throw err;
+      }
+    });
+    if (done) return done;
+  }
+  throw new EngramError('LOCKED', `could not take a consistent copy of ${src}: it kept changing; retry later`);
+}

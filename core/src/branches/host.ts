@@ -1,0 +1,31 @@
+/**
+ * What branches and snapshots need from the Engram that opened the agent: its driver and
+ * settings, the agent's key, a way to keep this process's handles off files while they are
+ * replaced, and Agents over branch files. Engram implements it; branches never reach into it.
+ */
+import { existsSync } from 'node:fs';
+import type { Agent } from '../agent.js';
+import { Connection } from '../drivers/connection.js';
+import type { Driver } from '../drivers/types.js';
+import { EngramError } from '../errors.js';
+
+export interface BranchHost {
+  readonly driver: Driver;
+  readonly lockTimeoutMs: number;
+  /** The key this Engram holds for an encrypted agent. */
+  encryptionKey(agentId: string): string | undefined;
+  /**
+   * Runs `fn` while this process has no handle open on these database files (agent files or
+   * branch files), holding off any new one until `fn` settles.
+   */
+  exclusive<T>(paths: readonly string[], fn: () => Promise<T>): Promise<T>;
+  /** An Agent over one of the agent's branch files, opened through the pool (NOT_FOUND once the file is gone). */
+  openFile(agent: Agent, path: string): Agent;
+}
+
+/** A private connection to an existing database file, outside the pool (for file operations). */
+export async function openPrivate(host: BranchHost, agentId: string, path: string): Promise<Connection> {
+  if (!existsSync(path)) throw new EngramError('NOT_FOUND', `database file ${path} does not exist`);
+  const handle = await host.driver.open(path, { encryptionKey: host.encryptionKey(agentId) });
+  return new Connection(host.driver, handle, path, { lockTimeoutMs: host.lockTimeoutMs });
+}
