@@ -11,6 +11,7 @@ import { registerFileResources } from './resources/files.js';
 import { registerMemoryResources } from './resources/memories.js';
 import { registerActionTools } from './tools/actions.js';
 import { registerAgentTools } from './tools/agent.js';
+import { registerBranchTools } from './tools/branches.js';
 import { registerFileTools } from './tools/files.js';
 import { registerKvTools } from './tools/kv.js';
 import { registerMemoryTools } from './tools/memories.js';
@@ -27,7 +28,7 @@ export interface EngramServerOptions {
 }
 
 /** Tool groups, one per sub-store; `agent_info` is always there. */
-export const TOOL_GROUPS = ['memories', 'files', 'kv', 'tasks', 'actions'] as const;
+export const TOOL_GROUPS = ['memories', 'files', 'kv', 'tasks', 'actions', 'branches'] as const;
 export type ToolGroup = (typeof TOOL_GROUPS)[number];
 
 const REGISTER: Record<ToolGroup, (server: McpServer, agent: AgentRef) => void> = {
@@ -42,6 +43,7 @@ const REGISTER: Record<ToolGroup, (server: McpServer, agent: AgentRef) => void> 
   kv: registerKvTools,
   tasks: registerTaskTools,
   actions: registerActionTools,
+  branches: registerBranchTools,
 };
 
 /** Name and version announced to clients. */

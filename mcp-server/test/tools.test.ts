@@ -12,6 +12,10 @@ const TOOLS = [
   'action_record',
   'action_stats',
   'agent_info',
+  'branch_create',
+  'branch_diff',
+  'branch_finish',
+  'branch_list',
   'file_delete',
   'file_list',
   'file_read',
@@ -251,6 +255,26 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     expect(await callError(client, 'task_create', { title: 'x', dependsOn: ['task_nope'] })).toMatch(/^(INVALID_ARGUMENT|NOT_FOUND)/);
   });
 
+  it('snapshots and restores, branches, diffs and discards', async () => {
+    const client = await inMemoryClient(await openEngram(driver), 'agent-1');
+    await call(client, 'memory_remember', { memories: [{ text: 'kept before the snapshot' }] });
+    expect(await call(client, 'branch_create', { kind: 'snapshot', name: 'before' })).toMatchObject({
+      kind: 'snapshot',
+      info: { name: 'before' },
+    });
+    await call(client, 'memory_remember', { memories: [{ text: 'written after the snapshot' }] });
+    await call(client, 'branch_finish', { name: 'before', outcome: 'restore' });
+    expect((await call<{ total: number }>(client, 'memory_list')).total).toBe(1);
+    await call(client, 'branch_create', { kind: 'branch', name: 'try-1' });
+    const listed = await call<{ branches: { name: string }[]; snapshots: { name: string }[] }>(client, 'branch_list');
+    expect(listed.branches.map((b) => b.name)).toEqual(['try-1']);
+    expect(listed.snapshots.map((b) => b.name)).toEqual(['before']);
+    expect(await call(client, 'branch_diff', { name: 'try-1' })).toMatchObject({ parentMoved: false, tables: [] });
+    expect(await call(client, 'branch_finish', { name: 'try-1', outcome: 'discard' })).toMatchObject({ existed: true });
+    expect(await callError(client, 'branch_create', { kind: 'branch', name: '../evil' })).toMatch(/^INVALID_ARGUMENT/);
+    expect(await callError(client, 'branch_diff', { name: 'nope' })).toMatch(/^NOT_FOUND/);
+  });
+
   it('logs actions and reads them back with per-tool stats', async () => {
     const client = await inMemoryClient(await openEngram(driver), 'agent-1');
     type A = { id: string; name: string; status: string; durationMs: number };
@@ -365,7 +389,7 @@ describe('createEngramServer', () => {
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.filter((t) => /^(agent_|kv_|file_)/.test(t)));
     expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(['engram://files{+path}']);
     expect(client.getInstructions()).not.toContain('memory_recall');
-    await expect(inMemoryClient(engram, 'agent-1', ['memories', 'branches' as never])).rejects.toThrow(/unknown tool group "branches"/);
+    await expect(inMemoryClient(engram, 'agent-1', ['memories', 'bogus' as never])).rejects.toThrow(/unknown tool group "bogus"/);
   });
 
   it('refuses a hostile agent id before anything is opened', async () => {
