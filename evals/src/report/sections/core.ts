@@ -1,0 +1,113 @@
+/** Section of results/bench-core.json (`npm run bench`): recall latency and quality, inserts, cold open, memory per handle. */
+import { atLeast, atMost, TARGETS } from '../targets.js';
+import { count, figure, type Figure, type Section } from '../section.js';
+import { groupedBarChart } from '../svg.js';
+
+interface Summary {
+  p50: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface CoreJson {
+  timestamp?: string;
+  wallSeconds?: number;
+  options?: { quick?: boolean };
+  latency?: {
+    latency?: { dataset: string; dims: number; size: number; driver: string; method: string; latency: Summary; recallAt10: number }[];
+    insert?: { dataset: string; driver: string; rows: number; rowsPerSec: number }[];
+  };
+  fleet?: {
+    cold?: { driver: string; agents: number; sample: number; openMs: Summary; firstRecallMs: Summary; totalMs: Summary }[];
+    memory?: { driver: string; handles: number; rssPerHandleAfterRecall: number }[];
+  };
+}
+
+const ENGRAM = 'engram recall (vector)';
+const BRUTE = 'engine brute force';
+const VEC0 = 'vec0 knn';
+const SOURCE = 'issue 2';
+
+export function coreSection(json: CoreJson, command: string): Section {
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const rows = json.latency?.latency ?? [];
+  const engram = rows
+    .filter((r) => r.method === ENGRAM)
+    .sort((a, b) => b.dims - a.dims || a.size - b.size || a.driver.localeCompare(b.driver));
+  for (const r of engram) {
+    const brute = rows.find((b) => b.method === BRUTE && b.dataset === r.dataset && b.size === r.size && b.driver === r.driver);
+    const p50Target = r.dims === TARGETS.coreDims ? TARGETS.coreRecallP50Ms.get(r.size) : undefined;
+    const shape = `${count(r.size)} x ${r.dims} dims (${r.dataset}), ${r.driver}`;
+    figures.push(
+      figure(`top-10 recall p50, ${shape}`, r.latency.p50, 'ms', {
+        ...(brute ? { baseline: { label: 'exact scan in the engine', value: brute.latency.p50 } } : {}),
+        ...(p50Target !== undefined ? { target: atMost(p50Target, SOURCE) } : {}),
+      }),
+      figure(`recall@10 vs exact, ${shape}`, r.recallAt10, '', { target: atLeast(TARGETS.coreRecallAt10, SOURCE) }),
+    );
+  }
+  for (const c of json.fleet?.cold ?? []) {
+    figures.push(
+      figure(`cold open + first recall p50, ${count(c.agents)} agents on disk, ${c.driver}`, c.totalMs.p50, 'ms', {
+        target: atMost(TARGETS.coldOpenP50Ms, SOURCE),
+      }),
+    );
+  }
+  const inserts = json.latency?.insert ?? [];
+  for (const r of inserts.filter((i) => i.driver !== 'sqlite-vec')) {
+    const vec0 = inserts.find((i) => i.driver === 'sqlite-vec' && i.dataset === r.dataset);
+    figures.push(
+      figure(`remember() rows/s, ${r.dataset}, ${r.driver}`, r.rowsPerSec, 'rows/s', {
+        ...(vec0 ? { baseline: { label: 'sqlite-vec vec0 raw inserts', value: vec0.rowsPerSec } } : {}),
+      }),
+    );
+  }
+  for (const m of json.fleet?.memory ?? []) {
+    figures.push(figure(`RSS per open agent (${count(m.handles)} held), ${m.driver}`, Math.round(m.rssPerHandleAfterRecall / 1024), 'KB'));
+  }
+
+  const charts = [...new Set(rows.map((r) => r.size))]
+    .sort((a, b) => a - b)
+    .map((size) => {
+      const datasets = [...new Set(rows.filter((r) => r.size === size).map((r) => r.dataset))];
+      const series: [string, string, string][] = [
+        ['engram turso', ENGRAM, 'turso'],
+        ['engram sqlite', ENGRAM, 'sqlite'],
+        ['sqlite-vec vec0', VEC0, 'sqlite-vec'],
+        ['exact scan turso', BRUTE, 'turso'],
+        ['exact scan sqlite', BRUTE, 'sqlite'],
+      ];
+      const p50Target = TARGETS.coreRecallP50Ms.get(size);
+      return {
+        file: `report-core-recall-${count(size)}.svg`,
+        title: `top-10 recall p50, ${count(size)} memories`,
+        svg: groupedBarChart(
+          datasets.map((d) => ({
+            label: d,
+            values: series.map(
+              ([, method, driver]) =>
+                rows.find((r) => r.size === size && r.dataset === d && r.method === method && r.driver === driver)?.latency.p50,
+            ),
+          })),
+          {
+            title: `Top-10 recall p50, ${count(size)} memories`,
+            unit: 'ms',
+            series: series.map(([label]) => label),
+            lines: p50Target !== undefined ? [{ label: `target (${TARGETS.coreDims} dims)`, value: p50Target, color: '#e15759' }] : [],
+          },
+        ),
+      };
+    });
+  if (json.options?.quick)
+    notes.push('Quick run: smaller corpora (1k / 10k memories) and fleets; the latency targets are set for 10k and 100k.');
+  return {
+    id: 'core',
+    title: 'Core: recall latency and quality, inserts, cold open',
+    command,
+    figures,
+    tables: [],
+    charts,
+    notes,
+  };
+}

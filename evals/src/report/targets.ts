@@ -1,0 +1,39 @@
+/** The targets set in the issues, in one place: the scale table and the report check figures against them. */
+
+export type Comparison = '<=' | '>=';
+
+export interface Target {
+  op: Comparison;
+  value: number;
+  /** Where the target is written. */
+  source: string;
+}
+
+export const TARGETS = {
+  /** Exact top-10 recall p50 at 384 dims, by memories in the agent (issue 2). */
+  coreRecallP50Ms: new Map<number, number>([
+    [10_000, 3],
+    [100_000, 25],
+  ]),
+  coreDims: 384,
+  coreRecallAt10: 0.98,
+  /** Open an idle agent + first recall, p50 (issue 2). */
+  coldOpenP50Ms: 2,
+  /** memory_recall over MCP stdio, p50 (issue 5). */
+  mcpRecallP50Ms: 10,
+  /** LoCoMo hybrid recall@10 with the default offline embedder (issue 7). */
+  locomoRecallAt10: 0.75,
+  /** A branch on a file system that clones files (issue 4); elsewhere no slower than cp. */
+  branchCloneMs: 1,
+} as const;
+
+export type Status = 'PASS' | 'MISS' | '-';
+
+/** PASS when `value` meets `target`; '-' without a target or a finite value. */
+export function check(value: number | undefined, target: Target | undefined): Status {
+  if (target === undefined || value === undefined || !Number.isFinite(value)) return '-';
+  return (target.op === '<=' ? value <= target.value : value >= target.value) ? 'PASS' : 'MISS';
+}
+
+export const atMost = (value: number, source: string): Target => ({ op: '<=', value, source });
+export const atLeast = (value: number, source: string): Target => ({ op: '>=', value, source });
