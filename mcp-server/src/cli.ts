@@ -90,7 +90,7 @@ async function mcp(args: string[]): Promise<void> {
   }
   // A dependency that logs must not corrupt the protocol: console output goes to stderr too.
   // eslint-disable-next-line no-console
-  console.log = console.info = console.debug = console.error;
+  Object.assign(console, { log: console.error, info: console.error, debug: console.error });
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
   const engram = await Engram.open({ dir, driver: driverName(values.driver) });
