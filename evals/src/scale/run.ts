@@ -5,6 +5,7 @@
  * disk (page cache warm, and dropped), and resident memory with 1k / 10k agents in use.
  * Progress on stderr, tables on stdout, everything in results/scale.json.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineInfo } from '../lib/machine.js';
@@ -25,8 +26,12 @@ const cleanup = () => {
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    cleanup();
-    process.stderr.write(`\neval:scale: ${signal}${options.keep ? '' : ', temp files removed'}\n`);
+    // Worker threads may still be writing agents: remove the fleets from a detached process once this one is gone.
+    if (!options.keep) {
+      const remove = `setTimeout(() => require('fs').rmSync(${JSON.stringify(root)}, { recursive: true, force: true }), 500)`;
+      spawn(process.execPath, ['-e', remove], { detached: true, stdio: 'ignore' }).unref();
+    }
+    process.stderr.write(`\neval:scale: ${signal}${options.keep ? `, fleets kept under ${root}` : `, removing ${root}`}\n`);
     process.exit(130);
   });
 }
