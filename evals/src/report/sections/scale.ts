@@ -41,6 +41,13 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
       );
       if (r.capped) notes.push(`${d.driver}, ${count(r.requested)} agents asked: ${r.capped}.`);
       if (r.rssExtrapolated !== undefined) {
+        figures.push(
+          figure(
+            `RSS with ${count(r.requested)} agents in use, extrapolated from ${count(r.agents)}, ${d.driver}`,
+            Math.round(r.rssExtrapolated / 2 ** 20),
+            'MB',
+          ),
+        );
         notes.push(
           `${d.driver}: RSS extrapolated to ${count(r.requested)} agents in use: ${Math.round(r.rssExtrapolated / 2 ** 20).toLocaleString('en-US')} MB.`,
         );
