@@ -133,8 +133,8 @@ async function schemaNames(q: Queryable): Promise<{ tables: Set<string>; trigger
 }
 
 /**
- * Adds change-log triggers to tracked tables that an adapter created since (the core tables
- * have theirs from the migration). A table that already holds rows while the log is on gets a
+ * Adds change-log triggers to tracked tables: the core tables when the first branch is made,
+ * and tables an adapter created since. A table that already holds rows while the log is on gets a
  * marker row: its rows were written unlogged, so every one of them counts as changed. Returns
  * whether it wrote.
  */
@@ -145,10 +145,12 @@ export async function ensureTriggers(q: Queryable, caches?: Map<string, unknown>
   const { tables, triggers } = await schemaNames(q);
   let wrote = false;
   for (const spec of UNITS) {
-    if (!spec.optional) continue;
     const missing = triggerDdl(spec).filter((t) => tables.has(t.table) && !triggers.has(t.name));
     if (missing.length === 0) continue;
     for (const t of missing) await q.exec(t.sql);
+    wrote = true;
+    // Core tables get their triggers with the first branch: nothing was logged before it.
+    if (!spec.optional) continue;
     if (await readLogState(q)) {
       for (const table of new Set(missing.map((t) => t.table))) {
         if (!(await q.get(`SELECT 1 AS x FROM "${table}" LIMIT 1`))) continue;

@@ -1,10 +1,10 @@
 /**
- * Migration 6: the change log that diff and merge read (see change-log.ts), and its triggers
- * on every core table of user data. Tables of adapters, created later, get theirs when a
- * branch is made (change-log.ts `ensureTriggers`).
+ * Migration 6: the change log that diff and merge read (see change-log.ts). Its triggers are
+ * added when the first branch is made (change-log.ts `ensureTriggers`), so agents that never
+ * branch do not pay for them on creation.
  */
 import type { Migration } from '../schema.js';
-import { LOG_TABLE, triggerDdl, UNITS } from './tables.js';
+import { LOG_TABLE } from './tables.js';
 
 export const BRANCHES_MIGRATION: Migration = {
   version: 6,
@@ -17,6 +17,5 @@ export const BRANCHES_MIGRATION: Migration = {
        key TEXT NOT NULL,
        op TEXT NOT NULL
      )`,
-    ...UNITS.filter((u) => !u.optional).flatMap((u) => triggerDdl(u).map((t) => t.sql)),
   ],
 };
