@@ -15,6 +15,8 @@ export interface Migration {
   version: number;
   description: string;
   statements(dialect: Dialect): string[];
+  /** Work that needs more than SQL, run after the statements in the same transaction. */
+  run?(tx: Queryable, dialect: Dialect): Promise<void>;
 }
 
 const MEMORIES_MIGRATION: Migration = {
@@ -50,8 +52,20 @@ const MEMORIES_MIGRATION: Migration = {
     `CREATE INDEX IF NOT EXISTS memories_supersedes ON memories (supersedes)`,
     // float32 little-endian vectors, one per memory, kept apart so scans of memories stay narrow.
     `CREATE TABLE IF NOT EXISTS memory_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-    ...(dialect.fullText ? dialect.fullText.ddl('memories', 'search_text') : MEMORY_TEXT_INDEX.ddl()),
+    // (migration 7 rebuilds it over the weighted fields)
+    ...(dialect.fullText ? dialect.fullText.ddl('memories', { search_text: 1 }) : MEMORY_TEXT_INDEX.ddl()),
   ],
+};
+
+const MEMORY_TEXT_FIELDS_MIGRATION: Migration = {
+  version: 7,
+  description: "memories' full-text index weighs context below the text itself",
+  statements: (dialect) => (dialect.fullText ? dialect.fullText.rebuild('memories', MEMORY_TEXT_INDEX.fields) : []),
+  async run(tx, dialect) {
+    // Engram's own index: only context terms change weight, so only agents with context rebuild.
+    if (!dialect.fullText && (await tx.get('SELECT 1 AS yes FROM memories WHERE context IS NOT NULL LIMIT 1')))
+      await MEMORY_TEXT_INDEX.rebuild(tx);
+  },
 };
 
 /** Every migration, in version order; each sub-store owns the one that creates its tables. */
@@ -62,6 +76,7 @@ export const MIGRATIONS: readonly Migration[] = [
   TASKS_MIGRATION,
   KV_MIGRATION,
   BRANCHES_MIGRATION,
+  MEMORY_TEXT_FIELDS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -109,6 +124,7 @@ export async function migrate(
       const current = await readMeta(tx);
       if (current && Number(current.schema_version ?? 0) >= migration.version) return;
       for (const sql of migration.statements(dialect)) await tx.exec(sql);
+      await migration.run?.(tx, dialect);
       await setMeta(tx, 'schema_version', String(migration.version));
     });
     version = migration.version;

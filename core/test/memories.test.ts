@@ -185,6 +185,21 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     await expectCode(agent.memories.remember({ text: 'x', context: 42 as never }), 'INVALID_ARGUMENT');
   });
 
+  it('counts a word of the context at half the weight of one in the text', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('context-weight');
+    // Same words, same length: only which field holds them differs.
+    const said = await agent.memories.remember({ text: 'We hiked up to the waterfall', context: 'Sounds lovely' });
+    const heard = await agent.memories.remember({ text: 'Sounds lovely', context: 'We hiked up to the waterfall' });
+    const hits = await agent.memories.recall('hiked waterfall', { mode: 'text' });
+    expect(hits.map((h) => h.memory.id)).toEqual([said.id, heard.id]);
+    expect(hits[0]!.parts.text!.bm25).toBeGreaterThan(hits[1]!.parts.text!.bm25 * 1.2);
+    // An update moves the words between fields, and the ranking follows.
+    await agent.memories.update(said.id, { text: 'Sounds lovely', context: 'We hiked up to the waterfall' });
+    await agent.memories.update(heard.id, { text: 'We hiked up to the waterfall', context: 'Sounds lovely' });
+    expect((await agent.memories.recall('hiked waterfall', { mode: 'text' })).map((h) => h.memory.id)).toEqual([heard.id, said.id]);
+  });
+
   it('fuses the two lists with configurable weights', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('fusion');

@@ -15,12 +15,6 @@ import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
 import type { TermIndex } from '../search/term-index.js';
 
 /** Rows of a table indexed by Engram's own term index (on engines without a suitable full-text index). */
-export interface TextIndexSpec {
-  index: TermIndex;
-  /** The indexed column. */
-  column: string;
-}
-
 export interface ChildSpec {
   table: string;
   /** Column holding the parent row's `ref` value. */
@@ -29,7 +23,8 @@ export interface ChildSpec {
   ref: string;
   /** Integer primary key, local to each database (reassigned on merge). */
   rowid?: string;
-  textIndex?: TextIndexSpec;
+  /** Engram's own term index over the table's rows, where the engine has no full-text index. */
+  textIndex?: TermIndex;
   children?: readonly ChildSpec[];
 }
 
@@ -42,7 +37,7 @@ export interface UnitSpec {
   key: readonly string[];
   /** Integer primary key, local to each database (reassigned on merge). */
   rowid?: string;
-  textIndex?: TextIndexSpec;
+  textIndex?: TermIndex;
   children?: readonly ChildSpec[];
   /** Replaying a unit changes vectors: bump `vectors_version`. */
   vectors?: boolean;
@@ -58,7 +53,7 @@ export const UNITS: readonly UnitSpec[] = [
     table: 'memories',
     key: ['uid'],
     rowid: 'id',
-    textIndex: { index: MEMORY_TEXT_INDEX, column: 'search_text' },
+    textIndex: MEMORY_TEXT_INDEX,
     vectors: true,
     children: [{ table: 'memory_vectors', fk: 'memory_id', ref: 'id' }],
   },
@@ -73,7 +68,7 @@ export const UNITS: readonly UnitSpec[] = [
         fk: 'file_id',
         ref: 'id',
         rowid: 'id',
-        textIndex: { index: FILE_TEXT_INDEX, column: 'text' },
+        textIndex: FILE_TEXT_INDEX,
         children: [{ table: 'file_chunk_vectors', fk: 'chunk_id', ref: 'id' }],
       },
     ],

@@ -6,6 +6,7 @@
 import type { Queryable, Row, SqlValue } from '../drivers/types.js';
 import { EngramError } from '../errors.js';
 import { identity, type ChildSpec, type UnitSpec } from './tables.js';
+import type { TextDoc } from '../search/term-index.js';
 
 /** One loaded row and its child rows by child table. */
 export interface LoadedRow {
@@ -111,7 +112,7 @@ async function deleteChildren(
     if (rows.length === 0) continue;
     await deleteChildren(tx, c.children, rows, ownTextIndex);
     if (ownTextIndex && c.textIndex && c.rowid) {
-      await c.textIndex.index.remove(
+      await c.textIndex.remove(
         tx,
         rows.map((r) => Number(r.row[c.rowid!])),
       );
@@ -125,7 +126,7 @@ async function deleteChildren(
 /** Deletes a unit (loaded from `tx`'s own database), its children and their term-index entries. */
 export async function deleteUnit(tx: Queryable, spec: UnitSpec, unit: LoadedRow, ownTextIndex: boolean): Promise<void> {
   await deleteChildren(tx, spec.children, [unit], ownTextIndex);
-  if (ownTextIndex && spec.textIndex && spec.rowid) await spec.textIndex.index.remove(tx, [Number(unit.row[spec.rowid])]);
+  if (ownTextIndex && spec.textIndex && spec.rowid) await spec.textIndex.remove(tx, [Number(unit.row[spec.rowid])]);
   const cols = spec.rowid ? [spec.rowid] : identity(spec);
   await tx.run(
     `DELETE FROM ${q(spec.table)} WHERE ${cols.map((c) => `${q(c)} = ?`).join(' AND ')}`,
@@ -154,13 +155,13 @@ async function insertChildren(
   ownTextIndex: boolean,
 ): Promise<void> {
   for (const c of specs ?? []) {
-    const added: { id: number; text: string }[] = [];
+    const added: TextDoc[] = [];
     for (const child of source.children.get(c.table) ?? []) {
       const row = await insertRow(tx, c.table, c.rowid, child.row, { [c.fk]: written[c.ref] });
-      if (c.textIndex && c.rowid) added.push({ id: Number(row[c.rowid]), text: String(row[c.textIndex.column] ?? '') });
+      if (c.textIndex && c.rowid) added.push({ ...row, id: Number(row[c.rowid]) });
       await insertChildren(tx, c.children, child, row, ownTextIndex);
     }
-    if (ownTextIndex && c.textIndex) await c.textIndex.index.add(tx, added);
+    if (ownTextIndex && c.textIndex) await c.textIndex.add(tx, added);
   }
 }
 
@@ -178,7 +179,7 @@ export async function insertUnit(
 ): Promise<void> {
   const row = await insertRow(tx, spec.table, spec.rowid, unit.row, {}, keepRowid);
   if (ownTextIndex && spec.textIndex && spec.rowid) {
-    await spec.textIndex.index.add(tx, [{ id: Number(row[spec.rowid]), text: String(row[spec.textIndex.column] ?? '') }]);
+    await spec.textIndex.add(tx, [{ ...row, id: Number(row[spec.rowid]) }]);
   }
   await insertChildren(tx, spec.children, unit, row, ownTextIndex);
 }

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { EngramError, isEngramError } from '../errors.js';
 import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
+import type { TextFields } from '../search/term-index.js';
 
 type SqliteDatabase = Database.Database;
 type SqliteStatement = Database.Statement<unknown[], unknown>;
@@ -149,24 +150,41 @@ function quoteTerm(term: string): string {
   return `"${term.replaceAll('"', '""')}"`;
 }
 
+function fts5Ddl(table: string, fields: TextFields): string[] {
+  const cols = Object.keys(fields);
+  const list = cols.join(', ');
+  const values = (row: 'new' | 'old') => cols.map((c) => `${row}.${c}`).join(', ');
+  return [
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${list}, content='${table}', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
+       INSERT INTO ${table}_fts(rowid, ${list}) VALUES (new.id, ${values('new')}); END`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN
+       INSERT INTO ${table}_fts(${table}_fts, rowid, ${list}) VALUES ('delete', old.id, ${values('old')}); END`,
+    `CREATE TRIGGER IF NOT EXISTS ${table}_fts_au AFTER UPDATE OF ${list} ON ${table} BEGIN
+       INSERT INTO ${table}_fts(${table}_fts, rowid, ${list}) VALUES ('delete', old.id, ${values('old')});
+       INSERT INTO ${table}_fts(rowid, ${list}) VALUES (new.id, ${values('new')}); END`,
+  ];
+}
+
 export const sqliteDialect: Dialect = {
   cosineDistance: (column, param) => `vec_distance_cosine(${column}, ${param})`,
   fullText: {
-    ddl: (table, column) => [
-      `CREATE VIRTUAL TABLE IF NOT EXISTS ${table}_fts USING fts5(${column}, content='${table}', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')`,
-      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ai AFTER INSERT ON ${table} BEGIN
-       INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
-      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_ad AFTER DELETE ON ${table} BEGIN
-       INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column}); END`,
-      `CREATE TRIGGER IF NOT EXISTS ${table}_fts_au AFTER UPDATE OF ${column} ON ${table} BEGIN
-       INSERT INTO ${table}_fts(${table}_fts, rowid, ${column}) VALUES ('delete', old.id, old.${column});
-       INSERT INTO ${table}_fts(rowid, ${column}) VALUES (new.id, new.${column}); END`,
+    ddl: fts5Ddl,
+    rebuild: (table, fields) => [
+      ...['ai', 'ad', 'au'].map((t) => `DROP TRIGGER IF EXISTS ${table}_fts_${t}`),
+      `DROP TABLE IF EXISTS ${table}_fts`,
+      ...fts5Ddl(table, fields),
+      `INSERT INTO ${table}_fts(${table}_fts) VALUES ('rebuild')`,
     ],
-    searchSql: (table, alias, _column, where, limit) =>
-      `SELECT ${alias}.id AS id, -bm25(${table}_fts) AS score FROM ${table}_fts` +
-      ` JOIN ${table} ${alias} ON ${alias}.id = ${table}_fts.rowid` +
-      ` WHERE ${table}_fts MATCH ?1${where ? ` AND (${where})` : ''}` +
-      ` ORDER BY bm25(${table}_fts) LIMIT ${limit}`,
+    searchSql: (table, alias, fields, where, limit) => {
+      const rank = `bm25(${table}_fts, ${Object.values(fields).join(', ')})`;
+      return (
+        `SELECT ${alias}.id AS id, -${rank} AS score FROM ${table}_fts` +
+        ` JOIN ${table} ${alias} ON ${alias}.id = ${table}_fts.rowid` +
+        ` WHERE ${table}_fts MATCH ?1${where ? ` AND (${where})` : ''}` +
+        ` ORDER BY ${rank} LIMIT ${limit}`
+      );
+    },
     query: (terms) => terms.map(quoteTerm).join(' OR '),
   },
 };

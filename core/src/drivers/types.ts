@@ -4,6 +4,7 @@
  * parameters. Dialect differences (vector distance, full-text index) are answered here too,
  * so no store has an `if (driver === ...)`.
  */
+import type { TextFields } from '../search/term-index.js';
 
 export type DriverName = 'turso' | 'sqlite';
 
@@ -36,16 +37,21 @@ export interface OpenOptions {
   readonly?: boolean | undefined;
 }
 
-/** An engine's own full-text index over `table(column)` (rowid `id`). */
+/**
+ * An engine's own full-text index over columns of `table` (rowid `id`), each with a weight: a
+ * term's frequency is the weighted sum over the columns (BM25F, as FTS5's bm25() weights do).
+ */
 export interface EngineFullText {
   /** DDL creating the index and whatever keeps it in step with the table. */
-  ddl(table: string, column: string): string[];
+  ddl(table: string, fields: TextFields): string[];
+  /** DDL replacing an index created over other columns, rebuilt from the table's rows. */
+  rebuild(table: string, fields: TextFields): string[];
   /**
    * A query returning `id` and `score` (higher is better) for rows of `table` (aliased `alias`)
    * matching the query bound as `?1`, restricted by `where` (SQL over `alias`, whose further
    * `?` parameters come after ?1), best first, at most `limit` rows.
    */
-  searchSql(table: string, alias: string, column: string, where: string, limit: number): string;
+  searchSql(table: string, alias: string, fields: TextFields, where: string, limit: number): string;
   /** Turns plain search terms (each [\p{L}\p{N}]+) into this engine's match-query syntax. */
   query(terms: readonly string[]): string;
 }
@@ -56,7 +62,7 @@ export interface Dialect {
   cosineDistance(column: string, param: string): string;
   /**
    * The engine's full-text index, when it suits a store written one row at a time; undefined
-   * means Engram keeps its own term index in the database (memories/term-index.ts).
+   * means Engram keeps its own term index in the database (search/term-index.ts).
    */
   fullText: EngineFullText | undefined;
 }

@@ -10,7 +10,6 @@ import type { Queryable } from '../drivers/types.js';
 import type { Embedder } from '../embedders/types.js';
 import { normalizeInPlace, validateVectors } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
-import { analyze } from '../search/term-index.js';
 import { vectorToBlob } from '../vectors.js';
 import type { Chunk } from './chunker.js';
 import { FILE_TEXT_INDEX } from './schema.js';
@@ -133,7 +132,7 @@ export async function syncChunks(
     `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
        SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
               json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)`,
-    [fileId, JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, analyze(c.text).length]))],
+    [fileId, JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, FILE_TEXT_INDEX.length(c)]))],
   );
   // The new rows' ids, read back (a RETURNING clause costs far more on Turso 0.7).
   const inserted = (await tx.all<{ id: number; seq: number }>('SELECT id, seq FROM file_chunks WHERE file_id = ?', [fileId])).filter((r) =>

@@ -43,6 +43,6 @@ export const FILES_MIGRATION: Migration = {
     `CREATE INDEX IF NOT EXISTS file_chunks_file ON file_chunks (file_id, seq)`,
     `CREATE INDEX IF NOT EXISTS file_chunks_hash ON file_chunks (hash)`,
     `CREATE TABLE IF NOT EXISTS file_chunk_vectors (chunk_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-    ...(dialect.fullText ? dialect.fullText.ddl('file_chunks', 'text') : FILE_TEXT_INDEX.ddl()),
+    ...(dialect.fullText ? dialect.fullText.ddl('file_chunks', FILE_TEXT_INDEX.fields) : FILE_TEXT_INDEX.ddl()),
   ],
 };

@@ -83,10 +83,10 @@ async function textRanked(state: AgentState, terms: string[], k: number, fileIds
   const params: SqlValue[] = fileIds === undefined ? [] : [fileIds];
   const { fullText } = state.conn.dialect;
   if (!fullText) return FILE_TEXT_INDEX.search(state.conn, terms, where, params, k);
-  const rows = await state.conn.all<{ id: number; score: number }>(fullText.searchSql('file_chunks', 'm', 'text', where, k), [
-    fullText.query(terms),
-    ...params,
-  ]);
+  const rows = await state.conn.all<{ id: number; score: number }>(
+    fullText.searchSql('file_chunks', 'm', FILE_TEXT_INDEX.fields, where, k),
+    [fullText.query(terms), ...params],
+  );
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
 }
 

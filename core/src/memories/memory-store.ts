@@ -14,7 +14,6 @@ import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
-import { analyze } from '../search/term-index.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
@@ -278,7 +277,7 @@ export class MemoryStore {
             text: r.text,
             context: r.context,
             search_text: search,
-            text_len: analyze(search).length,
+            text_len: MEMORY_TEXT_INDEX.length(r),
             kind: r.kind,
             tags: r.tags,
             metadata: r.metadata,
@@ -320,7 +319,7 @@ export class MemoryStore {
         if (ownTextIndex)
           await MEMORY_TEXT_INDEX.add(
             tx,
-            out.map(({ row }) => ({ id: Number(row.id), text: row.search_text })),
+            out.map(({ row }) => ({ ...row, id: Number(row.id) })),
           );
         return { out, version: await bumpVectorsVersion(tx) };
       });
@@ -370,7 +369,7 @@ export class MemoryStore {
       if (text !== undefined) set('text', text);
       if (context !== undefined) set('context', context);
       set('search_text', search);
-      set('text_len', analyze(search).length);
+      set('text_len', MEMORY_TEXT_INDEX.length({ text: text ?? current.text, context: context === undefined ? current.context : context }));
     }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
@@ -396,7 +395,7 @@ export class MemoryStore {
           [...params, id, now],
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), text: row.search_text }]);
+        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ ...row, id: Number(row.id) }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };

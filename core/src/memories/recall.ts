@@ -113,7 +113,7 @@ async function textCandidates(state: AgentState, terms: string[], k: number, whe
   if (terms.length === 0) return [];
   const { fullText } = state.conn.dialect;
   if (!fullText) return MEMORY_TEXT_INDEX.search(state.conn, terms, where, params, k);
-  const sql = fullText.searchSql('memories', 'm', 'search_text', where, k);
+  const sql = fullText.searchSql('memories', 'm', MEMORY_TEXT_INDEX.fields, where, k);
   const rows = await state.conn.all<{ id: number; score: number }>(sql, [fullText.query(terms), ...params]);
   return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
 }

@@ -1,13 +1,15 @@
 /**
  * Engram's own full-text index, for engines whose built-in one does not suit a store written
  * one row at a time: a postings table (term, document, term frequency) and a document-frequency
- * table, written in the same transaction as the documents, with BM25 ranking in SQL. Used on
+ * table, written in the same transaction as the documents, with BM25 ranking in SQL. A document
+ * can have several weighted fields: a term's frequency is the weighted sum over them and the
+ * length is their plain total, as SQLite FTS5's bm25() does with column weights. Used on
  * Turso, whose `USING fts` index (0.7.2) rewrites itself on every statement: a single-row
  * insert costs about 10 ms and grows with the index (measured here; upstream
  * tursodatabase/turso#8170). SQLite keeps its own FTS5 index (see the sqlite driver).
  *
  * One `TermIndex` per indexed table: memories, file chunks, ... The table must have integer
- * `id` and `text_len` (indexed terms) columns; its rows are aliased `m` in filter SQL.
+ * `id` and `text_len` (indexed terms, all fields) columns; its rows are aliased `m` in filter SQL.
  */
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { stem, tokens } from './search-terms.js';
@@ -26,13 +28,25 @@ export interface Ranked {
   value: number;
 }
 
-/** Term frequencies of a text, and its length in indexed terms. */
-export function analyze(text: string): { tf: Map<string, number>; length: number } {
+/** Indexed columns and their weights: a term found in a field counts `weight` times. */
+export type TextFields = Readonly<Record<string, number>>;
+
+/** A row to index: its id and (at least) the indexed columns; a missing or null field is empty. */
+export interface TextDoc {
+  readonly id: number;
+}
+
+/** Weighted term frequencies of a document's fields, and its length in indexed terms (unweighted). */
+export function analyze(doc: object, fields: TextFields): { tf: Map<string, number>; length: number } {
   const tf = new Map<string, number>();
   let length = 0;
-  for (const t of tokens(text)) {
-    tf.set(t, (tf.get(t) ?? 0) + 1);
-    length++;
+  for (const [field, weight] of Object.entries(fields)) {
+    const text = (doc as Record<string, unknown>)[field];
+    if (typeof text !== 'string') continue;
+    for (const t of tokens(text)) {
+      tf.set(t, (tf.get(t) ?? 0) + weight);
+      length++;
+    }
   }
   return { tf, length };
 }
@@ -43,8 +57,14 @@ export class TermIndex {
   private readonly docsKey: string;
   private readonly termsKey: string;
 
-  /** `docs` is the indexed table; its index tables are `<docs>_terms` and `<docs>_term_df`. */
-  constructor(readonly docs: string) {
+  /**
+   * `docs` is the indexed table, `fields` its indexed columns with their weights; the index
+   * tables are `<docs>_terms` and `<docs>_term_df`.
+   */
+  constructor(
+    readonly docs: string,
+    readonly fields: TextFields = { text: 1 },
+  ) {
     this.postings = `${docs}_terms`;
     this.df = `${docs}_term_df`;
     this.docsKey = `${docs}_text_docs`;
@@ -53,6 +73,7 @@ export class TermIndex {
 
   ddl(): string[] {
     return [
+      // tf is the weighted frequency: REAL where a field's weight is fractional
       `CREATE TABLE IF NOT EXISTS ${this.postings} (term TEXT NOT NULL, doc_id INTEGER NOT NULL, tf INTEGER NOT NULL)`,
       // covering: a term's postings with their frequencies come straight from the index
       `CREATE INDEX IF NOT EXISTS ${this.postings}_term ON ${this.postings} (term, doc_id, tf)`,
@@ -79,13 +100,18 @@ export class TermIndex {
     await tx.run(upsert, [this.termsKey, String(length), length]);
   }
 
+  /** Length in indexed terms of a document, for its `text_len` column. */
+  length(doc: object): number {
+    return analyze(doc, this.fields).length;
+  }
+
   /** Indexes documents (their `text_len` already stored); one statement for the whole batch. */
-  async add(tx: Queryable, docs: readonly { id: number; text: string }[]): Promise<void> {
+  async add(tx: Queryable, docs: readonly TextDoc[]): Promise<void> {
     const rows: [string, number, number][] = [];
     const df = new Map<string, number>();
     let total = 0;
     for (const doc of docs) {
-      const { tf, length } = analyze(doc.text);
+      const { tf, length } = analyze(doc, this.fields);
       total += length;
       for (const [term, n] of tf) {
         rows.push([term, doc.id, n]);
@@ -117,6 +143,21 @@ export class TermIndex {
     await this.addDf(tx, new Map(gone.map((r) => [r.term, Number(r.n)])), -1);
     await tx.run(`DELETE FROM ${this.postings} WHERE doc_id IN (SELECT value FROM json_each(?))`, [list]);
     await this.addStats(tx, -Number(stats?.n ?? 0), -Number(stats?.len ?? 0));
+  }
+
+  /** Re-indexes every row of the table from scratch (after a change of fields or weights). */
+  async rebuild(tx: Queryable, batchSize = 500): Promise<void> {
+    await tx.run(`DELETE FROM ${this.postings}`);
+    await tx.run(`DELETE FROM ${this.df}`);
+    await tx.run('DELETE FROM engram_meta WHERE key IN (?, ?)', [this.docsKey, this.termsKey]);
+    const columns = Object.keys(this.fields).join(', ');
+    for (let after = -1; ;) {
+      const rows = await tx.all<TextDoc>(`SELECT id, ${columns} FROM ${this.docs} WHERE id > ? ORDER BY id LIMIT ${batchSize}`, [after]);
+      if (rows.length === 0) return;
+      const docs = rows.map((r) => ({ ...r, id: Number(r.id) }));
+      await this.add(tx, docs);
+      after = docs.at(-1)!.id;
+    }
   }
 
   /** BM25 over the index, with `where` (SQL over alias m, the docs table) applied before the cut. */
