@@ -200,6 +200,37 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     expect((await agent.memories.recall('hiked waterfall', { mode: 'text' })).map((h) => h.memory.id)).toEqual([heard.id, said.id]);
   });
 
+  it('prefers memories from the times a query names', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('time-hints');
+    const day = 86_400_000;
+    // The same words at three times: only the time can tell them apart.
+    const text = 'We went camping by the lake';
+    const [june, october, recent] = await agent.memories.remember([
+      { text, validFrom: Date.UTC(2023, 5, 20) },
+      { text, validFrom: Date.UTC(2023, 9, 2) },
+      { text, validFrom: Date.now() - 9 * day },
+    ]);
+    await agent.memories.remember([{ text: 'The quarterly report is due Friday' }, { text: 'Dinner with Sam at eight' }]);
+    const first = async (query: string, options: Parameters<typeof agent.memories.recall>[1] = {}) =>
+      (await agent.memories.recall(query, options))[0]!;
+    for (const mode of ['hybrid', 'text', 'vector'] as const) {
+      const inJune = await first('When did we go camping in June?', { mode });
+      expect(inJune.memory.id).toBe(june!.id);
+      expect(inJune.parts.timeHint).toBe('in June');
+      expect((await first('camping on 3 October 2023', { mode })).memory.id).toBe(october!.id);
+      expect((await first('camping last week', { mode })).memory.id).toBe(recent!.id);
+      expect((await first('camping in 2023', { mode })).memory.id).not.toBe(recent!.id);
+    }
+    // Off: the three tie, and no part says a hint applied.
+    const off = await agent.memories.recall('camping on 3 October 2023', { mode: 'text', timeHints: false });
+    expect(new Set(off.slice(0, 3).map((h) => h.score)).size).toBe(1);
+    expect(off.every((h) => h.parts.timeHint === undefined)).toBe(true);
+    // Relative times count back from the time travelled to.
+    expect((await first('camping last week', { asOf: Date.UTC(2023, 9, 10) })).memory.id).toBe(october!.id);
+    await expectCode(agent.memories.recall('x', { timeHints: 'yes' as never }), 'INVALID_ARGUMENT');
+  });
+
   it('fuses the two lists with configurable weights', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('fusion');

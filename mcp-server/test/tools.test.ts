@@ -101,6 +101,11 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     expect(filtered.results.map((r) => r.memory.text)).toEqual(['Bob drinks espresso every morning']);
     const old = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'report', until: '2024-02-01', mode: 'text' });
     expect(old.results.map((r) => r.memory.kind)).toEqual(['event']);
+    const dated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?' });
+    expect(dated.results[0]!.memory.kind).toBe('event');
+    expect(dated.results[0]!.parts.timeHint).toBe('January 2024');
+    const undated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?', timeHints: false });
+    expect(undated.results.every((r) => r.parts.timeHint === undefined)).toBe(true);
     const none = await client.callTool({ name: 'memory_recall', arguments: { query: 'report', tags: ['nobody'] } });
     expect(textOf(none)).toBe('No memories matched.');
   });

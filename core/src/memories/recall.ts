@@ -14,9 +14,22 @@ import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './fi
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import { searchTerms } from '../search/search-terms.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
+import { toEpochMs } from '../time.js';
+import { inHint, timeHints } from './time-hints.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
-const RECALL_FIELDS = [...FILTER_FIELDS, 'limit', 'mode', 'minScore', 'weights', 'recencyHalfLifeDays', 'fusion', 'queryVector', 'prefer'];
+const RECALL_FIELDS = [
+  ...FILTER_FIELDS,
+  'limit',
+  'mode',
+  'minScore',
+  'weights',
+  'recencyHalfLifeDays',
+  'fusion',
+  'queryVector',
+  'prefer',
+  'timeHints',
+];
 /** Below this many current vectors an exact engine scan is fast enough: no index is built. */
 export const INDEX_MIN_VECTORS = 2048;
 /** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
@@ -29,6 +42,11 @@ const EXACT_MAX_ELIGIBLE = 2048;
  * `fusion: { vector: 1 }`.
  */
 export const DEFAULT_FUSION = { k: 10, text: 1, vector: 0.5 } as const;
+/**
+ * What a candidate valid at a time the query names gains (scaled like `prefer`). On the LoCoMo
+ * dev half it lifted hybrid recall@10 by about one point (questions naming a month or a date).
+ */
+const TIME_HINT_WEIGHT = 0.3;
 const MAX_QUERY_CHARS = 8192;
 const DAY_MS = 86_400_000;
 
@@ -143,6 +161,7 @@ function checkOptions(options: RecallOptions) {
     throw invalid('weights.recency and weights.importance must be numbers from 0 to 1 whose sum is below 1');
   }
   if (typeof recencyHalfLifeDays !== 'number' || !(recencyHalfLifeDays > 0)) throw invalid('recencyHalfLifeDays must be a positive number');
+  if (options.timeHints !== undefined && typeof options.timeHints !== 'boolean') throw invalid('timeHints must be true or false');
   const fusionInput = options.fusion ?? {};
   if (typeof fusionInput !== 'object' || fusionInput === null) throw invalid('fusion must be { k?, text?, vector? }');
   rejectUnknownFields(fusionInput, ['k', 'text', 'vector'], 'recall fusion');
@@ -170,6 +189,7 @@ export async function recall(
     fusion: _f,
     queryVector: given,
     prefer,
+    timeHints: useTimeHints = true,
     ...filter
   } = options;
   if (given !== undefined && mode === 'text') throw invalid('queryVector needs mode "vector" or "hybrid"');
@@ -187,6 +207,8 @@ export async function recall(
   const now = Date.now();
   const { where, params } = filterSql(filter, now);
   const preference = preferSql(prefer, now);
+  // Relative times ("last week") count back from the time travelled to, if any.
+  const hints = useTimeHints ? timeHints(query, filter.asOf === undefined ? now : toEpochMs(filter.asOf, 'asOf')) : [];
   const narrowing = isNarrowing(filter);
   const weighted = wr > 0 || wi > 0;
   // Each retriever brings more than `limit` so fusion and weighting have room to reorder.
@@ -217,13 +239,14 @@ export async function recall(
       return { id, p, relevance };
     });
     if (scored.length === 0) return [];
+    // Soft filters (prefer, time hints) add to relevance in its own scale: BM25's in text mode.
+    const scale = mode === 'text' ? Math.max(...scored.map((x) => x.relevance)) : 1;
     if (preference) {
       // A soft filter: candidates matching it rank higher, the others stay.
       const preferred = await state.conn.all<{ id: number }>(
         `SELECT m.id AS id FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value WHERE ${preference.where}`,
         [JSON.stringify(scored.map((x) => x.id)), ...preference.params],
       );
-      const scale = mode === 'text' ? Math.max(...scored.map((x) => x.relevance)) : 1;
       const hit = new Set(preferred.map((r) => Number(r.id)));
       for (const x of scored) {
         if (!hit.has(x.id)) continue;
@@ -239,9 +262,15 @@ export async function recall(
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
 
     const results: RecallResult[] = [];
-    for (const { id, p, relevance } of scored) {
+    for (const { id, p, relevance: base } of scored) {
       const row = byId.get(id);
       if (!row) continue;
+      let relevance = base;
+      const hint = hints.find((h) => inHint(h, Number(row.valid_from)));
+      if (hint) {
+        p.timeHint = hint.text;
+        relevance += TIME_HINT_WEIGHT * scale;
+      }
       let score = relevance;
       if (weighted) {
         const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;

@@ -93,6 +93,13 @@ export interface RecallOptions extends MemoryFilter {
    */
   prefer?: MemoryFilter & { weight?: number };
   /**
+   * Time awareness (default true): times the query names ("in June", "on 13 October 2023", "in
+   * 2023", "last week", "3 days ago") softly prefer candidates whose valid-from falls then (up to
+   * a week after, since memories often tell of what just happened). Dates are UTC; a month or
+   * day without a year matches any year; relative times count back from now (or `asOf`).
+   */
+  timeHints?: boolean;
+  /**
    * A precomputed embedding of the query, made by the same model as the agent's embedder (for
    * adapters that already hold one): used instead of embedding `query`, which may then be ''.
    * Modes vector and hybrid only. Checked for size and finite values; normalised.
@@ -113,6 +120,8 @@ export interface ScoreParts {
   importance?: number;
   /** True when the memory matched `prefer` and was boosted. */
   preferred?: boolean;
+  /** The words of the query naming a time this memory is valid at ("in June"), when it was boosted for it. */
+  timeHint?: string;
 }
 
 export interface RecallResult {

@@ -65,6 +65,7 @@ const scorePartsOut = z.looseObject({
   fused: z.number().optional(),
   recency: z.number().optional(),
   importance: z.number().optional(),
+  timeHint: z.string().optional(),
 });
 const memoriesOut = z.looseObject({ memories: z.array(memoryOut) });
 
@@ -119,6 +120,10 @@ export function registerMemoryTools(server: McpServer, agent: AgentRef): void {
         ...optional(filterFields),
         ...optional(historyFields),
         minScore: z.number().optional().describe('Drop results scoring below this'),
+        timeHints: z
+          .boolean()
+          .optional()
+          .describe('Times the query names ("in June", "on 3 May 2024", "last week") favour memories from then (default true)'),
         weights: z
           .strictObject({ recency: z.number().optional(), importance: z.number().optional() })
           .optional()
