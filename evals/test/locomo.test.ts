@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Bm25 } from '../src/locomo/bm25.js';
 import { loadLocomo, normaliseDiaId, parseSessionDate } from '../src/locomo/dataset.js';
 import { ndcgAt, recallAnyAt, recallAt, ScoreBoard } from '../src/locomo/metrics.js';
+import { previousTurns, turnText } from '../src/locomo/turn-memory.js';
 
 describe('LoCoMo metrics', () => {
   const relevant = new Set(['a', 'b']);
@@ -71,5 +72,20 @@ describe('BM25 baseline', () => {
     expect(bm25.search('cat', 10)).toEqual([0, 2]);
     expect(bm25.search('dog ran', 1)).toEqual([1]);
     expect(bm25.search('zebra', 10)).toEqual([]);
+    // Stopwords match nothing, as in the usual off-the-shelf setup.
+    expect(bm25.search('the and', 10)).toEqual([]);
+  });
+});
+
+describe('turn memories', () => {
+  it('stores a turn with its speaker and photo, and the turns before it in the session as context', () => {
+    const turn = (id: string, session: number, text: string) => ({ id, session, speaker: 'Ann', text });
+    const turns = [turn('D1:1', 1, 'one'), turn('D1:2', 1, 'two'), turn('D1:3', 1, 'three'), turn('D2:1', 2, 'four')];
+    expect(turnText({ ...turns[0]!, caption: 'a cat' })).toBe('Ann: one [shared a photo: a cat]');
+    expect(previousTurns(turns, 2, 2)).toBe('Ann: one\nAnn: two');
+    expect(previousTurns(turns, 2, 1)).toBe('Ann: two');
+    expect(previousTurns(turns, 0, 2)).toBeUndefined();
+    expect(previousTurns(turns, 3, 2)).toBeUndefined(); // a new session starts afresh
+    expect(previousTurns(turns, 2, 0)).toBeUndefined();
   });
 });

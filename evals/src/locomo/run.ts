@@ -1,9 +1,12 @@
 /**
  * `npm run eval:locomo -- --data PATH`: LoCoMo retrieval quality of Engram's recall.
  * Each conversation goes into its own agent, one memory per turn (speaker and text, the
- * session date as valid-from time and metadata). Every question of categories 1-4 with valid
- * evidence is asked in each mode (text, vector, hybrid) and for each embedder; the evidence is
- * used only to score the ranked turns. Beside it, plain BM25 over the same turns.
+ * session date as valid-from time and metadata, the turns before it in the session as context:
+ * `--context N`, default 2). Every question of categories 1-4 with valid evidence is asked in
+ * each mode (text, vector, hybrid) and for each embedder, as it is: recall's own query handling
+ * (time hints) applies, and a speaker the question names is preferred (`--prefer-speaker no`
+ * turns that off). The answers and evidence are used only to score the ranked turns. Beside it,
+ * plain BM25 over the same turns.
  * Prints a table and writes JSON, a markdown report and an SVG chart.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -21,19 +24,15 @@ import {
 } from '@engram/core';
 import { barChart } from '../report/svg.js';
 import { Bm25 } from './bm25.js';
-import { loadLocomo, type Conversation, type Turn } from './dataset.js';
+import { loadLocomo, type Conversation } from './dataset.js';
 import { METRICS, ScoreBoard, type Scores } from './metrics.js';
+import { previousTurns, turnText } from './turn-memory.js';
 
 const CATEGORIES: Record<number, string> = { 1: 'multi-hop', 2: 'temporal', 3: 'open-domain', 4: 'single-hop' };
 const TARGET_RECALL_AT_10 = 0.75;
 const K = 25;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** What a turn becomes in memory: the words said, with the speaker, and a shared photo's caption. */
-export function turnText(turn: Turn): string {
-  return `${turn.speaker}: ${turn.text}${turn.caption ? ` [shared a photo: ${turn.caption}]` : ''}`;
-}
 
 interface RunResult {
   system: string;
@@ -100,7 +99,7 @@ async function runEngram(
   embedder: Embedder,
   driver: DriverName,
   modes: RecallMode[],
-  withContext: boolean,
+  contextTurns: number,
   preferSpeaker: boolean,
 ): Promise<RunResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'engram-locomo-'));
@@ -110,14 +109,16 @@ async function runEngram(
       const agent = await engram.agent(`locomo-${i}`);
       for (let at = 0; at < c.turns.length; at += 500) {
         await agent.memories.remember(
-          c.turns.slice(at, at + 500).map((t, j) => ({
-            text: turnText(t),
-            // the turn before, in the same session, situates this one (a reply names little of what it answers)
-            ...(withContext && c.turns[at + j - 1]?.session === t.session ? { context: turnText(c.turns[at + j - 1]!) } : {}),
-            kind: 'event',
-            metadata: { speaker: t.speaker, turn: t.id, session: t.session },
-            ...(t.time ? { validFrom: t.time } : {}),
-          })),
+          c.turns.slice(at, at + 500).map((t, j) => {
+            const context = previousTurns(c.turns, at + j, contextTurns);
+            return {
+              text: turnText(t),
+              ...(context ? { context } : {}),
+              kind: 'event',
+              metadata: { speaker: t.speaker, turn: t.id, session: t.session },
+              ...(t.time ? { validFrom: t.time } : {}),
+            };
+          }),
         );
       }
       log(`  ${embedder.id}: indexed ${c.id} (${c.turns.length} turns)`);
@@ -179,6 +180,8 @@ function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile
     '',
     `Data: \`${String(meta.data)}\` (${String(meta.conversations)} conversations, ${String(meta.questions)} scored questions, categories 1-4). Driver: ${String(meta.driver)}. Generated ${String(meta.date)}.`,
     '',
+    `Setup: one memory per turn, with the ${String(meta.contextTurns)} turns before it in the session as context; the session date as valid-from; the speaker a question names is ${meta.preferSpeaker ? 'preferred' : 'not preferred'}; recall's time hints on. BM25 baseline: Okapi BM25 over the same turn texts, NLTK English stopwords removed, no stemming.`,
+    '',
   ];
   md.push(`![recall@10](${chartFile})`, '');
   md.push('| system | embedder | mode | ' + METRICS.join(' | ') + ' |', '|' + ' --- |'.repeat(3 + METRICS.length));
@@ -217,7 +220,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       modes: { type: 'string', default: 'text,vector,hybrid' },
       driver: { type: 'string', default: 'turso' },
       out: { type: 'string', default: 'results' },
-      context: { type: 'string', default: 'previous' },
+      context: { type: 'string', default: '2' },
       'prefer-speaker': { type: 'string', default: 'yes' },
     },
   });
@@ -228,19 +231,28 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const questions = conversations.reduce((n, c) => n + scored(c).length, 0);
   log(`LoCoMo: ${conversations.length} conversations, ${questions} scored questions from ${data}`);
   const modes = values.modes.split(',') as RecallMode[];
+  const contextTurns = values.context === 'none' ? 0 : Number(values.context);
+  if (!Number.isInteger(contextTurns) || contextTurns < 0) throw new Error('--context takes a number of previous turns (or none)');
   const driver = values.driver as DriverName;
   const results: RunResult[] = [runBm25(conversations)];
   log(`  BM25 baseline: recall@10 ${results[0]!.overall['recall@10'].toFixed(3)}`);
   for (const spec of values.embedders.split(',')) {
     const embedder = await embedderFor(spec.trim());
-    results.push(
-      ...(await runEngram(conversations, embedder, driver, modes, values.context !== 'none', values['prefer-speaker'] !== 'no')),
-    );
+    results.push(...(await runEngram(conversations, embedder, driver, modes, contextTurns, values['prefer-speaker'] !== 'no')));
   }
   process.stdout.write(`\n${table(results)}\n`);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
-  const meta = { data, driver, conversations: conversations.length, questions, date: new Date().toISOString(), node: process.version };
+  const meta = {
+    data,
+    driver,
+    conversations: conversations.length,
+    questions,
+    contextTurns,
+    preferSpeaker: values['prefer-speaker'] !== 'no',
+    date: new Date().toISOString(),
+    node: process.version,
+  };
   writeFileSync(join(out, 'locomo.json'), JSON.stringify({ meta, results }, null, 2));
   const bars = results.map((r) => ({
     label: r.mode === 'bm25' ? 'BM25' : `${r.embedder!.split('@')[0]} ${r.mode}`,
