@@ -77,7 +77,7 @@ export class AgentPool {
     entry.state = undefined;
     if (!state) return;
     try {
-      await state.conn.checkpoint();
+      await state.conn.checkpoint({ ifWritten: true });
     } finally {
       await state.conn.close();
     }

@@ -12,11 +12,16 @@ export interface RetryOptions {
   lockTimeoutMs: number;
 }
 
+/** Statements that cannot write (anything else counts as a possible write). */
+const READ_ONLY_SQL = /^\s*SELECT\b/i;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Connection implements Queryable {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Whether anything may have been written since the last checkpoint (or since opening). */
+  private written = false;
 
   constructor(
     readonly driver: Driver,
@@ -60,18 +65,22 @@ export class Connection implements Queryable {
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    this.written = true;
     return this.exclusive(() => this.withRetry(() => this.handle.run(sql, params)));
   }
 
   all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    if (!READ_ONLY_SQL.test(sql)) this.written = true;
     return this.exclusive(() => this.withRetry(() => this.handle.all<T>(sql, params)));
   }
 
   get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    if (!READ_ONLY_SQL.test(sql)) this.written = true;
     return this.exclusive(() => this.withRetry(() => this.handle.get<T>(sql, params)));
   }
 
   exec(sql: string): Promise<void> {
+    this.written = true;
     return this.exclusive(() => this.withRetry(() => this.handle.exec(sql)));
   }
 
@@ -81,6 +90,7 @@ export class Connection implements Queryable {
    * effects after this resolves.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.written = true;
     return this.exclusive(() =>
       this.withRetry(async () => {
         await this.handle.exec('BEGIN IMMEDIATE');
@@ -96,10 +106,17 @@ export class Connection implements Queryable {
     );
   }
 
-  /** Moves the WAL into the main file and truncates it (best effort: skipped while busy). */
-  checkpoint(): Promise<void> {
+  /**
+   * Moves the WAL into the main file and truncates it (best effort: skipped while busy). With
+   * `ifWritten`, only when this connection may have written since its last checkpoint: closing
+   * a handle that only read then costs no checkpoint (0.5 ms on Turso).
+   */
+  checkpoint(options: { ifWritten?: boolean } = {}): Promise<void> {
     return this.exclusive(async () => {
+      if (options.ifWritten && !this.written) return;
+      this.written = false;
       await this.handle.all('PRAGMA wal_checkpoint(TRUNCATE)').catch((err: unknown) => {
+        this.written = true;
         if (!isEngramError(err, 'LOCKED')) throw err;
       });
     });
