@@ -261,7 +261,7 @@ export async function recall(
     ]);
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
 
-    const results: RecallResult[] = [];
+    const results: (RecallResult & { rowid: number })[] = [];
     for (const { id, p, relevance: base } of scored) {
       const row = byId.get(id);
       if (!row) continue;
@@ -280,9 +280,10 @@ export async function recall(
         score = (1 - wr - wi) * scaled + wr * recency + wi * Number(row.importance);
       }
       if (minScore !== undefined && score < minScore) continue;
-      results.push({ memory: rowToMemory(row), score, parts: p });
+      results.push({ memory: rowToMemory(row), score, parts: p, rowid: id });
     }
-    results.sort((a, b) => b.score - a.score || (a.memory.id < b.memory.id ? -1 : 1));
-    return results.slice(0, limit);
+    // Ties go to the older memory: the same data ranks the same in every run (ids are random).
+    results.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+    return results.slice(0, limit).map(({ rowid: _rowid, ...r }) => r);
   });
 }
