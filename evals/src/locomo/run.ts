@@ -21,6 +21,7 @@ import {
   type DriverName,
   type Embedder,
   type RecallMode,
+  type RecallOptions,
 } from '@engram/core';
 import { barChart } from '../report/svg.js';
 import { Bm25 } from './bm25.js';
@@ -94,14 +95,22 @@ function runBm25(conversations: Conversation[]): RunResult {
   };
 }
 
+/** How the questions are asked of an indexed fleet: a mode, and what recall is told beyond it. */
+interface Asking {
+  label: string;
+  mode: RecallMode;
+  preferSpeaker: boolean;
+  options?: Pick<RecallOptions, 'fusion' | 'timeHints'>;
+}
+
+/** Indexes every conversation into its own agent (turns with `contextTurns` before them as context), then asks. */
 async function runEngram(
   conversations: Conversation[],
   embedder: Embedder,
   driver: DriverName,
-  modes: RecallMode[],
   contextTurns: number,
-  preferSpeaker: boolean,
-): Promise<RunResult[]> {
+  askings: Asking[],
+): Promise<(RunResult & { asking: string })[]> {
   const dir = mkdtempSync(join(tmpdir(), 'engram-locomo-'));
   const engram = await Engram.open({ dir, driver, embedder });
   try {
@@ -121,10 +130,10 @@ async function runEngram(
           }),
         );
       }
-      log(`  ${embedder.id}: indexed ${c.id} (${c.turns.length} turns)`);
+      log(`  ${embedder.id}: indexed ${c.id} (${c.turns.length} turns, ${contextTurns} before each as context)`);
     }
-    const results: RunResult[] = [];
-    for (const mode of modes) {
+    const results: (RunResult & { asking: string })[] = [];
+    for (const asking of askings) {
       const b = boards();
       const started = performance.now();
       let asked = 0;
@@ -133,8 +142,8 @@ async function runEngram(
         for (const q of scored(c)) {
           // Query handling: a question about one of the speakers prefers what that speaker said.
           const named = c.speakers.filter((name) => new RegExp(`\\b${name}\\b`, 'i').test(q.question));
-          const prefer = preferSpeaker && named.length === 1 ? { prefer: { metadata: { speaker: named[0]! }, weight: 0.5 } } : {};
-          const hits = await agent.memories.recall(q.question, { limit: K, mode, ...prefer });
+          const prefer = asking.preferSpeaker && named.length === 1 ? { prefer: { metadata: { speaker: named[0]! }, weight: 0.5 } } : {};
+          const hits = await agent.memories.recall(q.question, { limit: K, mode: asking.mode, ...prefer, ...asking.options });
           b.add(
             q.category,
             hits.map((h) => String(h.memory.metadata.turn)),
@@ -146,17 +155,52 @@ async function runEngram(
       results.push({
         system: 'engram',
         embedder: embedder.id,
-        mode,
+        mode: asking.mode,
+        asking: asking.label,
         ...b.result(),
         queriesPerSecond: asked / ((performance.now() - started) / 1000),
       });
-      log(`  ${embedder.id} ${mode}: recall@10 ${results.at(-1)!.overall['recall@10'].toFixed(3)}`);
+      log(`  ${embedder.id} ${asking.label}: recall@10 ${results.at(-1)!.overall['recall@10'].toFixed(3)}`);
     }
     return results;
   } finally {
     await engram.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface AblationRow {
+  variant: string;
+  recallAt10: number;
+  delta: number;
+}
+
+/**
+ * Hybrid recall@10 with one part of the setup taken away at a time, beside the full setup: how
+ * much each part contributes, reproducibly (`--ablation`).
+ */
+async function ablation(
+  conversations: Conversation[],
+  embedder: Embedder,
+  driver: DriverName,
+  contextTurns: number,
+): Promise<AblationRow[]> {
+  const full: Asking = { label: `full setup (${contextTurns} turns of context)`, mode: 'hybrid', preferSpeaker: true };
+  const rows = await runEngram(conversations, embedder, driver, contextTurns, [
+    full,
+    { label: 'no speaker preference', mode: 'hybrid', preferSpeaker: false },
+    { label: 'no time hints', mode: 'hybrid', preferSpeaker: true, options: { timeHints: false } },
+    { label: 'classic RRF (k 60, equal weights)', mode: 'hybrid', preferSpeaker: true, options: { fusion: { k: 60, text: 1, vector: 1 } } },
+  ]);
+  for (const turns of [...new Set([1, 0])].filter((t) => t !== contextTurns)) {
+    rows.push(
+      ...(await runEngram(conversations, embedder, driver, turns, [
+        { label: turns === 0 ? 'no context' : `${turns} turn${turns === 1 ? '' : 's'} of context`, mode: 'hybrid', preferSpeaker: true },
+      ])),
+    );
+  }
+  const base = rows[0]!.overall['recall@10'];
+  return rows.map((r) => ({ variant: r.asking, recallAt10: r.overall['recall@10'], delta: r.overall['recall@10'] - base }));
 }
 
 function table(results: RunResult[]): string {
@@ -174,7 +218,19 @@ function table(results: RunResult[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile: string): string {
+function ablationTable(rows: AblationRow[]): string {
+  const cells = rows.map((r) => [
+    r.variant,
+    r.recallAt10.toFixed(3),
+    r === rows[0] ? '-' : `${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`,
+  ]);
+  const header = ['hybrid, default embedder', 'recall@10', 'change'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile: string, ablated?: AblationRow[]): string {
   const md: string[] = [
     '# LoCoMo retrieval',
     '',
@@ -204,6 +260,19 @@ function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile
         .join(' | ')} |`,
     );
   }
+  if (ablated) {
+    md.push(
+      '',
+      '## Ablation: one part of the setup taken away at a time',
+      '',
+      '| hybrid, default embedder | recall@10 | change |',
+      '| --- | --- | --- |',
+    );
+    for (const r of ablated)
+      md.push(
+        `| ${r.variant} | ${r.recallAt10.toFixed(3)} | ${r === ablated[0] ? '-' : `${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`} |`,
+      );
+  }
   md.push(
     '',
     `Target: hybrid recall@10 >= ${TARGET_RECALL_AT_10} with the default embedder. Reproduce: \`npm run eval:locomo -- --data ${String(meta.data)}\`.`,
@@ -222,6 +291,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       out: { type: 'string', default: 'results' },
       context: { type: 'string', default: '2' },
       'prefer-speaker': { type: 'string', default: 'yes' },
+      ablation: { type: 'boolean', default: false },
     },
   });
   const fallback = resolve('../shared/datasets/locomo/locomo-dev.json');
@@ -236,11 +306,25 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const driver = values.driver as DriverName;
   const results: RunResult[] = [runBm25(conversations)];
   log(`  BM25 baseline: recall@10 ${results[0]!.overall['recall@10'].toFixed(3)}`);
+  const preferSpeaker = values['prefer-speaker'] !== 'no';
   for (const spec of values.embedders.split(',')) {
     const embedder = await embedderFor(spec.trim());
-    results.push(...(await runEngram(conversations, embedder, driver, modes, contextTurns, values['prefer-speaker'] !== 'no')));
+    const runs = await runEngram(
+      conversations,
+      embedder,
+      driver,
+      contextTurns,
+      modes.map((mode) => ({ label: mode, mode, preferSpeaker })),
+    );
+    results.push(...runs.map(({ asking: _asking, ...r }) => r));
   }
   process.stdout.write(`\n${table(results)}\n`);
+  let ablated: AblationRow[] | undefined;
+  if (values.ablation) {
+    log('ablation: hybrid recall@10 with one part of the setup taken away at a time (default embedder)');
+    ablated = await ablation(conversations, await embedderFor('default'), driver, contextTurns);
+    process.stdout.write(`\n${ablationTable(ablated)}\n`);
+  }
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   const meta = {
@@ -253,7 +337,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
   };
-  writeFileSync(join(out, 'locomo.json'), JSON.stringify({ meta, results }, null, 2));
+  writeFileSync(join(out, 'locomo.json'), JSON.stringify({ meta, results, ...(ablated ? { ablation: ablated } : {}) }, null, 2));
   const bars = results.map((r) => ({
     label: r.mode === 'bm25' ? 'BM25' : `${r.embedder!.split('@')[0]} ${r.mode}`,
     value: r.overall['recall@10'],
@@ -266,7 +350,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       lines: [{ label: 'target', value: TARGET_RECALL_AT_10, color: '#e15759' }],
     }),
   );
-  writeFileSync(join(out, 'locomo.md'), markdown(results, meta, 'locomo-recall10.svg'));
+  writeFileSync(join(out, 'locomo.md'), markdown(results, meta, 'locomo-recall10.svg', ablated));
   log(`written: ${join(out, 'locomo.json')}, locomo.md, locomo-recall10.svg`);
 }
 
