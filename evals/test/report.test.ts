@@ -132,6 +132,10 @@ function inputs(overrides: Partial<ReportInputs> = {}): ReportInputs {
           { system: 'engram', embedder: 'glove@1', mode: 'hybrid', overall: scores(0.8), byCategory: { '1 multi-hop': scores(0.8) } },
           { system: 'engram', embedder: 'hash-256@1', mode: 'hybrid', overall: scores(0.6), byCategory: { '1 multi-hop': scores(0.6) } },
         ],
+        ablation: [
+          { variant: 'full setup (2 turns of context)', recallAt10: 0.8, delta: 0 },
+          { variant: 'no time hints', recallAt10: 0.78, delta: -0.02 },
+        ],
       },
       branches: {
         rows: [
@@ -182,6 +186,7 @@ describe('report builder', () => {
     expect(s.pass + s.miss).toBe(s.withTarget);
     expect(md).toContain(`${s.withTarget} figures have a target: ${s.pass} PASS, ${s.miss} MISS.`);
     expect(s.miss).toBe(4);
+    expect(md).toContain('| no time hints | 0.780 | -0.020 |');
   });
 
   it('writes SVG charts and links them from the markdown', () => {

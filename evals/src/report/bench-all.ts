@@ -80,9 +80,9 @@ function plans(): Plan[] {
     {
       id: 'locomo',
       title: 'LoCoMo',
-      reproduce: `npm run eval:locomo -- --data ${values.data ?? '../shared/datasets/locomo/locomo-dev.json'}${quick ? ' --embedders default' : ''}`,
+      reproduce: `npm run eval:locomo -- --data ${values.data ?? '../shared/datasets/locomo/locomo-dev.json'}${quick ? ' --embedders default' : ' --ablation'}`,
       run: existsSync(locomoData)
-        ? node('evals/dist/locomo/run.js', '--data', locomoData, '--out', RESULTS, ...(quick ? ['--embedders', 'default'] : []))
+        ? node('evals/dist/locomo/run.js', '--data', locomoData, '--out', RESULTS, ...(quick ? ['--embedders', 'default'] : ['--ablation']))
         : { skip: `no LoCoMo data at ${locomoData}: pass --data PATH` },
     },
     {

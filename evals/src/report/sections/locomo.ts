@@ -7,6 +7,8 @@ import { groupedBarChart } from '../svg.js';
 export interface LocomoJson {
   meta?: { data?: string; driver?: string; conversations?: number; questions?: number };
   results?: { system: string; embedder: string | null; mode: string; overall: Scores; byCategory: Record<string, Scores> }[];
+  /** From `--ablation`: hybrid recall@10 with one part of the setup taken away at a time. */
+  ablation?: { variant: string; recallAt10: number; delta: number }[];
 }
 
 /** `defaultEmbedderId`: the id of Engram's default embedder, the one the target is set for. */
@@ -46,6 +48,19 @@ export function locomoSection(json: LocomoJson, command: string, defaultEmbedder
           ...categories.map((c) => r.byCategory[c]?.['recall@10'].toFixed(3)),
         ]),
       },
+      ...(json.ablation
+        ? [
+            {
+              title: 'Ablation: hybrid recall@10, default embedder, one part of the setup taken away at a time',
+              header: ['setup', 'recall@10', 'change'],
+              rows: json.ablation.map((a, i) => [
+                a.variant,
+                a.recallAt10.toFixed(3),
+                i === 0 ? '-' : `${a.delta >= 0 ? '+' : ''}${a.delta.toFixed(3)}`,
+              ]),
+            },
+          ]
+        : []),
     ],
     charts: [
       {
