@@ -104,7 +104,10 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     const dated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?' });
     expect(dated.results[0]!.memory.kind).toBe('event');
     expect(dated.results[0]!.parts.timeHint).toBe('January 2024');
-    const undated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?', timeHints: false });
+    const undated = await call<{ results: RecallResult[] }>(client, 'memory_recall', {
+      query: 'what was due in January 2024?',
+      timeHints: false,
+    });
     expect(undated.results.every((r) => r.parts.timeHint === undefined)).toBe(true);
     const none = await client.callTool({ name: 'memory_recall', arguments: { query: 'report', tags: ['nobody'] } });
     expect(textOf(none)).toBe('No memories matched.');
