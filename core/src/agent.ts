@@ -14,6 +14,7 @@ import type { TryOptions } from './branches/types.js';
 import { FileStore } from './files/file-store.js';
 import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
+import { storeRuntime } from './store-tables.js';
 import { TaskStore } from './tasks/task-store.js';
 
 export interface AgentInfo {
@@ -54,10 +55,10 @@ export class Agent implements AgentRuntime {
     host?: BranchHost,
   ) {
     this.memories = new MemoryStore(this);
-    this.files = new FileStore(this);
-    this.actions = new ActionLog(this);
-    this.tasks = new TaskStore(this);
-    this.kv = new KvStore(this);
+    this.files = new FileStore(storeRuntime(this, 'files'));
+    this.actions = new ActionLog(storeRuntime(this, 'actions'));
+    this.tasks = new TaskStore(storeRuntime(this, 'tasks'));
+    this.kv = new KvStore(storeRuntime(this, 'kv'));
     this.branches = new BranchStore(this, host);
     this.snapshots = new SnapshotStore(this, host);
   }

@@ -19,6 +19,7 @@ import type { Embedder } from './embedders/types.js';
 import { EngramError, invalid, isEngramError } from './errors.js';
 import { AgentPool } from './pool.js';
 import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
+import { hasStoreTables } from './store-tables.js';
 import type { ReembedProgress } from './memories/types.js';
 
 export interface EngramOptions {
@@ -275,10 +276,10 @@ export class Engram {
     if (!meta) throw new EngramError('INTERNAL', `agent ${id}: meta table missing after initialisation`);
     if (meta.embedder_id !== this.embedder.id || Number(meta.embedder_dims) !== this.embedder.dims) {
       // Any stored vector pins the embedder: memories' and file passages' alike.
-      const vectors = await conn.get<{ n: number }>(
-        'SELECT (SELECT count(*) FROM (SELECT 1 FROM memory_vectors LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM file_chunk_vectors LIMIT 1)) AS n',
-      );
-      if (Number(vectors?.n ?? 0) === 0) {
+      const anyVector = async (table: string) => (await conn.get(`SELECT 1 AS x FROM ${table} LIMIT 1`)) !== undefined;
+      const pinned =
+        (await anyVector('memory_vectors')) || ((await hasStoreTables(conn, 'files')) && (await anyVector('file_chunk_vectors')));
+      if (!pinned) {
         // Nothing embedded yet: adopt this Engram's embedder.
         await conn.transaction(async (tx) => {
           await setMeta(tx, 'embedder_id', this.embedder.id);

@@ -2,6 +2,12 @@
  * The agent database schema: the meta table and versioned migrations. A migration runs once,
  * in its own transaction, and bumps `schema_version`; sub-stores add their tables here as
  * further migrations, never by editing an old one.
+ *
+ * A sub-store's migration (files, actions, tasks, kv: `store` set) creates its tables lazily:
+ * migrate() only moves the version past it, and the tables appear on the store's first use
+ * (store-tables.ts). Most agents use few stores, and every table or index costs a page of
+ * disk from the start: an agent with memories only takes about a quarter of the space. A later
+ * migration that changes such a store's tables must skip agents that do not have them yet.
  */
 import type { Dialect, Queryable } from './drivers/types.js';
 import { ACTIONS_MIGRATION } from './actions/schema.js';
@@ -17,6 +23,11 @@ export interface Migration {
   statements(dialect: Dialect): string[];
   /** Work that needs more than SQL, run after the statements in the same transaction. */
   run?(tx: Queryable, dialect: Dialect): Promise<void>;
+  /**
+   * Set for a sub-store's tables: they are created on the store's first use, not here.
+   * `marker` is a table that exists exactly when they do.
+   */
+  store?: { name: string; marker: string };
 }
 
 const MEMORIES_MIGRATION: Migration = {
@@ -123,8 +134,10 @@ export async function migrate(
       // Re-check inside the write lock: another process may have migrated meanwhile.
       const current = await readMeta(tx);
       if (current && Number(current.schema_version ?? 0) >= migration.version) return;
-      for (const sql of migration.statements(dialect)) await tx.exec(sql);
-      await migration.run?.(tx, dialect);
+      if (!migration.store) {
+        for (const sql of migration.statements(dialect)) await tx.exec(sql);
+        await migration.run?.(tx, dialect);
+      }
       await setMeta(tx, 'schema_version', String(migration.version));
     });
     version = migration.version;

@@ -4,6 +4,7 @@ import type { Migration } from '../schema.js';
 export const ACTIONS_MIGRATION: Migration = {
   version: 3,
   description: 'actions',
+  store: { name: 'actions', marker: 'actions' },
   statements: () => [
     `CREATE TABLE IF NOT EXISTS actions (
        id INTEGER PRIMARY KEY,

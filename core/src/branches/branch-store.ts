@@ -341,7 +341,7 @@ export class BranchStore {
           const out = await ps.conn.transaction(async (ptx) => {
             if (!covers(await readLogState(ptx), fork)) throw diverged(branch);
             const plan = await planMerge(ptx, btx, fork.seq, { parentLog: true, values: false });
-            return applyPlan(ptx, btx, plan, policy, ps.conn.dialect.fullText === undefined);
+            return applyPlan(ptx, btx, plan, policy, ps.conn.dialect);
           });
           ps.vectorIndex = undefined; // its vectors changed under it
           ps.smallAtVersion = undefined;

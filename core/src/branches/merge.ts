@@ -4,19 +4,27 @@
  * were settled by the chosen policy. Tables an adapter created on the branch are created in
  * the agent first.
  */
-import type { Queryable } from '../drivers/types.js';
+import type { Dialect, Queryable } from '../drivers/types.js';
 import { EngramError } from '../errors.js';
 import { bumpVectorsVersion } from '../memories/memory-store.js';
 import { ensureTriggers, presentTables } from './change-log.js';
 import type { MergePlan } from './diff.js';
-import { tablesOf } from './tables.js';
+import { createStoreTables, storeOfUnit } from '../store-tables.js';
+import { tablesOf, type UnitSpec } from './tables.js';
 import type { MergePolicy, RowChange } from './types.js';
 import { deleteUnit, insertUnit } from './units.js';
 
-/** Creates the tracked tables (and their indexes) that the branch has and the agent lacks. */
-async function copyMissingTables(tx: Queryable, branch: Queryable, tables: readonly string[]): Promise<void> {
+/**
+ * Creates the tracked tables (and their indexes) that the branch has and the agent lacks: a
+ * sub-store's from its own schema (with its full-text index), an adapter's as the branch has them.
+ */
+async function copyMissingTables(tx: Queryable, branch: Queryable, specs: readonly UnitSpec[], dialect: Dialect): Promise<void> {
+  for (const spec of specs) {
+    const store = storeOfUnit(spec.table);
+    if (store) await createStoreTables(tx, dialect, store);
+  }
   const present = await presentTables(tx);
-  const missing = tables.filter((t) => !present.has(t));
+  const missing = [...new Set(specs.flatMap(tablesOf))].filter((t) => !present.has(t));
   if (missing.length === 0) return;
   for (const table of missing) {
     const ddl = await branch.all<{ sql: string }>(
@@ -42,8 +50,9 @@ export async function applyPlan(
   branch: Queryable,
   plan: MergePlan,
   policy: MergePolicy,
-  ownTextIndex: boolean,
+  dialect: Dialect,
 ): Promise<Applied> {
+  const ownTextIndex = dialect.fullText === undefined;
   const conflicts = plan.units.filter((u) => u.conflict);
   if (conflicts.length > 0 && policy === 'fail') {
     const shown = conflicts.slice(0, 100).map((u) => ({ table: u.change.table, key: u.change.key }));
@@ -55,7 +64,7 @@ export async function applyPlan(
     );
   }
   const todo = plan.units.filter((u) => !u.same && (!u.conflict || policy === 'theirs'));
-  await copyMissingTables(tx, branch, [...new Set(todo.flatMap((u) => tablesOf(u.spec)))]);
+  await copyMissingTables(tx, branch, [...new Set(todo.map((u) => u.spec))], dialect);
   let vectors = false;
   for (const u of todo) {
     if (!u.append && u.parent) await deleteUnit(tx, u.spec, u.parent, ownTextIndex);

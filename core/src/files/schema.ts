@@ -14,6 +14,7 @@ export const FILE_TEXT_INDEX = new TermIndex('file_chunks');
 export const FILES_MIGRATION: Migration = {
   version: 2,
   description: 'files',
+  store: { name: 'files', marker: 'files' },
   statements: (dialect) => [
     `CREATE TABLE IF NOT EXISTS files (
          id INTEGER PRIMARY KEY,

@@ -4,6 +4,7 @@ import type { Migration } from '../schema.js';
 export const KV_MIGRATION: Migration = {
   version: 5,
   description: 'kv',
+  store: { name: 'kv', marker: 'kv' },
   statements: () => [
     // Keys compare as bytes (BINARY collation), so a prefix is a key range on the primary key.
     `CREATE TABLE IF NOT EXISTS kv (

@@ -8,6 +8,7 @@ import type { Migration } from '../schema.js';
 export const TASKS_MIGRATION: Migration = {
   version: 4,
   description: 'tasks and their dependencies',
+  store: { name: 'tasks', marker: 'tasks' },
   statements: () => [
     `CREATE TABLE IF NOT EXISTS tasks (
          seq INTEGER PRIMARY KEY,
