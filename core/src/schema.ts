@@ -128,19 +128,31 @@ export async function migrate(
   fromVersion: number,
 ): Promise<number> {
   let version = fromVersion;
+  let lazy = version;
   for (const migration of MIGRATIONS) {
     if (migration.version <= version) continue;
+    // A sub-store's tables come with its first use: nothing to do but move the version, which
+    // the next migration's transaction (or one at the end) does, sparing a commit per store.
+    if (migration.store) {
+      lazy = migration.version;
+      continue;
+    }
     await transaction(async (tx) => {
       // Re-check inside the write lock: another process may have migrated meanwhile.
       const current = await readMeta(tx);
       if (current && Number(current.schema_version ?? 0) >= migration.version) return;
-      if (!migration.store) {
-        for (const sql of migration.statements(dialect)) await tx.exec(sql);
-        await migration.run?.(tx, dialect);
-      }
+      for (const sql of migration.statements(dialect)) await tx.exec(sql);
+      await migration.run?.(tx, dialect);
       await setMeta(tx, 'schema_version', String(migration.version));
     });
     version = migration.version;
+  }
+  if (lazy > version) {
+    await transaction(async (tx) => {
+      const current = await readMeta(tx);
+      if (!current || Number(current.schema_version ?? 0) < lazy) await setMeta(tx, 'schema_version', String(lazy));
+    });
+    version = lazy;
   }
   return version;
 }
