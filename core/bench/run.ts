@@ -17,9 +17,10 @@ import { gaussianDataset, gloveDataset, type Dataset } from './lib/datasets.js';
 import { machineInfo, REPO_ROOT, TempRoot, WORD_VECTORS_PATH } from './lib/env.js';
 import { log, table, verdict, type Cell } from './lib/report.js';
 import { now, round } from './lib/stats.js';
-import { firstPassSize, runLatency, type LatencyResults } from './sections/latency.js';
+import { firstPassSize } from '../src/memories/recall.js';
+import { runLatency, type LatencyResults } from './sections/latency.js';
 import { runFleet, type FleetResults } from './sections/fleet.js';
-import { p50, runBranches, type BranchResults } from './sections/branches.js';
+import { runBranches, type BranchResults } from './sections/branches.js';
 
 const TARGETS = {
   p50Ms: new Map([
@@ -283,13 +284,13 @@ function branchTable(r: BranchResults): string {
         x.driver,
         x.sizeMb,
         x.method,
-        p50(x.firstBranchMs),
-        p50(x.branchMs),
-        p50(x.discardMs),
-        p50(x.promoteMs),
-        p50(x.cpMs),
-        p50(x.copyFileMs),
-        p50(x.cpReflinkMs),
+        x.firstBranchMs.p50,
+        x.branchMs.p50,
+        x.discardMs.p50,
+        x.promoteMs.p50,
+        x.cpMs.p50,
+        x.copyFileMs.p50,
+        x.cpReflinkMs?.p50,
         cloning ? `<=${TARGETS.reflinkBranchMs}ms` : '<=cp',
         verdict(x.branchMs.p50, target),
       ];

@@ -4,7 +4,7 @@
  * `glove-100`, random sentences embedded by the real default WordVectorEmbedder (100 dims).
  */
 import { FunctionEmbedder, WordVectorEmbedder, type Embedder } from '../../src/index.js';
-import { GaussianMixture, SentenceGenerator, exactTopK } from './data.js';
+import { GaussianMixture, SentenceGenerator, exactTopK, row } from './data.js';
 import { Rng } from './rng.js';
 
 export interface Dataset {
@@ -48,8 +48,8 @@ export function gaussianDataset(req: DatasetRequest): Dataset {
   const vectors = mixture.sample(texts.length);
   const queryVectors = mixture.sample(queryTexts.length);
   const lookup = new Map<string, Float32Array>();
-  texts.forEach((t, i) => lookup.set(t, vectors.subarray(i * dims, (i + 1) * dims)));
-  queryTexts.forEach((t, i) => lookup.set(t, queryVectors.subarray(i * dims, (i + 1) * dims)));
+  texts.forEach((t, i) => lookup.set(t, row(vectors, i, dims)));
+  queryTexts.forEach((t, i) => lookup.set(t, row(queryVectors, i, dims)));
   const base = {
     name: 'gmm-384',
     dims,

@@ -11,7 +11,7 @@ import { Engram, HashEmbedder, type Agent, type DriverName } from '../../src/ind
 import type { TempRoot } from '../lib/env.js';
 import { mountReflinkXfs } from '../lib/reflink-fs.js';
 import { log } from '../lib/report.js';
-import { now, round, summarize, type Summary } from '../lib/stats.js';
+import { now, summarize, type Summary } from '../lib/stats.js';
 
 export interface BranchBenchOptions {
   sizesMb: number[];
@@ -167,6 +167,3 @@ export async function runBranches(options: BranchBenchOptions, tmp: TempRoot): P
   }
   return { rows, skipped };
 }
-
-/** Rounded p50s for the table. */
-export const p50 = (s: Summary | undefined) => (s === undefined ? undefined : round(s.p50, 3));

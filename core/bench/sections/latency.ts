@@ -12,11 +12,10 @@ import { Engram, vectorToBlob, type Agent, type DriverName, type Embedder } from
 import type { AgentState } from '../../src/agent-state.js';
 import { INDEX_MIN_VECTORS, firstPassSize } from '../../src/memories/recall.js';
 import type { Dataset } from '../lib/datasets.js';
+import { row } from '../lib/data.js';
 import { diskUsage, rmrf, type TempRoot } from '../lib/env.js';
 import { progress, log } from '../lib/report.js';
 import { mean, now, recallAt, round, summarize, type Summary } from '../lib/stats.js';
-
-export { firstPassSize };
 
 /** Candidate counts tried in the first-pass experiment (plus the default). */
 const SWEEP = [100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600, 12800, 19200, 25600];
@@ -95,7 +94,7 @@ export interface LatencyPlan {
   measureLatency: boolean;
 }
 
-const vectorOf = (d: Dataset, j: number) => d.queryVectors.subarray(j * d.dims, (j + 1) * d.dims);
+const vectorOf = (d: Dataset, j: number) => row(d.queryVectors, j, d.dims);
 
 // ---- instrumentation ---------------------------------------------------------------------------
 

@@ -365,11 +365,12 @@ export class MemoryStore {
     if (text !== undefined || context !== undefined) {
       const current = await this.get(id);
       if (!current) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-      search = searchText(text ?? current.text, context === undefined ? current.context : context);
+      const fields = { text: text ?? current.text, context: context === undefined ? current.context : context };
+      search = searchText(fields.text, fields.context);
       if (text !== undefined) set('text', text);
       if (context !== undefined) set('context', context);
       set('search_text', search);
-      set('text_len', MEMORY_TEXT_INDEX.length({ text: text ?? current.text, context: context === undefined ? current.context : context }));
+      set('text_len', MEMORY_TEXT_INDEX.length(fields));
     }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));

@@ -24,13 +24,15 @@ import {
   type RecallOptions,
 } from '@engram/core';
 import { barChart } from '../report/svg.js';
+import { TARGETS } from '../report/targets.js';
 import { Bm25 } from './bm25.js';
 import { loadLocomo, type Conversation } from './dataset.js';
 import { METRICS, ScoreBoard, type Scores } from './metrics.js';
 import { previousTurns, turnText } from './turn-memory.js';
+import { ABLATION_HEADER, ablationCells, type AblationRow } from './ablation.js';
+import { markdownTable, textTable } from '../lib/table.js';
 
 const CATEGORIES: Record<number, string> = { 1: 'multi-hop', 2: 'temporal', 3: 'open-domain', 4: 'single-hop' };
-const TARGET_RECALL_AT_10 = 0.75;
 const K = 25;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -169,12 +171,6 @@ async function runEngram(
   }
 }
 
-interface AblationRow {
-  variant: string;
-  recallAt10: number;
-  delta: number;
-}
-
 /**
  * Hybrid recall@10 with one part of the setup taken away at a time, beside the full setup: how
  * much each part contributes, reproducibly (`--ablation`).
@@ -192,7 +188,7 @@ async function ablation(
     { label: 'no time hints', mode: 'hybrid', preferSpeaker: true, options: { timeHints: false } },
     { label: 'classic RRF (k 60, equal weights)', mode: 'hybrid', preferSpeaker: true, options: { fusion: { k: 60, text: 1, vector: 1 } } },
   ]);
-  for (const turns of [...new Set([1, 0])].filter((t) => t !== contextTurns)) {
+  for (const turns of [1, 0].filter((t) => t !== contextTurns)) {
     rows.push(
       ...(await runEngram(conversations, embedder, driver, turns, [
         { label: turns === 0 ? 'no context' : `${turns} turn${turns === 1 ? '' : 's'} of context`, mode: 'hybrid', preferSpeaker: true },
@@ -203,32 +199,9 @@ async function ablation(
   return rows.map((r) => ({ variant: r.asking, recallAt10: r.overall['recall@10'], delta: r.overall['recall@10'] - base }));
 }
 
-function table(results: RunResult[]): string {
-  const header = ['system', 'embedder', 'mode', 'n', ...METRICS, 'q/s'];
-  const rows = results.map((r) => [
-    r.system,
-    r.embedder ?? '-',
-    r.mode,
-    String(r.overall.n),
-    ...METRICS.map((m) => r.overall[m].toFixed(3)),
-    r.queriesPerSecond.toFixed(0),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function ablationTable(rows: AblationRow[]): string {
-  const cells = rows.map((r) => [
-    r.variant,
-    r.recallAt10.toFixed(3),
-    r === rows[0] ? '-' : `${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`,
-  ]);
-  const header = ['hybrid, default embedder', 'recall@10', 'change'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
-}
+const RUN_HEADER = ['system', 'embedder', 'mode'];
+const runCells = (r: RunResult) => [r.system, r.embedder ?? '-', r.mode];
+const metricCells = (r: RunResult) => METRICS.map((m) => r.overall[m].toFixed(3));
 
 function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile: string, ablated?: AblationRow[]): string {
   const md: string[] = [
@@ -240,42 +213,28 @@ function markdown(results: RunResult[], meta: Record<string, unknown>, chartFile
     '',
   ];
   md.push(`![recall@10](${chartFile})`, '');
-  md.push('| system | embedder | mode | ' + METRICS.join(' | ') + ' |', '|' + ' --- |'.repeat(3 + METRICS.length));
-  for (const r of results)
-    md.push(`| ${r.system} | ${r.embedder ?? '-'} | ${r.mode} | ${METRICS.map((m) => r.overall[m].toFixed(3)).join(' | ')} |`);
+  md.push(
+    markdownTable(
+      [...RUN_HEADER, ...METRICS],
+      results.map((r) => [...runCells(r), ...metricCells(r)]),
+    ),
+  );
+  const perCategory = (r: RunResult) =>
+    Object.entries(CATEGORIES).map(([c, name]) => r.byCategory[`${c} ${name}`]?.['recall@10'].toFixed(3) ?? '-');
   md.push(
     '',
     '## recall@10 per category',
     '',
-    '| system | embedder | mode | ' + Object.values(CATEGORIES).join(' | ') + ' |',
-    '|' + ' --- |'.repeat(7),
+    markdownTable(
+      [...RUN_HEADER, ...Object.values(CATEGORIES)],
+      results.map((r) => [...runCells(r), ...perCategory(r)]),
+    ),
   );
-  for (const r of results) {
-    md.push(
-      `| ${r.system} | ${r.embedder ?? '-'} | ${r.mode} | ${Object.keys(CATEGORIES)
-        .map((c) => {
-          const key = `${c} ${CATEGORIES[Number(c)]}`;
-          return r.byCategory[key] ? r.byCategory[key]['recall@10'].toFixed(3) : '-';
-        })
-        .join(' | ')} |`,
-    );
-  }
-  if (ablated) {
-    md.push(
-      '',
-      '## Ablation: one part of the setup taken away at a time',
-      '',
-      '| hybrid, default embedder | recall@10 | change |',
-      '| --- | --- | --- |',
-    );
-    for (const r of ablated)
-      md.push(
-        `| ${r.variant} | ${r.recallAt10.toFixed(3)} | ${r === ablated[0] ? '-' : `${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}`} |`,
-      );
-  }
+  if (ablated)
+    md.push('', '## Ablation: one part of the setup taken away at a time', '', markdownTable(ABLATION_HEADER, ablationCells(ablated)));
   md.push(
     '',
-    `Target: hybrid recall@10 >= ${TARGET_RECALL_AT_10} with the default embedder. Reproduce: \`npm run eval:locomo -- --data ${String(meta.data)}\`.`,
+    `Target: hybrid recall@10 >= ${TARGETS.locomoRecallAt10} with the default embedder. Reproduce: \`npm run eval:locomo -- --data ${String(meta.data)}\`.`,
   );
   return md.join('\n') + '\n';
 }
@@ -318,12 +277,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     );
     results.push(...runs.map(({ asking: _asking, ...r }) => r));
   }
-  process.stdout.write(`\n${table(results)}\n`);
+  process.stdout.write(
+    `\n${textTable(
+      [...RUN_HEADER, 'n', ...METRICS, 'q/s'],
+      results.map((r) => [...runCells(r), String(r.overall.n), ...metricCells(r), r.queriesPerSecond.toFixed(0)]),
+    )}\n`,
+  );
   let ablated: AblationRow[] | undefined;
   if (values.ablation) {
     log('ablation: hybrid recall@10 with one part of the setup taken away at a time (default embedder)');
     ablated = await ablation(conversations, await embedderFor('default'), driver, contextTurns);
-    process.stdout.write(`\n${ablationTable(ablated)}\n`);
+    process.stdout.write(`\n${textTable(ABLATION_HEADER, ablationCells(ablated))}\n`);
   }
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
@@ -333,7 +297,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     conversations: conversations.length,
     questions,
     contextTurns,
-    preferSpeaker: values['prefer-speaker'] !== 'no',
+    preferSpeaker,
     date: new Date().toISOString(),
     node: process.version,
   };
@@ -347,7 +311,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     barChart(bars, {
       title: 'LoCoMo recall@10 (categories 1-4)',
       max: 1,
-      lines: [{ label: 'target', value: TARGET_RECALL_AT_10, color: '#e15759' }],
+      lines: [{ label: 'target', value: TARGETS.locomoRecallAt10, color: '#e15759' }],
     }),
   );
   writeFileSync(join(out, 'locomo.md'), markdown(results, meta, 'locomo-recall10.svg', ablated));

@@ -7,7 +7,6 @@
  * from the JSON already in results/.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WordVectorEmbedder } from '@engram/core';
@@ -162,7 +161,7 @@ for (const [i, p] of todo.entries()) {
 }
 
 const report = buildReport({
-  machine: machineInfo([os.tmpdir(), REPO_ROOT]),
+  machine: machineInfo(),
   quick,
   defaultEmbedderId: new WordVectorEmbedder().id,
   runs,

@@ -37,3 +37,6 @@ export function check(value: number | undefined, target: Target | undefined): St
 
 export const atMost = (value: number, source: string): Target => ({ op: '<=', value, source });
 export const atLeast = (value: number, source: string): Target => ({ op: '>=', value, source });
+
+/** Cold open + first recall p50 (issue 2): the core bench, the scale run and the report check it. */
+export const COLD_TARGET = atMost(TARGETS.coldOpenP50Ms, 'issue 2');

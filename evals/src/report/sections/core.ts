@@ -1,5 +1,5 @@
 /** Section of results/bench-core.json (`npm run bench`): recall latency and quality, inserts, cold open, memory per handle. */
-import { atLeast, atMost, TARGETS } from '../targets.js';
+import { atLeast, atMost, COLD_TARGET, TARGETS } from '../targets.js';
 import { count, figure, type Figure, type Section } from '../section.js';
 import { groupedBarChart } from '../svg.js';
 
@@ -50,7 +50,7 @@ export function coreSection(json: CoreJson, command: string): Section {
   for (const c of json.fleet?.cold ?? []) {
     figures.push(
       figure(`cold open + first recall p50, ${count(c.agents)} agents on disk, ${c.driver}`, c.totalMs.p50, 'ms', {
-        target: atMost(TARGETS.coldOpenP50Ms, SOURCE),
+        target: COLD_TARGET,
       }),
     );
   }

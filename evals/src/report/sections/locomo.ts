@@ -1,4 +1,5 @@
 /** Section of results/locomo.json (`npm run eval:locomo`): retrieval quality on LoCoMo beside plain BM25. */
+import { ablationCells, type AblationRow } from '../../locomo/ablation.js';
 import { METRICS, type Scores } from '../../locomo/metrics.js';
 import { atLeast, TARGETS } from '../targets.js';
 import { figure, type Figure, type Section } from '../section.js';
@@ -8,7 +9,7 @@ export interface LocomoJson {
   meta?: { data?: string; driver?: string; conversations?: number; questions?: number };
   results?: { system: string; embedder: string | null; mode: string; overall: Scores; byCategory: Record<string, Scores> }[];
   /** From `--ablation`: hybrid recall@10 with one part of the setup taken away at a time. */
-  ablation?: { variant: string; recallAt10: number; delta: number }[];
+  ablation?: AblationRow[];
 }
 
 /** `defaultEmbedderId`: the id of Engram's default embedder, the one the target is set for. */
@@ -53,11 +54,7 @@ export function locomoSection(json: LocomoJson, command: string, defaultEmbedder
             {
               title: 'Ablation: hybrid recall@10, default embedder, one part of the setup taken away at a time',
               header: ['setup', 'recall@10', 'change'],
-              rows: json.ablation.map((a, i) => [
-                a.variant,
-                a.recallAt10.toFixed(3),
-                i === 0 ? '-' : `${a.delta >= 0 ? '+' : ''}${a.delta.toFixed(3)}`,
-              ]),
+              rows: ablationCells(json.ablation),
             },
           ]
         : []),

@@ -1,11 +1,9 @@
 /** Section of results/scale.json (`npm run eval:scale`): many agents per machine, per driver. */
-import type { ScaleResults } from '../../scale/summary.js';
-import { atMost, TARGETS } from '../targets.js';
+import { coldCells, kb, mb, type ScaleResults } from '../../scale/summary.js';
+import { COLD_TARGET, TARGETS } from '../targets.js';
 import { count, figure, type Figure, type Section } from '../section.js';
 import { groupedBarChart } from '../svg.js';
 import type { CoreJson } from './core.js';
-
-const kb = (bytes: number) => Math.round(bytes / 1024);
 
 /** `core`, when present, gives the baseline of cold open: the same measurement over core's smaller fleet. */
 export function scaleSection(json: ScaleResults, command: string, core?: CoreJson): Section {
@@ -29,7 +27,7 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
       figures.push(
         figure(`cold open + first recall p50, ${n} agents on disk, page cache ${c.cache}, ${d.driver}`, c.totalMs.p50, 'ms', {
           ...(base ? { baseline: { label: `bench-core, ${count(base.agents)} agents`, value: base.totalMs.p50 } } : {}),
-          ...(c.cache === 'warm' ? { target: atMost(TARGETS.coldOpenP50Ms, 'issue 2') } : {}),
+          ...(c.cache === 'warm' ? { target: COLD_TARGET } : {}),
         }),
         figure(`cold open + first recall p99, ${n} agents on disk, page cache ${c.cache}, ${d.driver}`, c.totalMs.p99, 'ms'),
       );
@@ -37,19 +35,19 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
     for (const r of d.resident) {
       figures.push(
         figure(`RSS per agent in use, ${count(r.agents)} held open, ${d.driver}`, kb(r.rssPerAgentInUse), 'KB'),
-        figure(`RSS of the process(es) with ${count(r.agents)} agents in use, ${d.driver}`, Math.round(r.rssTotal / 2 ** 20), 'MB'),
+        figure(`RSS of the process(es) with ${count(r.agents)} agents in use, ${d.driver}`, mb(r.rssTotal), 'MB'),
       );
       if (r.capped) notes.push(`${d.driver}, ${count(r.requested)} agents asked: ${r.capped}.`);
       if (r.rssExtrapolated !== undefined) {
         figures.push(
           figure(
             `RSS with ${count(r.requested)} agents in use, extrapolated from ${count(r.agents)}, ${d.driver}`,
-            Math.round(r.rssExtrapolated / 2 ** 20),
+            mb(r.rssExtrapolated),
             'MB',
           ),
         );
         notes.push(
-          `${d.driver}: RSS extrapolated to ${count(r.requested)} agents in use: ${Math.round(r.rssExtrapolated / 2 ** 20).toLocaleString('en-US')} MB.`,
+          `${d.driver}: RSS extrapolated to ${count(r.requested)} agents in use: ${mb(r.rssExtrapolated).toLocaleString('en-US')} MB.`,
         );
       }
       if (r.processes > 1) {
@@ -82,20 +80,7 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
           'total p99',
           'warm recall p50',
         ],
-        rows: drivers.flatMap((d) =>
-          d.cold.map((c) => [
-            d.driver,
-            c.cache,
-            c.sample,
-            c.openMs.p50,
-            c.openMs.p99,
-            c.firstRecallMs.p50,
-            c.firstRecallMs.p99,
-            c.totalMs.p50,
-            c.totalMs.p99,
-            c.warmRecallMs.p50,
-          ]),
-        ),
+        rows: drivers.flatMap((d) => d.cold.map((c) => coldCells(d.driver, c))),
       },
       {
         title: 'Agents held open at once',
@@ -106,8 +91,8 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
             r.requested,
             r.agents,
             r.processes,
-            Math.round(r.rssTotal / 2 ** 20),
-            Math.round(r.rssBaseline / 2 ** 20),
+            mb(r.rssTotal),
+            mb(r.rssBaseline),
             kb(r.rssPerAgentOpen),
             kb(r.rssPerAgentInUse),
             r.fdsPerAgent,
