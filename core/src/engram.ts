@@ -311,7 +311,8 @@ export class Engram {
     try {
       const agent = await this.agent(id);
       // Files first: memories.reembedAll records the new embedder in the same transaction as its vectors.
-      const passages = await agent.files.reembedAll(options);
+      // (an agent that never used files has none, and gets no files tables from this)
+      const passages = (await agent.use((s) => hasStoreTables(s.conn, 'files'))) ? await agent.files.reembedAll(options) : 0;
       return passages + (await agent.memories.reembedAll(options));
     } finally {
       this.reembedding.delete(id);

@@ -338,14 +338,12 @@ export class BranchStore {
       // The branch's write lock keeps it still while it is read.
       bs.conn.transaction((btx) =>
         this.agent.use(async (ps) => {
-          const out = await ps.conn.transaction(async (ptx) => {
+          // Replayed memories bump vectors_version, which retires the handle's cached vector index.
+          return ps.conn.transaction(async (ptx) => {
             if (!covers(await readLogState(ptx), fork)) throw diverged(branch);
             const plan = await planMerge(ptx, btx, fork.seq, { parentLog: true, values: false });
             return applyPlan(ptx, btx, plan, policy, ps.conn.dialect);
           });
-          ps.vectorIndex = undefined; // its vectors changed under it
-          ps.smallAtVersion = undefined;
-          return out;
         }),
       ),
     );

@@ -111,10 +111,9 @@ export async function inTransaction<A, T>(
       };
       return fn(view(inner));
     });
-    // Committed: the handle's caches may describe the state before it.
+    // Committed: the meta it changed is the handle's now. (Vector changes bumped vectors_version,
+    // which retires the handle's cached vector index on the next recall.)
     state.meta = inner!.meta;
-    state.vectorIndex = undefined;
-    state.smallAtVersion = undefined;
     return value;
   });
 }

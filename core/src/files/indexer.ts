@@ -12,6 +12,7 @@ import { normalizeInPlace, validateVectors } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
 import { vectorToBlob } from '../vectors.js';
 import type { Chunk } from './chunker.js';
+import type { TextDoc } from '../search/term-index.js';
 import { FILE_TEXT_INDEX } from './schema.js';
 
 /** Texts per embed() call. */
@@ -84,17 +85,15 @@ export async function removeChunks(tx: Queryable, fileIds: readonly number[], ow
   if (fileIds.length > 0) await deleteChunks(tx, await chunkIds(tx, fileIds), ownTextIndex);
 }
 
-/** A chunk written to the index: what the term index needs of it. */
-export interface IndexedText {
-  id: number;
-  text: string;
-}
+/** A chunk written, as the term index takes it. */
+export type IndexedText = TextDoc;
 
 /**
  * Makes a file's chunks equal to `chunks`: rows whose hash is still wanted stay (their line
  * numbers updated), the others go, and new ones are inserted with their vectors from `vectors`
- * (one statement each for all new chunks and all their vectors). Returns the new chunks, which
- * the caller adds to FILE_TEXT_INDEX (once per transaction) where the engine has no FTS.
+ * (one statement each for all new chunks and all their vectors). Where the engine has no FTS,
+ * returns the new chunks with their terms, which the caller adds to FILE_TEXT_INDEX (once per
+ * transaction); otherwise nothing.
  */
 export async function syncChunks(
   tx: Queryable,
@@ -128,17 +127,19 @@ export async function syncChunks(
     ownTextIndex,
   );
   if (fresh.size === 0) return [];
+  // Only Engram's own term index reads text_len; the engine's FTS keeps its own lengths.
+  const analyses = new Map([...fresh].map(([seq, c]) => [seq, ownTextIndex ? FILE_TEXT_INDEX.analyze(c) : undefined]));
   await tx.run(
     `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
        SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
               json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)`,
-    [fileId, JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, FILE_TEXT_INDEX.length(c)]))],
+    [fileId, JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, analyses.get(seq)?.length ?? 0]))],
   );
   // The new rows' ids, read back (a RETURNING clause costs far more on Turso 0.7).
   const inserted = (await tx.all<{ id: number; seq: number }>('SELECT id, seq FROM file_chunks WHERE file_id = ?', [fileId])).filter((r) =>
     fresh.has(Number(r.seq)),
   );
-  const added = inserted.map((r) => ({ id: Number(r.id), text: fresh.get(Number(r.seq))!.text, hash: fresh.get(Number(r.seq))!.hash }));
+  const added = inserted.map((r) => ({ id: Number(r.id), hash: fresh.get(Number(r.seq))!.hash, analysis: analyses.get(Number(r.seq)) }));
   const withVectors = added.flatMap((a) => {
     const v = vectors.get(a.hash);
     return v ? [[a.id, v.toString('hex')]] : [];
@@ -150,7 +151,7 @@ export async function syncChunks(
       [JSON.stringify(withVectors)],
     );
   }
-  return added.map(({ id, text }) => ({ id, text }));
+  return added.flatMap(({ id, analysis }) => (analysis ? [{ id, analysis }] : []));
 }
 
 /** Gives file `toId` a copy of file `fromId`'s chunks and vectors (nothing is embedded). */

@@ -14,6 +14,7 @@ import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
+import type { Analysis } from '../search/term-index.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
@@ -249,6 +250,7 @@ export class MemoryStore {
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
       const ownTextIndex = !state.conn.dialect.fullText;
+      const analyses = ownTextIndex ? rows.map((r) => MEMORY_TEXT_INDEX.analyze(r)) : undefined;
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number | null }[] = [];
         for (const [i, r] of rows.entries()) {
@@ -277,7 +279,8 @@ export class MemoryStore {
             text: r.text,
             context: r.context,
             search_text: search,
-            text_len: MEMORY_TEXT_INDEX.length(r),
+            // Only Engram's own term index reads text_len; the engine's FTS keeps its own lengths.
+            text_len: analyses?.[i]!.length ?? 0,
             kind: r.kind,
             tags: r.tags,
             metadata: r.metadata,
@@ -319,7 +322,7 @@ export class MemoryStore {
         if (ownTextIndex)
           await MEMORY_TEXT_INDEX.add(
             tx,
-            out.map(({ row }) => ({ ...row, id: Number(row.id) })),
+            out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses![i]! })),
           );
         return { out, version: await bumpVectorsVersion(tx) };
       });
@@ -362,6 +365,7 @@ export class MemoryStore {
     const text = patch.text === undefined ? undefined : this.normalizeText(patch.text);
     const context = patch.context === undefined ? undefined : this.normalizeContext(patch.context);
     let search: string | undefined;
+    let analysis: Analysis | undefined;
     if (text !== undefined || context !== undefined) {
       const current = await this.get(id);
       if (!current) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
@@ -370,7 +374,8 @@ export class MemoryStore {
       if (text !== undefined) set('text', text);
       if (context !== undefined) set('context', context);
       set('search_text', search);
-      set('text_len', MEMORY_TEXT_INDEX.length(fields));
+      analysis = MEMORY_TEXT_INDEX.analyze(fields);
+      set('text_len', analysis.length);
     }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
@@ -396,7 +401,7 @@ export class MemoryStore {
           [...params, id, now],
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ ...row, id: Number(row.id) }]);
+        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), analysis: analysis! }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };

@@ -31,13 +31,22 @@ export interface Ranked {
 /** Indexed columns and their weights: a term found in a field counts `weight` times. */
 export type TextFields = Readonly<Record<string, number>>;
 
-/** A row to index: its id and (at least) the indexed columns; a missing or null field is empty. */
-export interface TextDoc {
-  readonly id: number;
+/** Weighted term frequencies of a document's fields, and its length in indexed terms (unweighted). */
+export interface Analysis {
+  tf: Map<string, number>;
+  length: number;
 }
 
-/** Weighted term frequencies of a document's fields, and its length in indexed terms (unweighted). */
-export function analyze(doc: object, fields: TextFields): { tf: Map<string, number>; length: number } {
+/**
+ * A row to index: its id and (at least) the indexed columns, a missing or null field being
+ * empty; or its id and the `analysis` already made of it (for its `text_len`).
+ */
+export interface TextDoc {
+  readonly id: number;
+  readonly analysis?: Analysis;
+}
+
+function analyze(doc: object, fields: TextFields): Analysis {
   const tf = new Map<string, number>();
   let length = 0;
   for (const [field, weight] of Object.entries(fields)) {
@@ -100,9 +109,9 @@ export class TermIndex {
     await tx.run(upsert, [this.termsKey, String(length), length]);
   }
 
-  /** Length in indexed terms of a document, for its `text_len` column. */
-  length(doc: object): number {
-    return analyze(doc, this.fields).length;
+  /** A document's terms and its length (its `text_len` column), to hand to add() with it. */
+  analyze(doc: object): Analysis {
+    return analyze(doc, this.fields);
   }
 
   /** Indexes documents (their `text_len` already stored); one statement for the whole batch. */
@@ -111,7 +120,7 @@ export class TermIndex {
     const df = new Map<string, number>();
     let total = 0;
     for (const doc of docs) {
-      const { tf, length } = analyze(doc, this.fields);
+      const { tf, length } = doc.analysis ?? analyze(doc, this.fields);
       total += length;
       for (const [term, n] of tf) {
         rows.push([term, doc.id, n]);
