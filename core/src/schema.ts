@@ -102,6 +102,8 @@ export interface AgentMeta {
   embedder_dims?: string;
   /** Bumped in every transaction that adds, changes or removes a vector (cache validation). */
   vectors_version: string;
+  /** JSON of agent.actions' retention policy, when one is set. */
+  actions_retention?: string;
 }
 
 /** The meta table as an object, or undefined for a database Engram has not initialised yet. */

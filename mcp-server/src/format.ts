@@ -5,7 +5,7 @@
 import type { Memory, RecallResult } from '@engram/core';
 
 /** `2024-05-01 10:00` (UTC) from an ISO string. */
-function when(iso: string): string {
+export function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 

@@ -17,10 +17,6 @@ export class InFlight {
     };
   }
 
-  get size(): number {
-    return this.count;
-  }
-
   /** Resolves when nothing is in flight, or after `timeoutMs`, whichever comes first. */
   async idle(timeoutMs: number): Promise<void> {
     if (this.count === 0) return;

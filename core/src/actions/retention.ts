@@ -7,12 +7,13 @@
 import type { Queryable } from '../drivers/types.js';
 import { invalid } from '../errors.js';
 import { rejectUnknownFields } from '../memories/filter.js';
+import { setMeta } from '../schema.js';
 import { checkInteger } from './filter.js';
 import type { PruneOptions, RetentionPolicy } from './types.js';
 
 /** Writes apply the stored policy when the new row id is a multiple of this. */
 export const RETENTION_EVERY = 100;
-const META_KEY = 'actions_retention';
+const META_KEY = 'actions_retention' as const;
 const DAY_MS = 86_400_000;
 
 function checkDays(value: unknown, field: string): number {
@@ -49,11 +50,7 @@ export async function readPolicy(q: Queryable): Promise<RetentionPolicy | null> 
 
 export async function writePolicy(q: Queryable, policy: RetentionPolicy | null): Promise<void> {
   if (policy === null) await q.run('DELETE FROM engram_meta WHERE key = ?', [META_KEY]);
-  else
-    await q.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
-      META_KEY,
-      JSON.stringify(policy),
-    ]);
+  else await setMeta(q, META_KEY, JSON.stringify(policy));
 }
 
 /** Deletes actions older than the age limit, then all but the `keepLast` most recently started; returns how many. */

@@ -67,8 +67,8 @@ export async function lastSeq(q: Queryable): Promise<number> {
 }
 
 /** Where the database is in its history now. */
-export async function position(q: Queryable, state?: LogState | null): Promise<ForkPoint> {
-  const s = state === undefined ? await readLogState(q) : state;
+export async function position(q: Queryable): Promise<ForkPoint> {
+  const s = await readLogState(q);
   return { epoch: s?.epochs.at(-1)?.[0] ?? null, seq: await lastSeq(q) };
 }
 
@@ -158,7 +158,6 @@ export async function ensureTriggers(q: Queryable, caches?: Map<string, unknown>
         break;
       }
     }
-    wrote = true;
   }
   if (!wrote) caches?.set(TRIGGERS_CHECKED, version);
   return wrote;

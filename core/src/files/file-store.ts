@@ -120,7 +120,7 @@ export class FileStore {
     noRoot(p, 'written');
     const file = prepareFile(p, toBytes(data, p, this.rt.limits), this.rt.limits);
     return this.rt.use(async (state) => {
-      const { vectors } = await vectorsFor(state.conn, this.rt.embedder, file.chunks);
+      const vectors = await vectorsFor(state.conn, this.rt.embedder, file.chunks);
       const put = this.putOptions(state, flags);
       return rowToInfo((await state.conn.transaction((tx) => putFiles(tx, [file], vectors, put)))[0]!);
     });
@@ -142,7 +142,7 @@ export class FileStore {
       for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
         const current = await this.content(state.conn, p, true);
         const file = prepareFile(p, current ? Buffer.concat([current.data, tail]) : tail, this.rt.limits);
-        const { vectors } = await vectorsFor(state.conn, this.rt.embedder, file.chunks);
+        const vectors = await vectorsFor(state.conn, this.rt.embedder, file.chunks);
         const row = await state.conn.transaction(async (tx) => {
           // Another writer may have changed the file since it was read: then read it again.
           const now = await getEntry(tx, p, this.root(state));
@@ -540,7 +540,7 @@ export class FileStore {
             result.skipped.push({ hostPath: f.hostPath, reason, message: (err as Error).message });
           }
         }
-        const { vectors } = await vectorsFor(
+        const vectors = await vectorsFor(
           state.conn,
           this.rt.embedder,
           files.flatMap((f) => f.chunks),

@@ -40,16 +40,12 @@ async function embedFresh(embedder: Embedder, chunks: readonly Chunk[]): Promise
 
 /**
  * Vectors for every chunk in `chunks`: stored ones by hash, the rest embedded (outside any
- * transaction). Returns them with the number of texts embedded.
+ * transaction).
  */
-export async function vectorsFor(
-  db: Queryable,
-  embedder: Embedder,
-  chunks: readonly Chunk[],
-): Promise<{ vectors: ChunkVectors; embedded: number }> {
+export async function vectorsFor(db: Queryable, embedder: Embedder, chunks: readonly Chunk[]): Promise<ChunkVectors> {
   const vectors: ChunkVectors = new Map();
   const hashes = [...new Set(chunks.map((c) => c.hash))];
-  if (hashes.length === 0) return { vectors, embedded: 0 };
+  if (hashes.length === 0) return vectors;
   // The CAST lets Turso 0.7 use the hash index: against a bare json_each value it scans the table.
   const stored = await db.all<{ hash: string; e: Uint8Array }>(
     `SELECT c.hash AS hash, v.embedding AS e FROM json_each(?) j
@@ -61,7 +57,7 @@ export async function vectorsFor(
   const missing = chunks.filter((c) => !vectors.has(c.hash));
   const fresh = await embedFresh(embedder, missing);
   for (const [hash, v] of fresh) vectors.set(hash, v);
-  return { vectors, embedded: fresh.size };
+  return vectors;
 }
 
 /** Ids of every chunk of these files. */

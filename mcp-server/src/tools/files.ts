@@ -5,6 +5,8 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
+import type { FileInfo } from '@engram/core';
+import { when } from '../format.js';
 import { DESTRUCTIVE, READ_ONLY, addTool, type AgentRef } from '../tool-kit.js';
 
 const path = z.string().describe('Absolute path inside the agent, like /notes/todo.md');
@@ -21,17 +23,8 @@ const fileOut = z.looseObject({
   modifiedAt: z.string(),
 });
 
-interface Entry {
-  path: string;
-  type: 'file' | 'directory';
-  size: number;
-  mime: string | null;
-  modifiedAt: string;
-}
-const entryLine = (e: Entry) =>
-  e.type === 'directory'
-    ? `- ${e.path}/`
-    : `- ${e.path}  ${e.size} B  ${e.mime ?? ''}  modified ${e.modifiedAt.slice(0, 16).replace('T', ' ')}`;
+const entryLine = (e: FileInfo) =>
+  e.type === 'directory' ? `- ${e.path}/` : `- ${e.path}  ${e.size} B  ${e.mime ?? ''}  modified ${when(e.modifiedAt)}`;
 
 export function registerFileTools(server: McpServer, agent: AgentRef): void {
   addTool(

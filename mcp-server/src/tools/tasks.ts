@@ -5,9 +5,10 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
+import { TASK_STATUSES, type Task } from '@engram/core';
+import { when } from '../format.js';
 import { ADDITIVE, DESTRUCTIVE, READ_ONLY, addTool, timeInput, type AgentRef } from '../tool-kit.js';
 
-const STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 const taskId = z.string().describe('A task id (task_...)');
 const worker = z.string().describe('Who works on the task: any stable name, e.g. your role; the same for claim and finish');
 
@@ -16,7 +17,7 @@ const taskOut = z.looseObject({
   title: z.string(),
   description: z.string().nullable(),
   priority: z.number(),
-  status: z.enum(STATUSES),
+  status: z.enum(TASK_STATUSES),
   parentId: z.string().nullable(),
   dependsOn: z.array(z.string()),
   assignee: z.string().nullable(),
@@ -26,21 +27,11 @@ const taskOut = z.looseObject({
   createdAt: z.string(),
 });
 
-interface TaskLike {
-  id: string;
-  title: string;
-  status: string;
-  priority: number;
-  dependsOn: string[];
-  assignee: string | null;
-  worker: string | null;
-  dueAt: string | null;
-}
-function taskLine(t: TaskLike): string {
+function taskLine(t: Task): string {
   const facts = [t.status, `priority ${t.priority}`];
   if (t.assignee) facts.push(`for ${t.assignee}`);
   if (t.worker && t.status === 'running') facts.push(`held by ${t.worker}`);
-  if (t.dueAt) facts.push(`due ${t.dueAt.slice(0, 16).replace('T', ' ')}`);
+  if (t.dueAt) facts.push(`due ${when(t.dueAt)}`);
   if (t.dependsOn.length > 0) facts.push(`after ${t.dependsOn.join(', ')}`);
   return `[${t.id}] (${facts.join(', ')}) ${t.title}`;
 }
@@ -82,7 +73,7 @@ export function registerTaskTools(server: McpServer, agent: AgentRef): void {
         'List tasks by priority, then age: by status, assignee or parent; or, with ready: true, the tasks that could be claimed now (dependencies done).',
       input: z.strictObject({
         ready: z.boolean().optional().describe('Only tasks claimable now (default false)'),
-        status: z.array(z.enum(STATUSES)).optional().describe('Any of these statuses'),
+        status: z.array(z.enum(TASK_STATUSES)).optional().describe('Any of these statuses'),
         assignee: z.string().optional(),
         parentId: taskId.nullable().optional().describe('Subtasks of this task; null for top-level tasks'),
         limit: z.number().optional().describe('Default 50 (10 with ready), at most 1000'),

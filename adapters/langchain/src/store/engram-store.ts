@@ -23,6 +23,7 @@ import { jsonFilterSql } from '../json-filter.js';
 import { compareNamespaces, decodeNamespace, encodeNamespace, literalPrefix, matches, namespacePrefixSql } from './namespaces.js';
 import { STORE_SCHEMA } from './schema.js';
 import { textsAtPaths, tokenizePath } from './text-paths.js';
+import { fromLangChainEmbeddings } from '../embeddings.js';
 
 /** Semantic search settings (LangGraph's IndexConfig; every field optional here). */
 export interface EngramStoreIndexConfig {
@@ -101,7 +102,7 @@ function makeIndex(agent: Agent, config: EngramStoreIndexConfig | false | undefi
   }
   const options = { id: 'langgraph-store-index', dims: dims! };
   return {
-    documents: new FunctionEmbedder((texts) => embeddings.embedDocuments(texts), options),
+    documents: fromLangChainEmbeddings(embeddings, options),
     queries: new FunctionEmbedder((texts) => Promise.all(texts.map((t) => embeddings.embedQuery(t))), options),
     dims: dims!,
     fields,
