@@ -261,8 +261,13 @@ export class BranchStore {
    * // d.tables: [{ table: 'memories', added: 2, changed: 0, removed: 1 }, ...]; d.conflicts: []
    */
   async diff(name: string, options: DiffOptions = {}): Promise<BranchDiff> {
-    const host = this.need();
     rejectUnknownFields(options, ['values'], 'branches.diff options');
+    return this.compare(name, { values: options.values === true, parentChanges: true });
+  }
+
+  /** diff() without its option checks; merge asks it for less. */
+  private async compare(name: string, options: { values: boolean; parentChanges: boolean }): Promise<BranchDiff> {
+    const host = this.need();
     const { name: branch, path } = this.existing(name);
     const fork = readRecord(this.agent.path, 'branch', branch).at;
     if (!fork)
@@ -273,7 +278,7 @@ export class BranchStore {
     return file.use((bs) =>
       this.agent.use(async (ps) => {
         const covered = covers(await readLogState(ps.conn), fork);
-        const plan = await planMerge(ps.conn, bs.conn, fork.seq, { parentLog: covered, values: options.values === true });
+        const plan = await planMerge(ps.conn, bs.conn, fork.seq, { parentLog: covered, ...options });
         const changes = plan.units.map((u) => u.change);
         return {
           branch,
@@ -319,7 +324,7 @@ export class BranchStore {
     const { name: branch, path } = this.existing(this.branchName(source));
     const fork = readRecord(this.agent.path, 'branch', branch).at;
     if (!fork) throw diverged(branch);
-    const before = await this.diff(branch);
+    const before = await this.compare(branch, { values: false, parentChanges: false });
     if (before.changes.length === 0) {
       await this.discard(branch);
       return { branch, method: 'replay', policy, applied: [], conflicts: [] };
@@ -341,7 +346,7 @@ export class BranchStore {
           // Replayed memories bump vectors_version, which retires the handle's cached vector index.
           return ps.conn.transaction(async (ptx) => {
             if (!covers(await readLogState(ptx), fork)) throw diverged(branch);
-            const plan = await planMerge(ptx, btx, fork.seq, { parentLog: true, values: false });
+            const plan = await planMerge(ptx, btx, fork.seq, { parentLog: true, values: false, parentChanges: false });
             return applyPlan(ptx, btx, plan, policy, ps.conn.dialect);
           });
         }),

@@ -81,6 +81,8 @@ export interface PlanOptions {
   parentLog: boolean;
   /** Keep each changed unit's main row in the result. */
   values: boolean;
+  /** Also list what the agent changed (diff reports it; a replay does not need it). */
+  parentChanges: boolean;
 }
 
 /** What each side changed since `forkSeq`, and how the branch's changes meet the agent's. */
@@ -111,7 +113,7 @@ export async function planMerge(parent: Queryable, branch: Queryable, forkSeq: n
     units.push({ spec: c.spec, change: rowChange(c.spec, c.key, change, b, values), branch: b, parent: p, append, conflict, same });
   }
   const parentChanges: RowChange[] = [];
-  for (const c of ours.values()) {
+  for (const c of options.parentChanges ? ours.values() : []) {
     const p = await loadUnit(parent, c.spec, parseKey(c.key));
     const change = classify(c.firstOp, p !== null);
     if (change) parentChanges.push(rowChange(c.spec, c.key, change, p, values));
