@@ -23,7 +23,7 @@ import {
   writeLogState,
   type ForkPoint,
 } from './change-log.js';
-import { cloneFile, cloneLive, sizeOf, writeFileQuick } from './clone.js';
+import { cloneFile, cloneLive, placeClone, sizeOf, writeFileQuick } from './clone.js';
 import { countByTable, planMerge } from './diff.js';
 import { openPrivate, type BranchHost } from './host.js';
 import { applyPlan } from './merge.js';
@@ -123,7 +123,7 @@ export class BranchStore {
 
   /** Clones the agent's live database (see cloneLive) and records the fork, under its write lock. */
   private async fromAgent(branch: string, path: string): Promise<FileRecord> {
-    const { value } = await this.agent.use((state) =>
+    return this.agent.use((state) =>
       cloneLive(
         state.conn,
         this.agent.path,
@@ -140,15 +140,11 @@ export class BranchStore {
             at: await position(tx),
             from: null,
           };
-          // The record first, under the agent's write lock: log trimming always sees this fork.
-          writeFileQuick(infoPath(this.agent.path, 'branch', branch), JSON.stringify(r));
-          if (clone.files[1]) renameSync(clone.files[1], `${path}-wal`);
-          renameSync(clone.files[0]!, path);
+          placeClone(clone, path, infoPath(this.agent.path, 'branch', branch), r);
           return r;
         },
       ),
     );
-    return value;
   }
 
   private async fromSnapshot(branch: string, from: string, path: string): Promise<FileRecord> {

@@ -74,11 +74,20 @@ export function walHasFrames(dbPath: string): boolean {
   return sizeOf(`${dbPath}-wal`) > 32;
 }
 
-export interface LiveClone<T> {
+/** A clone made by cloneLive: how, and the files written (the clone, and its WAL when the source's could not be emptied first). */
+export interface LiveClone {
   method: CloneMethod;
-  /** The files written: the clone, and its WAL when the source's could not be emptied first. */
   files: string[];
-  value: T;
+}
+
+/**
+ * Moves a clone to `path`, its record written to `infoFile` first (under the agent's write
+ * lock: log trimming then always sees the fork).
+ */
+export function placeClone(clone: LiveClone, path: string, infoFile: string, record: object): void {
+  writeFileQuick(infoFile, JSON.stringify(record));
+  if (clone.files[1]) renameSync(clone.files[1], `${path}-wal`);
+  renameSync(clone.files[0]!, path);
 }
 
 /**
@@ -98,8 +107,8 @@ export async function cloneLive<T>(
   src: string,
   dst: string,
   prepare: (tx: Queryable) => Promise<boolean>,
-  finish: (tx: Queryable, clone: { method: CloneMethod; files: string[] }) => Promise<T>,
-): Promise<LiveClone<T>> {
+  finish: (tx: Queryable, clone: LiveClone) => Promise<T>,
+): Promise<T> {
   for (let round = 0; round < 8; round++) {
     if (walHasFrames(src)) await conn.checkpoint();
     const done = await conn.transaction(async (tx) => {
@@ -115,13 +124,13 @@ export async function cloneLive<T>(
         files.push(`${dst}-wal`);
       }
       try {
-        return { method, files, value: await finish(tx, { method, files }) };
+        return { value: await finish(tx, { method, files }) };
       } catch (err) {
         for (const f of files) rmSync(f, { force: true });
         throw err;
       }
     });
-    if (done) return done;
+    if (done) return done.value;
   }
   throw new EngramError('LOCKED', `could not take a consistent copy of ${src}: it kept changing; retry later`);
 }

@@ -4,13 +4,13 @@
  * restorable: the agent's state becomes the snapshot's. Retention keeps the newest N and/or
  * drops those older than D days.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { Agent } from '../agent.js';
 import { EngramError, invalid } from '../errors.js';
 import { rejectUnknownFields } from '../memories/filter.js';
 import { listNames, listRecords, sweep, syncLog, type FileRecord } from './catalog.js';
 import { lastSeq, position, readLogState, stopLog, withNewEpoch, writeLogState } from './change-log.js';
-import { cloneFile, cloneLive, sizeOf, writeFileQuick } from './clone.js';
+import { cloneFile, cloneLive, placeClone, sizeOf } from './clone.js';
 import { openPrivate, type BranchHost } from './host.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
@@ -60,7 +60,7 @@ export class SnapshotStore {
     if (existsSync(path)) throw exists();
     mkdirSync(filesDir(this.agent.path, 'snapshot'), { recursive: true });
     sweep(this.agent.path, 'snapshot');
-    const { value: record } = await this.agent.use((state) =>
+    const record = await this.agent.use((state) =>
       cloneLive(
         state.conn,
         this.agent.path,
@@ -69,9 +69,7 @@ export class SnapshotStore {
         async (tx, clone) => {
           if (existsSync(path)) throw exists();
           const r: FileRecord = { name: snapshot, createdAt: new Date().toISOString(), method: clone.method, at: await position(tx) };
-          writeFileQuick(infoPath(this.agent.path, 'snapshot', snapshot), JSON.stringify(r));
-          if (clone.files[1]) renameSync(clone.files[1], `${path}-wal`);
-          renameSync(clone.files[0]!, path);
+          placeClone(clone, path, infoPath(this.agent.path, 'snapshot', snapshot), r);
           return r;
         },
       ),
