@@ -29,6 +29,7 @@ import { openPrivate, type BranchHost } from './host.js';
 import { applyPlan } from './merge.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
+import { hasRows } from './tables.js';
 import type {
   BranchCreateOptions,
   BranchDiff,
@@ -54,7 +55,7 @@ function checkPolicy(policy: unknown): MergePolicy {
 async function agentMoved(db: Queryable, fork: ForkPoint | null): Promise<boolean> {
   if (!fork || !covers(await readLogState(db), fork)) return true;
   if ((await lastSeq(db)) > fork.seq) return true;
-  for (const table of await untrackedTables(db)) if (await db.get(`SELECT 1 AS x FROM "${table}" LIMIT 1`)) return true;
+  for (const table of await untrackedTables(db)) if (await hasRows(db, table)) return true;
   return false;
 }
 

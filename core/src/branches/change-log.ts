@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../drivers/types.js';
-import { LOG_META_KEY, LOG_TABLE, tablesOf, triggerDdl, triggerName, UNITS } from './tables.js';
+import { hasRows, LOG_META_KEY, LOG_TABLE, tablesOf, triggerDdl, triggerName, UNITS } from './tables.js';
 
 export interface LogState {
   /** [epoch id, first sequence number of the epoch], oldest first. */
@@ -153,7 +153,7 @@ export async function ensureTriggers(q: Queryable, caches?: Map<string, unknown>
     if (!spec.optional) continue;
     if (await readLogState(q)) {
       for (const table of new Set(missing.map((t) => t.table))) {
-        if (!(await q.get(`SELECT 1 AS x FROM "${table}" LIMIT 1`))) continue;
+        if (!(await hasRows(q, table))) continue;
         await q.run(`INSERT INTO ${LOG_TABLE} (tbl, key, op) VALUES (?, ?, 'T')`, [spec.table, WHOLE_TABLE]);
         break;
       }

@@ -9,7 +9,7 @@
  * triggers, Engram's own term index (Turso) is updated through `TermIndex`, and the first-pass
  * vector index is invalidated through `vectors_version`. The meta table is never merged.
  */
-import type { Row } from '../drivers/types.js';
+import type { Queryable, Row } from '../drivers/types.js';
 import { FILE_TEXT_INDEX } from '../files/schema.js';
 import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
 import type { TermIndex } from '../search/term-index.js';
@@ -109,7 +109,13 @@ export function tablesOf(spec: UnitSpec): string[] {
 export const LOG_META_KEY = 'branch_log';
 export const LOG_TABLE = 'branch_changes';
 
-const q = (name: string) => `"${name}"`;
+/** A table or column name as a quoted SQL identifier. */
+export const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Whether `table` holds any row. */
+export async function hasRows(db: Queryable, table: string): Promise<boolean> {
+  return (await db.get(`SELECT 1 AS x FROM ${q(table)} LIMIT 1`)) !== undefined;
+}
 const LOGGING = `EXISTS (SELECT 1 FROM engram_meta WHERE key = '${LOG_META_KEY}')`;
 
 /** Name of the change-log trigger of `table` for `event` (ai, au, ad). */

@@ -5,7 +5,7 @@
  */
 import type { Queryable, Row, SqlValue } from '../drivers/types.js';
 import { EngramError } from '../errors.js';
-import { identity, type ChildSpec, type UnitSpec } from './tables.js';
+import { identity, q, type ChildSpec, type UnitSpec } from './tables.js';
 import type { TextDoc } from '../search/term-index.js';
 
 /** One loaded row and its child rows by child table. */
@@ -13,8 +13,6 @@ export interface LoadedRow {
   row: Row;
   children: Map<string, LoadedRow[]>;
 }
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 function sqlValue(value: unknown): SqlValue {
   if (value === null || value === undefined) return null;

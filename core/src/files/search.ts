@@ -7,14 +7,14 @@ import type { AgentState } from '../agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { rejectUnknownFields } from '../memories/filter.js';
-import { searchTerms } from '../search/search-terms.js';
+import { MAX_QUERY_CHARS, searchTerms } from '../search/search-terms.js';
+import type { Ranked } from '../search/term-index.js';
 import { globMatcher } from './glob.js';
 import { baseName, normalizePath, relativeTo, ROOT, subtreeRange } from './paths.js';
 import { FILE_TEXT_INDEX } from './schema.js';
 import type { FileSearchOptions, FileSearchResult } from './types.js';
 
 const OPTION_FIELDS = ['limit', 'mode', 'path', 'glob', 'minScore'];
-const MAX_QUERY_CHARS = 8192;
 /** Reciprocal-rank constant: a list's item at rank r counts 1 / (RRF_K + r). */
 const RRF_K = 60;
 
@@ -56,11 +56,6 @@ async function scope(state: AgentState, path: string, glob: string | undefined):
   );
   const ids = rows.filter((r) => matches(r.path === path ? baseName(r.path) : relativeTo(r.path, path))).map((r) => Number(r.id));
   return ids.length === 0 ? null : JSON.stringify(ids);
-}
-
-interface Ranked {
-  id: number;
-  value: number;
 }
 
 /** Exact cosine ranking by the engine: over every vector, or over the scoped files' chunks only. */

@@ -12,7 +12,8 @@ import { blobToVector, vectorToBlob } from '../vectors.js';
 import { BinaryVectorIndex, codeStats } from '../vector-index.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
-import { searchTerms } from '../search/search-terms.js';
+import { MAX_QUERY_CHARS, searchTerms } from '../search/search-terms.js';
+import type { Ranked } from '../search/term-index.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
 import { toEpochMs } from '../time.js';
 import { inHint, timeHints } from './time-hints.js';
@@ -47,13 +48,7 @@ export const DEFAULT_FUSION = { k: 10, text: 1, vector: 0.5 } as const;
  * dev half it lifted hybrid recall@10 by about one point (questions naming a month or a date).
  */
 const TIME_HINT_WEIGHT = 0.3;
-const MAX_QUERY_CHARS = 8192;
 const DAY_MS = 86_400_000;
-
-interface Ranked {
-  id: number;
-  value: number;
-}
 
 /**
  * How many first-pass candidates the exact rerank sees. Measured (core/bench): 200 give

@@ -16,6 +16,9 @@ const STOPWORDS = new Set(
 
 const MAX_TERMS = 32;
 
+/** Longest query recall and file search accept, in characters. */
+export const MAX_QUERY_CHARS = 8192;
+
 /** The terms of a text as Engram's term index stores them: words without function words, stemmed. */
 export function tokens(text: string): string[] {
   return words(text)
