@@ -3,6 +3,7 @@
  * normalisation. Every embedder that accepts vectors from outside code runs them through here.
  */
 import { EngramError } from '../errors.js';
+import type { Embedder } from './types.js';
 
 /**
  * Throws INVALID_ARGUMENT unless every vector has exactly `dims` finite numbers (and, when
@@ -76,4 +77,15 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (ArrayBuffer.isView(v)) return v.constructor.name;
   return typeof v;
+}
+
+/**
+ * Embeds `texts` with `embedder`, checks what comes back (count, size, finite values) and
+ * returns unit vectors: what is stored and queried is unit length whatever the embedder did.
+ * A zero vector is refused.
+ */
+export async function embedChecked(embedder: Embedder, texts: string[]): Promise<Float32Array[]> {
+  const vectors = await embedder.embed(texts);
+  validateVectors(vectors, embedder.dims, `embedder ${embedder.id}`, texts.length);
+  return vectors.map((v, i) => normalizeVector(v, `embedder ${embedder.id}: vector ${i}`));
 }

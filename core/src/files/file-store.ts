@@ -10,7 +10,7 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { Queryable } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { rejectUnknownFields } from '../memories/filter.js';
-import { normalizeVector, validateVectors } from '../embedders/validate.js';
+import { embedChecked } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
 import { vectorToBlob } from '../vectors.js';
 import { decodeUtf8, mimeOf, sha256 } from './content-type.js';
@@ -455,10 +455,7 @@ export class FileStore {
     const s = checkSearch(query, opts);
     let queryVector: Buffer | undefined;
     if (s.mode !== 'text') {
-      const { embedder } = this.rt;
-      const out = await embedder.embed([s.query]);
-      validateVectors(out, embedder.dims, `embedder ${embedder.id}`, 1);
-      queryVector = vectorToBlob(normalizeVector(out[0]!, `embedder ${embedder.id}: query vector`));
+      queryVector = vectorToBlob((await embedChecked(this.rt.embedder, [s.query]))[0]!);
     }
     return this.rt.use((state) => searchFiles(state, s, queryVector));
   }

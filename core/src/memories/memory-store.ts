@@ -9,7 +9,7 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { toEpochMs } from '../time.js';
-import { normalizeVector, validateVectors } from '../embedders/validate.js';
+import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
@@ -182,12 +182,8 @@ export class MemoryStore {
   }
 
   /** Embeds texts with the agent's embedder and checks what comes back. */
-  private async embed(texts: string[]): Promise<Float32Array[]> {
-    const { embedder } = this.rt;
-    const vectors = await embedder.embed(texts);
-    validateVectors(vectors, embedder.dims, `embedder ${embedder.id}`, texts.length);
-    // Stored vectors are unit length whatever the embedder did; a zero vector is refused.
-    return vectors.map((v, i) => normalizeVector(v, `embedder ${embedder.id}: vector ${i}`));
+  private embed(texts: string[]): Promise<Float32Array[]> {
+    return embedChecked(this.rt.embedder, texts);
   }
 
   /** Given vectors where the caller supplied them (checked), the embedder's for the rest, in one call. */
