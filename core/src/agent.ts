@@ -3,7 +3,7 @@
  * itself is opened on demand by the pool and may be closed while idle; every operation
  * reopens it transparently.
  */
-import type { AgentRuntime, AgentState, Limits } from './agent-state.js';
+import type { AgentRuntime, AgentState, Limits } from './runtime/agent-state.js';
 import type { Embedder } from './embedders/types.js';
 import { ActionLog } from './actions/action-log.js';
 import { BranchStore } from './branches/branch-store.js';
@@ -14,8 +14,10 @@ import type { TryOptions } from './branches/types.js';
 import { FileStore } from './files/file-store.js';
 import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
-import { storeRuntime } from './store-tables.js';
+import { storeRuntime } from './schema/store-tables.js';
 import { TaskStore } from './tasks/task-store.js';
+import { ensureTableSet } from './schema/declared-tables.js';
+import type { TableSet } from './schema/table-set.js';
 
 export interface AgentInfo {
   id: string;
@@ -39,7 +41,7 @@ export class Agent implements AgentRuntime {
   /** Small JSON state by key. */
   readonly kv: KvStore;
   /** Forks of the whole database: create, open, discard, promote, diff, merge. */
-  readonly branches: BranchStore;
+  readonly branches: BranchStore<Agent>;
   /** Named copies of the whole database, and restoring them. */
   readonly snapshots: SnapshotStore;
 
@@ -52,7 +54,7 @@ export class Agent implements AgentRuntime {
     private readonly release: () => Promise<void>,
     private readonly encrypted: boolean,
     /** Absent for a branch, or the agent inside tryInTransaction(): they have no branches of their own. */
-    host?: BranchHost,
+    host?: BranchHost<Agent>,
   ) {
     this.memories = new MemoryStore(this);
     this.files = new FileStore(storeRuntime(this, 'files'));
@@ -67,8 +69,26 @@ export class Agent implements AgentRuntime {
     return this.id;
   }
 
+  /**
+   * Lends the open database to `fn` (the pool will not close it meanwhile). For packages built
+   * on core; `state.conn` runs SQL with bound parameters and transactions.
+   */
   use<T>(fn: (state: AgentState) => Promise<T>): Promise<T> {
     return this.borrow(fn);
+  }
+
+  /**
+   * Like use(), after making sure the tables of `set` (see defineTables) exist: created on
+   * first use in one transaction and recorded in the agent database, so branches track and
+   * merge them even in a process that never loaded the package declaring them.
+   * @example
+   * const rows = await agent.withTables(NOTES, (s) => s.conn.all('SELECT slug FROM myapp_notes'));
+   */
+  withTables<T>(set: TableSet, fn: (state: AgentState) => Promise<T>): Promise<T> {
+    return this.use(async (state) => {
+      await ensureTableSet(state, set);
+      return fn(state);
+    });
   }
 
   /** What this agent database records about itself. */

@@ -7,19 +7,20 @@ import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
-import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
-import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
+import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './runtime/agent-id.js';
+import { DEFAULT_LIMITS, type AgentState, type Limits } from './runtime/agent-state.js';
 import type { BranchHost } from './branches/host.js';
 import { filesDir } from './branches/names.js';
-import { Connection } from './drivers/connection.js';
+import { Connection } from './runtime/connection.js';
 import { resolveDriver } from './drivers/index.js';
 import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
 import type { Embedder } from './embedders/types.js';
-import { EngramError, invalid, isEngramError } from './errors.js';
-import { AgentPool } from './pool.js';
-import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
-import { hasStoreTables } from './store-tables.js';
+import { EngramError, invalid, isEngramError } from './util/errors.js';
+import { AgentPool } from './runtime/pool.js';
+import { readMeta, setMeta, type AgentMeta } from './schema/meta.js';
+import { migrate, SCHEMA_VERSION } from './schema/migrations.js';
+import { hasStoreTables } from './schema/store-tables.js';
 import type { ReembedProgress } from './memories/types.js';
 
 export interface EngramOptions {
@@ -66,7 +67,7 @@ export class Engram {
   private readonly reembedding = new Set<string>();
   /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
   private readonly branchFiles = new Map<string, string>();
-  private readonly branchHost: BranchHost;
+  private readonly branchHost: BranchHost<Agent>;
   private closed = false;
 
   private constructor(

@@ -10,17 +10,19 @@
  */
 export { Engram, type EngramOptions, type AgentOptions, type ExportResult } from './engram.js';
 export { Agent, type AgentInfo } from './agent.js';
-export { EngramError, isEngramError, ERROR_CODES, type ErrorCode } from './errors.js';
-export { validateAgentId, AGENT_ID_PATTERN } from './agent-id.js';
-export { DEFAULT_LIMITS, type Limits } from './agent-state.js';
+export { EngramError, isEngramError, ERROR_CODES, type ErrorCode } from './util/errors.js';
+export { validateAgentId, AGENT_ID_PATTERN } from './runtime/agent-id.js';
+export { DEFAULT_LIMITS, type Limits, type AgentState, type AgentRuntime } from './runtime/agent-state.js';
+export type { Connection } from './runtime/connection.js';
+export { defineTables, type TableSet, type TableUnit, type TableChild } from './schema/table-set.js';
 export { MemoryStore } from './memories/memory-store.js';
 export type * from './memories/types.js';
 export type { MemoryFilter, MetadataCondition, MetadataValue } from './memories/filter.js';
 export { DRIVERS, resolveDriver } from './drivers/index.js';
-export type { Driver, DriverName, Dialect } from './drivers/types.js';
+export type { Driver, DriverName, Dialect, Queryable, SqlValue, Row, RunResult } from './drivers/types.js';
 export * from './embedders/index.js';
-export { vectorToBlob, blobToVector } from './vectors.js';
-export type { TimeInput } from './time.js';
+export { vectorToBlob, blobToVector } from './search/vectors.js';
+export type { TimeInput } from './util/time.js';
 export { TaskStore } from './tasks/task-store.js';
 export { TASK_STATUSES } from './tasks/types.js';
 export type * from './tasks/types.js';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
+import { defineTables } from '../src/schema/table-set.js';
 import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
 
 /** Rows of a table, straight from the database. */
@@ -102,24 +103,37 @@ describe.each(DRIVER_NAMES)('branches (%s)', (driver) => {
     expect(await agent.kv.get('who')).toBe('branch');
   });
 
-  it('tracks adapter tables (lc_*) on a branch and merges them', async () => {
+  // A package built on core declares its tables; these mirror the LangChain adapter's.
+  const CHAT = defineTables({
+    name: 'test.chat',
+    statements: [
+      'CREATE TABLE IF NOT EXISTS lc_chat_messages (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, message TEXT NOT NULL, created_at INTEGER NOT NULL)',
+    ],
+    units: [{ table: 'lc_chat_messages', key: [], rowid: 'id' }],
+  });
+  const ITEMS = defineTables({
+    name: 'test.items',
+    statements: [
+      'CREATE TABLE IF NOT EXISTS lc_store_items (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS lc_store_items_key ON lc_store_items (namespace, key)',
+    ],
+    units: [{ table: 'lc_store_items', key: ['namespace', 'key'], rowid: 'id' }],
+  });
+
+  it('tracks declared tables on a branch and merges them', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('lc');
-    const chat = `CREATE TABLE IF NOT EXISTS lc_chat_messages (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, message TEXT NOT NULL, created_at INTEGER NOT NULL)`;
-    await agent.use((s) => s.conn.exec(chat));
-    await agent.use((s) => s.conn.run(`INSERT INTO lc_chat_messages (session_id, message, created_at) VALUES ('s', 'hello', 1)`));
+    const chat = (a: Agent, message: string, at: number) =>
+      a.withTables(CHAT, (s) =>
+        s.conn.run(`INSERT INTO lc_chat_messages (session_id, message, created_at) VALUES ('s', ?, ?)`, [message, at]),
+      );
+    await chat(agent, 'hello', 1);
     await agent.branches.create('chat');
     const b = await agent.branches.open('chat');
-    await b.use((s) => s.conn.run(`INSERT INTO lc_chat_messages (session_id, message, created_at) VALUES ('s', 'from the branch', 2)`));
-    // A table the adapter creates on the branch only, after the fork.
-    await b.use((s) =>
-      s.conn.exec(
-        `CREATE TABLE IF NOT EXISTS lc_store_items (id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-         CREATE UNIQUE INDEX IF NOT EXISTS lc_store_items_key ON lc_store_items (namespace, key);
-         INSERT INTO lc_store_items (namespace, key, value, created_at, updated_at) VALUES ('ns', 'k', '{"v":1}', 1, 1);`,
-      ),
-    );
-    await agent.use((s) => s.conn.run(`INSERT INTO lc_chat_messages (session_id, message, created_at) VALUES ('s', 'from the agent', 3)`));
+    await chat(b, 'from the branch', 2);
+    // A set first used on the branch only, after the fork.
+    await b.withTables(ITEMS, (s) => s.conn.run(`INSERT INTO lc_store_items (namespace, key, value) VALUES ('ns', 'k', '{"v":1}')`));
+    await chat(agent, 'from the agent', 3);
     const diff = await agent.branches.diff('chat');
     expect(diff.tables).toEqual([
       { table: 'lc_chat_messages', added: 1, changed: 0, removed: 0 },
@@ -135,6 +149,41 @@ describe.each(DRIVER_NAMES)('branches (%s)', (driver) => {
     expect(await rows(agent, 'SELECT namespace, key, value FROM lc_store_items')).toEqual([
       { namespace: 'ns', key: 'k', value: '{"v":1}' },
     ]);
+  });
+
+  it('merges declared tables in a process that never declared them', async () => {
+    const dir = tempDir();
+    const first = await openEngram(driver, { dir });
+    const agent = await first.agent('lc');
+    await agent.withTables(ITEMS, (s) => s.conn.run(`INSERT INTO lc_store_items (namespace, key, value) VALUES ('ns', 'a', '1')`));
+    await agent.branches.create('b');
+    const b = await agent.branches.open('b');
+    await b.withTables(ITEMS, (s) => s.conn.run(`UPDATE lc_store_items SET value = '2' WHERE key = 'a'`));
+    await b.withTables(ITEMS, (s) => s.conn.run(`INSERT INTO lc_store_items (namespace, key, value) VALUES ('ns', 'b', '3')`));
+    await agent.withTables(ITEMS, (s) => s.conn.run(`INSERT INTO lc_store_items (namespace, key, value) VALUES ('ns', 'c', '4')`));
+    await first.close();
+    // A second Engram over the same directory, as a process without the declaring package would be.
+    const second = await openEngram(driver, { dir });
+    const again = await second.agent('lc');
+    expect((await again.branches.diff('b')).tables).toEqual([{ table: 'lc_store_items', added: 1, changed: 1, removed: 0 }]);
+    await again.branches.merge('b');
+    expect(await rows(again, 'SELECT key, value FROM lc_store_items ORDER BY key')).toEqual([
+      { key: 'a', value: '2' },
+      { key: 'b', value: '3' },
+      { key: 'c', value: '4' },
+    ]);
+  });
+
+  it('refuses table sets that would shadow core tables or are malformed', () => {
+    expect(() =>
+      defineTables({ name: 'x.y', statements: ['CREATE TABLE IF NOT EXISTS kv (a)'], units: [{ table: 'kv', key: ['a'] }] }),
+    ).toThrow(/Engram's own tables/);
+    expect(() => defineTables({ name: 'Bad Name', statements: ['SELECT 1'] })).toThrow(/table set name/);
+    expect(() => defineTables({ name: 'x.y', statements: [] })).toThrow(/non-empty/);
+    expect(() => defineTables({ name: 'x.y', statements: ['SELECT 1'], units: [{ table: 't', key: [] }] })).toThrow(/needs a rowid/);
+    expect(() => defineTables({ name: 'x.y', statements: ['SELECT 1'], units: [{ table: 't; DROP', key: ['a'] }] })).toThrow(
+      /SQL identifier/,
+    );
   });
 
   it('try() promotes on success and discards on a throw', async () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Connection } from '../src/drivers/connection.js';
+import { Connection } from '../src/runtime/connection.js';
 import { DRIVERS } from '../src/drivers/index.js';
 import type { EngineHandle } from '../src/drivers/types.js';
 import { DRIVER_NAMES, onCleanup, tempDir } from './helpers.js';

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, statSy
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
-import { agentPath } from '../src/agent-id.js';
-import { SCHEMA_VERSION } from '../src/schema.js';
+import { agentPath } from '../src/runtime/agent-id.js';
+import { SCHEMA_VERSION } from '../src/schema/migrations.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
 

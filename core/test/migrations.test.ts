@@ -3,7 +3,7 @@ import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { sqliteDialect } from '../src/drivers/sqlite.js';
 import { TermIndex } from '../src/search/term-index.js';
-import { SCHEMA_VERSION } from '../src/schema.js';
+import { SCHEMA_VERSION } from '../src/schema/migrations.js';
 import { DRIVER_NAMES, onCleanup, tempDir } from './helpers.js';
 
 describe.each(DRIVER_NAMES)('upgrading an agent database on %s', (driver) => {

@@ -143,12 +143,13 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
   it('lets another worker reclaim an expired lease; the old holder then gets CONFLICT', async () => {
     const t = (await (await openEngram(driver)).agent('lease')).tasks;
     const task = await t.create({ title: 'slow' });
-    await t.claim({ worker: 'old', leaseMs: 30 });
+    // Long enough for the checks below on a loaded machine; then waited out.
+    await t.claim({ worker: 'old', leaseMs: 1500 });
     expect(await t.claim({ worker: 'new' })).toBeNull();
     await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
     await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
     await expectCode(t.complete(task.id), 'CONFLICT');
-    await sleep(60);
+    await sleep(1600);
     expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
     const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
     expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { INDEX_MIN_VECTORS } from '../src/memories/recall.js';
-import { BinaryVectorIndex } from '../src/vector-index.js';
+import { BinaryVectorIndex } from '../src/search/vector-index.js';
 import { DRIVER_NAMES, tempDir } from './helpers.js';
 
 function unit(values: number[]): Float32Array {

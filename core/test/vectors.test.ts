@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { FunctionEmbedder } from '../src/embedders/function-embedder.js';
-import { blobToVector, vectorToBlob } from '../src/vectors.js';
+import { blobToVector, vectorToBlob } from '../src/search/vectors.js';
 import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
 
 /** An embedder that returns whatever vector the test queued for a text. */

@@ -1,37 +1,15 @@
 /**
- * What the adapters need of an agent's database beyond core's sub-stores: the connection
- * types (derived from `agent.use`, which core does not export by name), and tables of their own
- * (all prefixed `lc_`) created on first use of each open handle.
+ * What the adapters need of an agent's database beyond core's sub-stores: core's handle types,
+ * and their own tables (all prefixed `lc_`), declared with core's defineTables() so core creates
+ * them on first use and branches diff and merge them.
  */
-import type { Agent } from '@engram/core';
+import type { Agent, AgentState, TableSet } from '@engram/core';
 
-/** The open agent database `agent.use()` lends. */
-export type AgentState = Parameters<Parameters<Agent['use']>[0]>[0];
-/** What a statement may run on: the connection, or the handle inside a transaction. */
-export type Queryable = Parameters<Parameters<AgentState['conn']['transaction']>[0]>[0];
-/** A value bound to a statement parameter. */
-export type SqlValue = null | number | bigint | string | Buffer;
+export type { AgentState, Queryable, SqlValue } from '@engram/core';
 
-/** A set of `CREATE ... IF NOT EXISTS` statements owned by one adapter. */
-export interface AdapterSchema {
-  /** Key in the handle's cache that records the tables exist. */
-  readonly name: string;
-  readonly statements: readonly string[];
-}
-
-/**
- * Lends the agent's database to `fn`, creating `schema`'s tables first if this handle has not
- * yet done so (the pool may close and reopen handles; the cache goes with them).
- */
-export function withTables<T>(agent: Agent, schema: AdapterSchema, fn: (state: AgentState) => Promise<T>): Promise<T> {
-  return agent.use(async (state) => {
-    const key = `lc:schema:${schema.name}`;
-    if (!state.caches.has(key)) {
-      await state.conn.exec(schema.statements.join(';\n'));
-      state.caches.set(key, true);
-    }
-    return fn(state);
-  });
+/** Lends the agent's database to `fn`, creating `set`'s tables first if needed. */
+export function withTables<T>(agent: Agent, set: TableSet, fn: (state: AgentState) => Promise<T>): Promise<T> {
+  return agent.withTables(set, fn);
 }
 
 /** Bytes as a Buffer over the same memory (engines bind Buffers faithfully, not other views). */

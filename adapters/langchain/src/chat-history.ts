@@ -3,7 +3,7 @@
  * `lc_chat_messages` table in LangChain's stored-message JSON form. Appends are one
  * transaction per call, so concurrent writers never lose messages.
  */
-import type { Agent } from '@engram/core';
+import { defineTables, type Agent } from '@engram/core';
 import { BaseListChatMessageHistory } from '@langchain/core/chat_history';
 import {
   mapChatMessagesToStoredMessages,
@@ -11,11 +11,11 @@ import {
   type BaseMessage,
   type StoredMessage,
 } from '@langchain/core/messages';
-import { withTables, type AdapterSchema } from './agent-tables.js';
+import { withTables } from './agent-tables.js';
 import { invalid } from './errors.js';
 
-const CHAT_SCHEMA: AdapterSchema = {
-  name: 'chat',
+const CHAT_SCHEMA = defineTables({
+  name: 'langchain.chat',
   statements: [
     `CREATE TABLE IF NOT EXISTS lc_chat_messages (
       id INTEGER PRIMARY KEY,
@@ -25,7 +25,9 @@ const CHAT_SCHEMA: AdapterSchema = {
     )`,
     'CREATE INDEX IF NOT EXISTS lc_chat_messages_session ON lc_chat_messages (session_id, id)',
   ],
-};
+  // No natural key: messages a branch adds are appended.
+  units: [{ table: 'lc_chat_messages', key: [], rowid: 'id' }],
+});
 
 export interface EngramChatMessageHistoryInput {
   agent: Agent;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { Engram, vectorToBlob, type Agent, type DriverName, type Embedder } from '../../src/index.js';
-import type { AgentState } from '../../src/agent-state.js';
+import type { AgentState } from '../../src/runtime/agent-state.js';
 import { INDEX_MIN_VECTORS, firstPassSize } from '../../src/memories/recall.js';
 import type { Dataset } from '../lib/datasets.js';
 import { row } from '../lib/data.js';

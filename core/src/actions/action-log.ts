@@ -4,9 +4,9 @@
  * summarise per name, follow a run's timeline or the trace tree under one action. Owns the
  * `actions` table and its SQL; one transaction per write.
  */
-import type { AgentRuntime } from '../agent-state.js';
-import { EngramError, invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
+import type { AgentRuntime } from '../runtime/agent-state.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { optionsOf } from '../util/validate.js';
 import { actionFilterSql, checkInteger } from './filter.js';
 import {
   checkActionId,
@@ -63,11 +63,6 @@ const WRAP_FIELDS = ['runId', 'sessionId', 'taskId', 'metadata', 'input', 'outpu
 /** A row about to be inserted: what start() or record() normalised, plus its state. */
 type NewAction = NormalizedStart &
   Omit<Outcome, 'status'> & { status: Action['status']; startedAt: number; finishedAt: number | null; durationMs: number | null };
-
-function checkOptions(options: unknown, where: string, fields: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) throw invalid(`${where}() takes an options object`);
-  rejectUnknownFields(options, fields, where);
-}
 
 export class ActionLog {
   constructor(protected readonly rt: AgentRuntime) {}
@@ -142,7 +137,7 @@ export class ActionLog {
    * const last = await agent.actions.recent({ limit: 5 });
    */
   async recent(options: { limit?: number } = {}): Promise<Action[]> {
-    checkOptions(options, 'recent', ['limit']);
+    optionsOf(options, ['limit'], 'recent');
     return this.list({ limit: options.limit ?? 20 });
   }
 
@@ -152,7 +147,7 @@ export class ActionLog {
    * const failures = await agent.actions.list({ name: 'web_search', status: 'error', since: Date.now() - 86_400_000 });
    */
   async list(options: ActionListOptions = {}): Promise<Action[]> {
-    checkOptions(options, 'list', LIST_FIELDS);
+    optionsOf(options, LIST_FIELDS, 'list');
     const { limit = 50, offset = 0, order = 'newest', ...filter } = options;
     checkInteger(limit, 'limit', 1, 1000);
     checkInteger(offset, 'offset', 0);
@@ -175,7 +170,7 @@ export class ActionLog {
    * const [top] = await agent.actions.stats({ since: '2025-01-01' });
    */
   async stats(options: ActionStatsOptions = {}): Promise<ActionStats[]> {
-    checkOptions(options, 'stats', ['since', 'until', 'name']);
+    optionsOf(options, ['since', 'until', 'name'], 'stats');
     const { where, params } = actionFilterSql(options);
     return this.rt.use((s) => actionStats(s.conn, where, params));
   }
@@ -187,7 +182,7 @@ export class ActionLog {
    * for (const a of await agent.actions.timeline({ runId: 'run-1' })) console.log('  '.repeat(a.depth) + a.name);
    */
   async timeline(options: TimelineOptions): Promise<TimelineEntry[]> {
-    checkOptions(options, 'timeline', TIMELINE_FIELDS);
+    optionsOf(options, TIMELINE_FIELDS, 'timeline');
     const { limit = 1000, ...filter } = options;
     if (Object.values(filter).every((v) => v === undefined)) throw invalid('timeline() needs runId, sessionId, taskId, since or until');
     checkInteger(limit, 'limit', 1, 10_000);
@@ -269,7 +264,7 @@ export class ActionLog {
    */
   wrap<A extends unknown[], R>(name: string, fn: (...args: A) => R, options: WrapOptions<A, R> = {}): (...args: A) => Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw invalid('wrap() takes a name and a function');
-    checkOptions(options, 'wrap', WRAP_FIELDS);
+    optionsOf(options, WRAP_FIELDS, 'wrap');
     for (const hook of ['input', 'output'] as const) {
       if (options[hook] !== undefined && typeof options[hook] !== 'function') throw invalid(`wrap(): ${hook} must be a function`);
     }

@@ -3,8 +3,8 @@
  * by list(), stats() and timeline(), which each decide which fields they accept.
  */
 import type { SqlValue } from '../drivers/types.js';
-import { invalid } from '../errors.js';
-import { toEpochMs, type TimeInput } from '../time.js';
+import { invalid } from '../util/errors.js';
+import { toEpochMs, type TimeInput } from '../util/time.js';
 import { checkActionId, checkName } from './normalize.js';
 import type { ActionStatus } from './types.js';
 

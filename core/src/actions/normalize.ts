@@ -3,10 +3,10 @@
  * times) before anything is written, so bad input never reaches the database.
  */
 import { randomBytes } from 'node:crypto';
-import { invalid } from '../errors.js';
+import { invalid } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
-import { rejectUnknownFields } from '../memories/filter.js';
-import { toEpochMs } from '../time.js';
+import { rejectUnknownFields } from '../util/validate.js';
+import { toEpochMs } from '../util/time.js';
 import type { ActionError, FinishActionInput, RecordActionInput, StartActionInput } from './types.js';
 
 /** Size limits of agent.actions. */

@@ -5,9 +5,9 @@
  * cost of a policy read and an index-range delete per hundred writes (a few ms on Turso).
  */
 import type { Queryable } from '../drivers/types.js';
-import { invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
-import { setMeta } from '../schema.js';
+import { invalid } from '../util/errors.js';
+import { rejectUnknownFields } from '../util/validate.js';
+import { setMeta } from '../schema/meta.js';
 import { checkInteger } from './filter.js';
 import type { PruneOptions, RetentionPolicy } from './types.js';
 

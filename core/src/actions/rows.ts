@@ -1,5 +1,5 @@
 /** The actions row as stored, and its public shape. */
-import { toIso } from '../time.js';
+import { toIso } from '../util/time.js';
 import type { Action, ActionError, ActionStatus } from './types.js';
 
 export interface ActionRow {

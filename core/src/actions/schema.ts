@@ -1,5 +1,5 @@
 /** Tables of agent.actions (migration 3): one row per action, JSON text for input, output and error. */
-import type { Migration } from '../schema.js';
+import type { Migration } from '../schema/migration.js';
 
 export const ACTIONS_MIGRATION: Migration = {
   version: 3,

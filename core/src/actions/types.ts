@@ -1,5 +1,5 @@
 /** Public shapes of the action log. */
-import type { TimeInput } from '../time.js';
+import type { TimeInput } from '../util/time.js';
 
 export type ActionStatus = 'running' | 'ok' | 'error';
 

@@ -5,7 +5,7 @@
  * log's insert makes children inherit their parent's run, session and task).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isEngramError } from '../errors.js';
+import { isEngramError } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
 import { ACTION_LIMITS, describeError, type NormalizedStart, type Outcome } from './normalize.js';
 import type { WrapOptions } from './types.js';

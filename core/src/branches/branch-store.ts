@@ -6,10 +6,9 @@
  * branch's), diffed against the agent, and merged back when the agent moved on meanwhile.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import type { Agent } from '../agent.js';
 import type { Queryable } from '../drivers/types.js';
-import { EngramError, invalid, isEngramError } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
+import { EngramError, invalid, isEngramError } from '../util/errors.js';
+import { rejectUnknownFields } from '../util/validate.js';
 import { listRecords, readRecord, sweep, syncLog, type FileRecord } from './catalog.js';
 import {
   covers,
@@ -25,7 +24,7 @@ import {
 } from './change-log.js';
 import { cloneFile, cloneLive, placeClone, sizeOf, writeFileQuick } from './clone.js';
 import { countByTable, planMerge } from './diff.js';
-import { openPrivate, type BranchHost } from './host.js';
+import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
 import { applyPlan } from './merge.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
@@ -69,13 +68,14 @@ function diverged(name: string): EngramError {
   );
 }
 
-export class BranchStore {
+/** `agent.branches`; `A` is what a branch opens as (an Agent). */
+export class BranchStore<A extends BranchSubject = BranchSubject> {
   constructor(
-    private readonly agent: Agent,
-    private readonly host: BranchHost | undefined,
+    private readonly agent: A,
+    private readonly host: BranchHost<A> | undefined,
   ) {}
 
-  private need(): BranchHost {
+  private need(): BranchHost<A> {
     if (!this.host) {
       throw new EngramError(
         'UNSUPPORTED',
@@ -187,7 +187,7 @@ export class BranchStore {
    * const b = await agent.branches.open('experiment');
    * await b.kv.set('plan', 'B');   // agent.kv.get('plan') is unchanged
    */
-  async open(name: string): Promise<Agent> {
+  async open(name: string): Promise<A> {
     const host = this.need();
     const { path } = this.existing(name);
     const branch = host.openFile(this.agent, path);
@@ -290,7 +290,7 @@ export class BranchStore {
   }
 
   /** The branch name of `source`: a name, or an Agent opened on one of this agent's branches. */
-  private branchName(source: string | Agent): string {
+  private branchName(source: string | A): string {
     if (typeof source === 'string') return validateName('branch', source);
     const path = typeof source === 'object' && source !== null ? (source as { path?: unknown }).path : undefined;
     const name = typeof path === 'string' ? /([^/\\]+)\.db$/.exec(path)?.[1] : undefined;
@@ -314,7 +314,7 @@ export class BranchStore {
    * const r = await agent.branches.merge('experiment', { policy: 'theirs' });
    * // { method: 'replay', applied: [{ table: 'files', key: ['/plan.md'], change: 'changed' }], conflicts: [...] }
    */
-  async merge(source: string | Agent, options: MergeOptions = {}): Promise<MergeResult> {
+  async merge(source: string | A, options: MergeOptions = {}): Promise<MergeResult> {
     const host = this.need();
     rejectUnknownFields(options, ['policy'], 'branches.merge options');
     const policy = checkPolicy(options.policy);
@@ -364,7 +364,7 @@ export class BranchStore {
    *   return 'B';
    * });
    */
-  async try<T>(fn: (branch: Agent) => Promise<T>, options: TryOptions = {}): Promise<T> {
+  async try<T>(fn: (branch: A) => Promise<T>, options: TryOptions = {}): Promise<T> {
     this.need();
     rejectUnknownFields(options, ['name', 'policy'], 'try options');
     if (typeof fn !== 'function') throw invalid('try() needs a function: agent.try(async (branch) => { ... })');

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentRuntime } from '../agent-state.js';
+import type { AgentRuntime } from '../runtime/agent-state.js';
 import { trimLog, type ForkPoint } from './change-log.js';
 import { sizeOf } from './clone.js';
 import { dbPath, filesDir, infoPath, namesIn, type FileKind } from './names.js';
@@ -96,6 +96,6 @@ function forks(agentPath: string): (ForkPoint | null)[] {
  * when none needs it. Runs under the agent's write lock, so a branch being made meanwhile (its
  * record is written under the same lock) is always seen.
  */
-export async function syncLog(agent: AgentRuntime & { path: string }): Promise<void> {
+export async function syncLog(agent: Pick<AgentRuntime, 'use'> & { path: string }): Promise<void> {
   await agent.use((state) => state.conn.transaction((tx) => trimLog(tx, forks(agent.path))));
 }

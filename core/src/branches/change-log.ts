@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../drivers/types.js';
-import { hasRows, LOG_META_KEY, LOG_TABLE, tablesOf, triggerDdl, triggerName, UNITS } from './tables.js';
+import { hasRows, LOG_META_KEY, LOG_TABLE, tablesOf, triggerDdl, triggerName, unitsOf } from './tables.js';
 
 export interface LogState {
   /** [epoch id, first sequence number of the epoch], oldest first. */
@@ -144,7 +144,7 @@ export async function ensureTriggers(q: Queryable, caches?: Map<string, unknown>
   if (caches && version !== undefined && caches.get(TRIGGERS_CHECKED) === version) return false;
   const { tables, triggers } = await schemaNames(q);
   let wrote = false;
-  for (const spec of UNITS) {
+  for (const spec of await unitsOf(q)) {
     const missing = triggerDdl(spec).filter((t) => tables.has(t.table) && !triggers.has(t.name));
     if (missing.length === 0) continue;
     for (const t of missing) await q.exec(t.sql);
@@ -169,11 +169,13 @@ export async function ensureTriggers(q: Queryable, caches?: Map<string, unknown>
  */
 export async function untrackedTables(q: Queryable): Promise<string[]> {
   const { tables, triggers } = await schemaNames(q);
-  return UNITS.filter((u) => tablesOf(u).some((t) => tables.has(t) && !triggers.has(triggerName(t, 'ai')))).map((u) => u.table);
+  return (await unitsOf(q))
+    .filter((u) => tablesOf(u).some((t) => tables.has(t) && !triggers.has(triggerName(t, 'ai'))))
+    .map((u) => u.table);
 }
 
 /** Tracked tables present in this database (for comparing schemas). */
 export async function presentTables(q: Queryable): Promise<Set<string>> {
   const { tables } = await schemaNames(q);
-  return new Set(UNITS.flatMap(tablesOf).filter((t) => tables.has(t)));
+  return new Set((await unitsOf(q)).flatMap(tablesOf).filter((t) => tables.has(t)));
 }

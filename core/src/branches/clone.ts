@@ -6,9 +6,9 @@
  */
 import { constants, copyFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
-import type { Connection } from '../drivers/connection.js';
+import type { Connection } from '../runtime/connection.js';
 import type { Queryable } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import { tempPath } from './names.js';
 
 /** How a file was duplicated: `reflink` shares blocks with its source until written; `copy` copied every byte. */

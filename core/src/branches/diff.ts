@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../drivers/types.js';
 import { changesSince, presentTables, untrackedTables } from './change-log.js';
-import { UNIT_BY_TABLE, type UnitSpec } from './tables.js';
+import { unitsOf, type UnitSpec } from './tables.js';
 import type { ChangeKind, RowChange, TableChanges } from './types.js';
 import { allKeys, loadUnit, parseKey, signature, type LoadedRow } from './units.js';
 
@@ -24,15 +24,16 @@ const unitId = (table: string, key: string) => `${table}\u0000${key}`;
  */
 export async function unitChanges(db: Queryable, seq: number): Promise<Map<string, UnitChange>> {
   const out = new Map<string, UnitChange>();
+  const units = new Map((await unitsOf(db)).map((u) => [u.table, u]));
   const whole = new Set(await untrackedTables(db));
   for (const c of await changesSince(db, seq)) {
-    const spec = UNIT_BY_TABLE.get(c.tbl);
+    const spec = units.get(c.tbl);
     if (!spec) continue;
     if (c.op === 'T') whole.add(c.tbl);
     else if (!out.has(unitId(c.tbl, c.key))) out.set(unitId(c.tbl, c.key), { spec, key: c.key, firstOp: c.op });
   }
   for (const table of whole) {
-    const spec = UNIT_BY_TABLE.get(table)!;
+    const spec = units.get(table)!;
     for (const change of out.values()) if (change.spec === spec) change.firstOp = 'I';
     for (const key of await allKeys(db, spec)) {
       if (!out.has(unitId(table, key))) out.set(unitId(table, key), { spec, key, firstOp: 'I' });

@@ -4,12 +4,20 @@
  * replaced, and Agents over branch files. Engram implements it; branches never reach into it.
  */
 import { existsSync } from 'node:fs';
-import type { Agent } from '../agent.js';
-import { Connection } from '../drivers/connection.js';
+import { Connection } from '../runtime/connection.js';
+import type { AgentState } from '../runtime/agent-state.js';
 import type { Driver } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 
-export interface BranchHost {
+/** What branches and snapshots need of the agent they belong to (Agent, one layer up, is one). */
+export interface BranchSubject {
+  readonly id: string;
+  /** The agent's database file. */
+  readonly path: string;
+  use<T>(fn: (state: AgentState) => Promise<T>): Promise<T>;
+}
+
+export interface BranchHost<A extends BranchSubject = BranchSubject> {
   readonly driver: Driver;
   readonly lockTimeoutMs: number;
   /** The key this Engram holds for an encrypted agent. */
@@ -20,7 +28,7 @@ export interface BranchHost {
    */
   exclusive<T>(paths: readonly string[], fn: () => Promise<T>): Promise<T>;
   /** An Agent over one of the agent's branch files, opened through the pool (NOT_FOUND once the file is gone). */
-  openFile(agent: Agent, path: string): Agent;
+  openFile(agent: A, path: string): A;
 }
 
 /** A private connection to an existing database file, outside the pool (for file operations). */

@@ -5,23 +5,32 @@
  * the agent first.
  */
 import type { Dialect, Queryable } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import { bumpVectorsVersion } from '../memories/memory-store.js';
 import { ensureTriggers, presentTables } from './change-log.js';
 import type { MergePlan } from './diff.js';
-import { createStoreTables, storeOfUnit } from '../store-tables.js';
+import { createStoreTables, storeOfUnit } from '../schema/store-tables.js';
+import { recordedTableSets, TABLE_SET_META_PREFIX } from '../schema/table-set.js';
 import { tablesOf, type UnitSpec } from './tables.js';
 import type { MergePolicy, RowChange } from './types.js';
 import { deleteUnit, insertUnit } from './units.js';
 
 /**
  * Creates the tracked tables (and their indexes) that the branch has and the agent lacks: a
- * sub-store's from its own schema (with its full-text index), an adapter's as the branch has them.
+ * sub-store's from its own schema (with its full-text index), a declared table set's as the
+ * branch has them, recording the set in the agent too.
  */
 async function copyMissingTables(tx: Queryable, branch: Queryable, specs: readonly UnitSpec[], dialect: Dialect): Promise<void> {
   for (const spec of specs) {
     const store = storeOfUnit(spec.table);
     if (store) await createStoreTables(tx, dialect, store);
+  }
+  for (const set of await recordedTableSets(branch)) {
+    if (!set.units?.some((u) => specs.some((s) => s.table === u.table))) continue;
+    await tx.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [
+      `${TABLE_SET_META_PREFIX}${set.name}`,
+      JSON.stringify(set),
+    ]);
   }
   const present = await presentTables(tx);
   const missing = [...new Set(specs.flatMap(tablesOf))].filter((t) => !present.has(t));
@@ -52,7 +61,6 @@ export async function applyPlan(
   policy: MergePolicy,
   dialect: Dialect,
 ): Promise<Applied> {
-  const ownTextIndex = dialect.fullText === undefined;
   const conflicts = plan.units.filter((u) => u.conflict);
   if (conflicts.length > 0 && policy === 'fail') {
     const shown = conflicts.slice(0, 100).map((u) => ({ table: u.change.table, key: u.change.key }));
@@ -67,10 +75,10 @@ export async function applyPlan(
   await copyMissingTables(tx, branch, [...new Set(todo.map((u) => u.spec))], dialect);
   let vectors = false;
   for (const u of todo) {
-    if (!u.append && u.parent) await deleteUnit(tx, u.spec, u.parent, ownTextIndex);
+    if (!u.append && u.parent) await deleteUnit(tx, dialect, u.spec, u.parent);
     if (u.branch) {
       const keep = !u.append && u.spec.rowid && u.parent ? u.parent.row[u.spec.rowid] : undefined;
-      await insertUnit(tx, u.spec, u.branch, ownTextIndex, keep);
+      await insertUnit(tx, dialect, u.spec, u.branch, keep);
     }
     vectors ||= u.spec.vectors === true;
   }

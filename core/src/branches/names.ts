@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { AGENT_FILE_SUFFIX } from '../agent-id.js';
-import { invalid } from '../errors.js';
+import { AGENT_FILE_SUFFIX } from '../runtime/agent-id.js';
+import { invalid } from '../util/errors.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

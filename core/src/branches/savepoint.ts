@@ -6,10 +6,10 @@
  * Nothing is copied, so it suits small experiments; the agent's write lock is held throughout,
  * so other writers (in any process) wait for it.
  */
-import type { AgentState } from '../agent-state.js';
-import { Connection } from '../drivers/connection.js';
+import type { AgentState } from '../runtime/agent-state.js';
+import { Connection } from '../runtime/connection.js';
 import type { Driver, EngineHandle, Queryable, Row, RunResult, SqlValue } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 
 const NO_HANDLE: EngineHandle = {
   run: () => Promise.reject(new Error('unused')),

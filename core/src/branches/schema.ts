@@ -3,7 +3,7 @@
  * added when the first branch is made (change-log.ts `ensureTriggers`), so agents that never
  * branch do not pay for them on creation.
  */
-import type { Migration } from '../schema.js';
+import type { Migration } from '../schema/migration.js';
 import { LOG_TABLE } from './tables.js';
 
 export const BRANCHES_MIGRATION: Migration = {

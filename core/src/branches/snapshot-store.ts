@@ -5,13 +5,12 @@
  * drops those older than D days.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import type { Agent } from '../agent.js';
-import { EngramError, invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { rejectUnknownFields } from '../util/validate.js';
 import { listNames, listRecords, sweep, syncLog, type FileRecord } from './catalog.js';
 import { lastSeq, position, readLogState, stopLog, withNewEpoch, writeLogState } from './change-log.js';
 import { cloneFile, cloneLive, placeClone, sizeOf } from './clone.js';
-import { openPrivate, type BranchHost } from './host.js';
+import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
 import type { SnapshotInfo, SnapshotRetention } from './types.js';
@@ -29,7 +28,7 @@ function checkRetention(retention: SnapshotRetention, where: string): void {
 
 export class SnapshotStore {
   constructor(
-    private readonly agent: Agent,
+    private readonly agent: BranchSubject,
     private readonly host: BranchHost | undefined,
   ) {}
 

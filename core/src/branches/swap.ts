@@ -14,9 +14,9 @@
  */
 import { renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Connection } from '../drivers/connection.js';
+import type { Connection } from '../runtime/connection.js';
 import type { Driver } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import { fsyncPath, walHasFrames } from './clone.js';
 import { isLockedByAnyone } from './holders.js';
 

@@ -6,54 +6,40 @@
  * written, so they never identify anything across the two: merge reassigns them.
  *
  * Derived data is not tracked but recomputed on replay: SQLite's FTS5 tables follow their
- * triggers, Engram's own term index (Turso) is updated through `TermIndex`, and the first-pass
+ * triggers, Engram's own term index (Turso) is updated through its `TextIndex`, and the first-pass
  * vector index is invalidated through `vectors_version`. The meta table is never merged.
  */
 import type { Queryable, Row } from '../drivers/types.js';
-import { FILE_TEXT_INDEX } from '../files/schema.js';
-import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
-import type { TermIndex } from '../search/term-index.js';
+import { FILE_TEXT } from '../files/schema.js';
+import { MEMORY_TEXT } from '../memories/text-index.js';
+import { recordedTableSets, type TableChild, type TableUnit } from '../schema/table-set.js';
+import type { TextIndexSpec } from '../search/text-index.js';
 
-/** Rows of a table indexed by Engram's own term index (on engines without a suitable full-text index). */
-export interface ChildSpec {
-  table: string;
-  /** Column holding the parent row's `ref` value. */
-  fk: string;
-  /** The parent's column it refers to. */
-  ref: string;
-  /** Integer primary key, local to each database (reassigned on merge). */
-  rowid?: string;
-  /** Engram's own term index over the table's rows, where the engine has no full-text index. */
-  textIndex?: TermIndex;
-  children?: readonly ChildSpec[];
+/** Rows of a unit below its root row (a memory's vector; a file's contents and passages). */
+export interface ChildSpec extends TableChild {
+  /** The table's text index, told of the rows replay adds and removes. */
+  readonly textIndex?: TextIndexSpec;
+  readonly children?: readonly ChildSpec[];
 }
 
-export interface UnitSpec {
-  table: string;
-  /**
-   * Columns identifying a row in every database. Empty: the table has no natural key, so a row
-   * is identified by its `rowid`, and rows added on a branch are appended with new ids.
-   */
-  key: readonly string[];
-  /** Integer primary key, local to each database (reassigned on merge). */
-  rowid?: string;
-  textIndex?: TermIndex;
-  children?: readonly ChildSpec[];
+export interface UnitSpec extends TableUnit {
+  readonly textIndex?: TextIndexSpec;
+  readonly children?: readonly ChildSpec[];
   /** Replaying a unit changes vectors: bump `vectors_version`. */
   vectors?: boolean;
   /** Both sides changed the unit, yet nothing needs merging (directories differ only in mtime). */
   sameEnough?: (a: Row, b: Row) => boolean;
-  /** Created on first use by an adapter: tracked once it exists (see ensureTriggers). */
+  /** Declared by a package built on core (schema/table-set.ts): tracked once it exists (see ensureTriggers). */
   optional?: boolean;
 }
 
-/** Every tracked unit. Tables outside this list are carried whole by promote and restore but not diffed or merged. */
-export const UNITS: readonly UnitSpec[] = [
+/** Core's tracked units. */
+const CORE_UNITS: readonly UnitSpec[] = [
   {
     table: 'memories',
     key: ['uid'],
     rowid: 'id',
-    textIndex: MEMORY_TEXT_INDEX,
+    textIndex: MEMORY_TEXT,
     vectors: true,
     children: [{ table: 'memory_vectors', fk: 'memory_id', ref: 'id' }],
   },
@@ -68,7 +54,7 @@ export const UNITS: readonly UnitSpec[] = [
         fk: 'file_id',
         ref: 'id',
         rowid: 'id',
-        textIndex: FILE_TEXT_INDEX,
+        textIndex: FILE_TEXT,
         children: [{ table: 'file_chunk_vectors', fk: 'chunk_id', ref: 'id' }],
       },
     ],
@@ -78,21 +64,17 @@ export const UNITS: readonly UnitSpec[] = [
   { table: 'actions', key: ['uid'], rowid: 'id' },
   { table: 'tasks', key: ['id'], rowid: 'seq', children: [{ table: 'task_deps', fk: 'task_id', ref: 'id' }] },
   { table: 'kv', key: ['key'] },
-  // @engram/langchain's tables (created on first use by the adapter).
-  {
-    table: 'lc_store_items',
-    key: ['namespace', 'key'],
-    rowid: 'id',
-    optional: true,
-    children: [{ table: 'lc_store_vectors', fk: 'item_id', ref: 'id' }],
-  },
-  { table: 'lc_checkpoints', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id'], optional: true },
-  { table: 'lc_checkpoint_blobs', key: ['thread_id', 'checkpoint_ns', 'channel', 'version'], optional: true },
-  { table: 'lc_checkpoint_writes', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id', 'task_id', 'idx'], optional: true },
-  { table: 'lc_chat_messages', key: [], rowid: 'id', optional: true },
 ];
 
-export const UNIT_BY_TABLE: ReadonlyMap<string, UnitSpec> = new Map(UNITS.map((u) => [u.table, u]));
+/**
+ * Every tracked unit of a database: core's, then those of the table sets recorded in it (so a
+ * process that never loaded the package that declared them still tracks and merges them).
+ * Tables outside this list are carried whole by promote and restore but not diffed or merged.
+ */
+export async function unitsOf(db: Queryable): Promise<readonly UnitSpec[]> {
+  const declared = (await recordedTableSets(db)).flatMap((s) => s.units ?? []).map((u) => ({ ...u, optional: true }));
+  return declared.length === 0 ? CORE_UNITS : [...CORE_UNITS, ...declared.filter((u) => !CORE_UNITS.some((c) => c.table === u.table))];
+}
 
 /** The columns a unit's change-log key is made of. */
 export function identity(spec: UnitSpec): readonly string[] {

@@ -3,10 +3,11 @@
  * comparing two, deleting one and writing one into another database with fresh local ids.
  * Only identifiers from tables.ts and column names read back from the engine reach SQL.
  */
-import type { Queryable, Row, SqlValue } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
+import type { Dialect, Queryable, Row, SqlValue } from '../drivers/types.js';
+import { EngramError } from '../util/errors.js';
 import { identity, q, type ChildSpec, type UnitSpec } from './tables.js';
-import type { TextDoc } from '../search/term-index.js';
+import type { TextDoc } from '../search/text-index.js';
+import { textIndex } from '../search/text-indexes.js';
 
 /** One loaded row and its child rows by child table. */
 export interface LoadedRow {
@@ -103,14 +104,14 @@ async function deleteChildren(
   tx: Queryable,
   specs: readonly ChildSpec[] | undefined,
   parents: LoadedRow[],
-  ownTextIndex: boolean,
+  dialect: Dialect,
 ): Promise<void> {
   for (const c of specs ?? []) {
     const rows = parents.flatMap((p) => p.children.get(c.table) ?? []);
     if (rows.length === 0) continue;
-    await deleteChildren(tx, c.children, rows, ownTextIndex);
-    if (ownTextIndex && c.textIndex && c.rowid) {
-      await c.textIndex.remove(
+    await deleteChildren(tx, c.children, rows, dialect);
+    if (c.textIndex && c.rowid) {
+      await textIndex(dialect, c.textIndex).remove(
         tx,
         rows.map((r) => Number(r.row[c.rowid!])),
       );
@@ -122,9 +123,9 @@ async function deleteChildren(
 }
 
 /** Deletes a unit (loaded from `tx`'s own database), its children and their term-index entries. */
-export async function deleteUnit(tx: Queryable, spec: UnitSpec, unit: LoadedRow, ownTextIndex: boolean): Promise<void> {
-  await deleteChildren(tx, spec.children, [unit], ownTextIndex);
-  if (ownTextIndex && spec.textIndex && spec.rowid) await spec.textIndex.remove(tx, [Number(unit.row[spec.rowid])]);
+export async function deleteUnit(tx: Queryable, dialect: Dialect, spec: UnitSpec, unit: LoadedRow): Promise<void> {
+  await deleteChildren(tx, spec.children, [unit], dialect);
+  if (spec.textIndex && spec.rowid) await textIndex(dialect, spec.textIndex).remove(tx, [Number(unit.row[spec.rowid])]);
   const cols = spec.rowid ? [spec.rowid] : identity(spec);
   await tx.run(
     `DELETE FROM ${q(spec.table)} WHERE ${cols.map((c) => `${q(c)} = ?`).join(' AND ')}`,
@@ -150,16 +151,16 @@ async function insertChildren(
   specs: readonly ChildSpec[] | undefined,
   source: LoadedRow,
   written: Row,
-  ownTextIndex: boolean,
+  dialect: Dialect,
 ): Promise<void> {
   for (const c of specs ?? []) {
     const added: TextDoc[] = [];
     for (const child of source.children.get(c.table) ?? []) {
       const row = await insertRow(tx, c.table, c.rowid, child.row, { [c.fk]: written[c.ref] });
       if (c.textIndex && c.rowid) added.push({ ...row, id: Number(row[c.rowid]) });
-      await insertChildren(tx, c.children, child, row, ownTextIndex);
+      await insertChildren(tx, c.children, child, row, dialect);
     }
-    if (ownTextIndex && c.textIndex) await c.textIndex.add(tx, added);
+    if (c.textIndex) await textIndex(dialect, c.textIndex).add(tx, added);
   }
 }
 
@@ -168,16 +169,8 @@ async function insertChildren(
  * `keepRowid` for the root, the id the replaced unit had), child references follow them, and
  * the term index (where Engram keeps its own) learns the new rows.
  */
-export async function insertUnit(
-  tx: Queryable,
-  spec: UnitSpec,
-  unit: LoadedRow,
-  ownTextIndex: boolean,
-  keepRowid?: unknown,
-): Promise<void> {
+export async function insertUnit(tx: Queryable, dialect: Dialect, spec: UnitSpec, unit: LoadedRow, keepRowid?: unknown): Promise<void> {
   const row = await insertRow(tx, spec.table, spec.rowid, unit.row, {}, keepRowid);
-  if (ownTextIndex && spec.textIndex && spec.rowid) {
-    await spec.textIndex.add(tx, [{ ...row, id: Number(row[spec.rowid]) }]);
-  }
-  await insertChildren(tx, spec.children, unit, row, ownTextIndex);
+  if (spec.textIndex && spec.rowid) await textIndex(dialect, spec.textIndex).add(tx, [{ ...row, id: Number(row[spec.rowid]) }]);
+  await insertChildren(tx, spec.children, unit, row, dialect);
 }

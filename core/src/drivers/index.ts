@@ -1,5 +1,5 @@
 /** Driver registry: resolves a driver by name. */
-import { invalid } from '../errors.js';
+import { invalid } from '../util/errors.js';
 import { sqliteDriver } from './sqlite.js';
 import { tursoDriver } from './turso.js';
 import type { Driver, DriverName } from './types.js';
@@ -14,5 +14,5 @@ export function resolveDriver(driver: DriverName | Driver | undefined): Driver {
   return found;
 }
 
-export { Connection } from './connection.js';
+export { Connection } from '../runtime/connection.js';
 export type * from './types.js';

@@ -7,9 +7,8 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { EngramError, isEngramError } from '../errors.js';
-import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
-import type { TextFields } from '../search/term-index.js';
+import { EngramError, isEngramError } from '../util/errors.js';
+import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue, TextFields } from './types.js';
 
 type SqliteDatabase = Database.Database;
 type SqliteStatement = Database.Statement<unknown[], unknown>;

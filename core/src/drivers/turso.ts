@@ -4,7 +4,7 @@
  * typed arrays), why its full-text index is not used, and its error messages.
  */
 import { connect } from '@tursodatabase/database';
-import { EngramError, isEngramError } from '../errors.js';
+import { EngramError, isEngramError } from '../util/errors.js';
 import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
 
 /** `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file. */

@@ -4,8 +4,6 @@
  * parameters. Dialect differences (vector distance, full-text index) are answered here too,
  * so no store has an `if (driver === ...)`.
  */
-import type { TextFields } from '../search/term-index.js';
-
 export type DriverName = 'turso' | 'sqlite';
 
 /** Values that may be bound to a statement. Vectors are bound as Buffers of float32 LE bytes. */
@@ -37,6 +35,9 @@ export interface OpenOptions {
   readonly?: boolean | undefined;
 }
 
+/** Indexed columns of a table and their weights: a term found in a column counts `weight` times. */
+export type TextFields = Readonly<Record<string, number>>;
+
 /**
  * An engine's own full-text index over columns of `table` (rowid `id`), each with a weight: a
  * term's frequency is the weighted sum over the columns (BM25F, as FTS5's bm25() weights do).
@@ -62,7 +63,7 @@ export interface Dialect {
   cosineDistance(column: string, param: string): string;
   /**
    * The engine's full-text index, when it suits a store written one row at a time; undefined
-   * means Engram keeps its own term index in the database (search/term-index.ts).
+   * means Engram keeps its own term index in the database (search/text-indexes.ts chooses).
    */
   fullText: EngineFullText | undefined;
 }

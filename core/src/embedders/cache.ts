@@ -3,7 +3,7 @@
  * text. Only cache misses reach the inner embedder, in one batch per call, deduplicated.
  */
 import { createHash } from 'node:crypto';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 import { validateVectors } from './validate.js';
 

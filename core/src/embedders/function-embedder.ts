@@ -2,7 +2,7 @@
  * FunctionEmbedder: adapts any user function (a remote embedding API, a local model binding)
  * to the Embedder contract, checking every vector it returns and unit-normalising them.
  */
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 import { normalizeVector, validateVectors } from './validate.js';
 

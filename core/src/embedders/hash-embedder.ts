@@ -4,7 +4,7 @@
  * where meaning is not under test and as a zero-dependency fallback. Also owns `hashEmbedText`,
  * the hashed vector other embedders fall back on for text they cannot otherwise represent.
  */
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 import { normalizeInPlace } from './validate.js';
 

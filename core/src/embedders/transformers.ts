@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { EngramError, isEngramError } from '../errors.js';
+import { EngramError, isEngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 import { validateVectors } from './validate.js';
 

@@ -2,7 +2,7 @@
  * Shared checks for embedding vectors: right count, right length, finite values, and unit
  * normalisation. Every embedder that accepts vectors from outside code runs them through here.
  */
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 
 /**

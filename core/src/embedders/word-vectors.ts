@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
-import { EngramError } from '../errors.js';
+import { EngramError } from '../util/errors.js';
 import { hashEmbedText } from './hash-embedder.js';
 import type { Embedder } from './types.js';
 import { normalizeInPlace } from './validate.js';

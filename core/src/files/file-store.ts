@@ -6,13 +6,13 @@
  * validated before it writes and commits in one transaction, so a refused call changes nothing.
  * Embedding happens before the transaction, never inside it.
  */
-import type { AgentRuntime, AgentState } from '../agent-state.js';
+import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { Queryable } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { optionsOf } from '../util/validate.js';
 import { embedChecked } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
-import { vectorToBlob } from '../vectors.js';
+import { vectorToBlob } from '../search/vectors.js';
 import { decodeUtf8, mimeOf, sha256 } from './content-type.js';
 import { globMatcher } from './glob.js';
 import { readHostFile, walkHost, writeHostTree, type ExportEntry, type HostFile, type HostPlan } from './host-tree.js';
@@ -56,19 +56,14 @@ import type {
   WriteOptions,
 } from './types.js';
 import { prepareFile, putFiles, toBytes, type PreparedFile, type PutOptions } from './write.js';
+import { textIndex } from '../search/text-indexes.js';
+import { FILE_TEXT } from './schema.js';
 
 /** Import batches: at most this many files or bytes are embedded and committed together. */
 const IMPORT_BATCH_FILES = 64;
 const IMPORT_BATCH_BYTES = 8 * 1024 * 1024;
 /** appendFile retries when another writer changed the file between its read and its commit. */
 const APPEND_ATTEMPTS = 5;
-
-function options<T extends object>(value: T | undefined, fields: readonly string[], where: string): T {
-  if (value === undefined) return {} as T;
-  if (typeof value !== 'object' || value === null) throw invalid(`${where} options must be an object`);
-  rejectUnknownFields(value, fields, where);
-  return value;
-}
 
 function flag(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -92,7 +87,7 @@ export class FileStore {
       parents: false,
       overwrite: true,
       now: Date.now(),
-      ownTextIndex: !state.conn.dialect.fullText,
+      index: textIndex(state.conn.dialect, FILE_TEXT),
       limits: this.rt.limits,
       root: this.root(state),
       ...o,
@@ -115,7 +110,7 @@ export class FileStore {
    */
   async writeFile(path: string, data: string | Uint8Array, opts?: WriteOptions): Promise<FileInfo> {
     const p = normalizePath(path);
-    const o = options(opts, ['parents', 'overwrite'], 'writeFile');
+    const o = optionsOf(opts, ['parents', 'overwrite'], 'writeFile');
     const flags = { parents: flag(o.parents, 'parents', false), overwrite: flag(o.overwrite, 'overwrite', true) };
     noRoot(p, 'written');
     const file = prepareFile(p, toBytes(data, p, this.rt.limits), this.rt.limits);
@@ -134,7 +129,7 @@ export class FileStore {
    */
   async appendFile(path: string, data: string | Uint8Array, opts?: AppendOptions): Promise<FileInfo> {
     const p = normalizePath(path);
-    const o = options(opts, ['parents'], 'appendFile');
+    const o = optionsOf(opts, ['parents'], 'appendFile');
     noRoot(p, 'written');
     const tail = toBytes(data, p, this.rt.limits);
     const parents = flag(o.parents, 'parents', false);
@@ -194,7 +189,7 @@ export class FileStore {
    */
   async readText(path: string, opts?: ReadTextOptions): Promise<string> {
     const p = normalizePath(path);
-    const o = options(opts, ['startLine', 'endLine'], 'readText');
+    const o = optionsOf(opts, ['startLine', 'endLine'], 'readText');
     const start = o.startLine ?? 1;
     const end = o.endLine ?? Number.MAX_SAFE_INTEGER;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end < start) {
@@ -238,7 +233,7 @@ export class FileStore {
    */
   async readdir(path = ROOT, opts?: ReaddirOptions): Promise<FileInfo[]> {
     const p = normalizePath(path);
-    const o = options(opts, ['recursive', 'glob'], 'readdir');
+    const o = optionsOf(opts, ['recursive', 'glob'], 'readdir');
     const recursive = flag(o.recursive, 'recursive', false);
     const matches = o.glob === undefined ? undefined : globMatcher(o.glob);
     const rows = await this.rt.use(async (state) => {
@@ -257,7 +252,7 @@ export class FileStore {
    */
   async mkdir(path: string, opts?: MkdirOptions): Promise<FileInfo> {
     const p = normalizePath(path);
-    const recursive = flag(options(opts, ['recursive'], 'mkdir').recursive, 'recursive', false);
+    const recursive = flag(optionsOf(opts, ['recursive'], 'mkdir').recursive, 'recursive', false);
     return this.rt.use(async (state) => {
       const now = Date.now();
       const row = await state.conn.transaction(async (tx) => {
@@ -281,7 +276,7 @@ export class FileStore {
    */
   async rm(path: string, opts?: RmOptions): Promise<number> {
     const p = normalizePath(path);
-    const o = options(opts, ['recursive', 'force'], 'rm');
+    const o = optionsOf(opts, ['recursive', 'force'], 'rm');
     const recursive = flag(o.recursive, 'recursive', false);
     const force = flag(o.force, 'force', false);
     noRoot(p, 'removed (remove its entries instead)');
@@ -299,7 +294,7 @@ export class FileStore {
           }
           rows = [row, ...(await subtree(tx, p))];
         }
-        await removeRows(tx, rows, !state.conn.dialect.fullText);
+        await removeRows(tx, rows, textIndex(state.conn.dialect, FILE_TEXT));
         await touchDir(tx, parentOf(p), Date.now());
         return rows.length;
       }),
@@ -321,7 +316,7 @@ export class FileStore {
       if (dst.kind === 'dir') throw conflict(`${to} is an existing directory; give the full destination path (it is never replaced)`, to);
       if (src.kind === 'dir') throw conflict(`${to} is an existing file; a directory cannot replace it`, to);
       if (!o.overwrite) throw conflict(`${to} already exists (pass { overwrite: true } to replace it)`, to);
-      await removeRows(tx, [dst], !state.conn.dialect.fullText);
+      await removeRows(tx, [dst], textIndex(state.conn.dialect, FILE_TEXT));
     } else {
       await ensureParent(tx, to, o.parents, now);
     }
@@ -346,7 +341,7 @@ export class FileStore {
    */
   async rename(from: string, to: string, opts?: MoveOptions): Promise<FileInfo> {
     const { f, t } = this.movePaths(from, to, 'rename');
-    const o = options(opts, ['overwrite', 'parents'], 'rename');
+    const o = optionsOf(opts, ['overwrite', 'parents'], 'rename');
     const move = { overwrite: flag(o.overwrite, 'overwrite', true), parents: flag(o.parents, 'parents', false) };
     return this.rt.use(async (state) => {
       const now = Date.now();
@@ -388,12 +383,11 @@ export class FileStore {
    */
   async copy(from: string, to: string, opts?: CopyOptions): Promise<FileInfo> {
     const { f, t } = this.movePaths(from, to, 'copy');
-    const o = options(opts, ['overwrite', 'parents', 'recursive'], 'copy');
+    const o = optionsOf(opts, ['overwrite', 'parents', 'recursive'], 'copy');
     const move = { overwrite: flag(o.overwrite, 'overwrite', true), parents: flag(o.parents, 'parents', false) };
     const recursive = flag(o.recursive, 'recursive', false);
     return this.rt.use(async (state) => {
       const now = Date.now();
-      const ownTextIndex = !state.conn.dialect.fullText;
       const row = await state.conn.transaction(async (tx) => {
         const src = await this.entry(tx, state, f);
         if (f === t) throw conflict(`cannot copy ${f} onto itself`, t);
@@ -417,7 +411,7 @@ export class FileStore {
           );
           if (r.kind === 'file') {
             await tx.run('INSERT INTO file_contents (file_id, data) SELECT ?, data FROM file_contents WHERE file_id = ?', [id, r.id]);
-            await copyChunks(tx, Number(r.id), id, ownTextIndex);
+            await copyChunks(tx, Number(r.id), id, textIndex(state.conn.dialect, FILE_TEXT));
           }
         }
         await touchDir(tx, parentOf(t), now);
@@ -502,7 +496,7 @@ export class FileStore {
   async importDir(hostDir: string, agentPath: string = ROOT, opts?: ImportDirOptions): Promise<ImportDirResult> {
     if (typeof hostDir !== 'string' || hostDir.length === 0) throw invalid('importDir needs a host directory path');
     const dest = normalizePath(agentPath, 'import destination');
-    const o = options(opts, ['include', 'exclude', 'followSymlinks', 'overwrite', 'onProgress'], 'importDir');
+    const o = optionsOf(opts, ['include', 'exclude', 'followSymlinks', 'overwrite', 'onProgress'], 'importDir');
     const overwrite = flag(o.overwrite, 'overwrite', true);
     if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid('onProgress must be a function');
     const plan = await walkHost(hostDir, dest, {
@@ -581,7 +575,7 @@ export class FileStore {
   async exportDir(agentPath: string, hostDir: string, opts?: ExportDirOptions): Promise<ExportDirResult> {
     const src = normalizePath(agentPath, 'export source');
     if (typeof hostDir !== 'string' || hostDir.length === 0) throw invalid('exportDir needs a host directory path');
-    const o = options(opts, ['overwrite', 'onProgress'], 'exportDir');
+    const o = optionsOf(opts, ['overwrite', 'onProgress'], 'exportDir');
     if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalid('onProgress must be a function');
     const rows = await this.rt.use(async (state) => {
       const top = await this.entry(state.conn, state, src);

@@ -4,7 +4,7 @@
  * `[abc]` / `[!abc]` a class, `{md,txt}` alternatives. A pattern without '/' matches the last
  * name at any depth (like .gitignore): '*.md' finds every Markdown file.
  */
-import { invalid } from '../errors.js';
+import { invalid } from '../util/errors.js';
 
 const MAX_PATTERN = 512;
 

@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, stat, unlink, utimes } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { EngramError, invalid, isEngramError } from '../errors.js';
+import { EngramError, invalid, isEngramError } from '../util/errors.js';
 import { anyGlob, type PathMatcher } from './glob.js';
 import { normalizePath } from './paths.js';
 import type { SkippedEntry, TreeProgress } from './types.js';

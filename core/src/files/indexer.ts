@@ -1,19 +1,18 @@
 /**
  * The search index of text files: owns `file_chunks`, `file_chunk_vectors` and the chunks'
- * full-text index (FTS5 triggers on SQLite, FILE_TEXT_INDEX on Turso). A chunk's vector
+ * text index (see search/text-indexes.ts). A chunk's vector
  * depends only on its text, so vectors are found by chunk hash anywhere in the agent before
  * anything is embedded: rewriting a file embeds only its changed passages, and copies, renames
  * and re-imports embed nothing.
  */
-import type { Connection } from '../drivers/connection.js';
+import type { Connection } from '../runtime/connection.js';
 import type { Queryable } from '../drivers/types.js';
 import type { Embedder } from '../embedders/types.js';
 import { normalizeInPlace, validateVectors } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
-import { vectorToBlob } from '../vectors.js';
+import { vectorToBlob } from '../search/vectors.js';
 import type { Chunk } from './chunker.js';
-import type { TextDoc } from '../search/term-index.js';
-import { FILE_TEXT_INDEX } from './schema.js';
+import type { TextDoc, TextIndex } from '../search/text-index.js';
 
 /** Texts per embed() call. */
 const EMBED_BATCH = 128;
@@ -68,17 +67,17 @@ async function chunkIds(tx: Queryable, fileIds: readonly number[]): Promise<numb
   return rows.map((r) => Number(r.id));
 }
 
-async function deleteChunks(tx: Queryable, ids: readonly number[], ownTextIndex: boolean): Promise<void> {
+async function deleteChunks(tx: Queryable, ids: readonly number[], index: TextIndex): Promise<void> {
   if (ids.length === 0) return;
   const list = JSON.stringify(ids);
-  if (ownTextIndex) await FILE_TEXT_INDEX.remove(tx, ids);
+  await index.remove(tx, ids);
   await tx.run('DELETE FROM file_chunk_vectors WHERE chunk_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM file_chunks WHERE id IN (SELECT value FROM json_each(?))', [list]);
 }
 
 /** Drops the chunks, vectors and index entries of these files. */
-export async function removeChunks(tx: Queryable, fileIds: readonly number[], ownTextIndex: boolean): Promise<void> {
-  if (fileIds.length > 0) await deleteChunks(tx, await chunkIds(tx, fileIds), ownTextIndex);
+export async function removeChunks(tx: Queryable, fileIds: readonly number[], index: TextIndex): Promise<void> {
+  if (fileIds.length > 0) await deleteChunks(tx, await chunkIds(tx, fileIds), index);
 }
 
 /** A chunk written, as the term index takes it. */
@@ -87,16 +86,15 @@ export type IndexedText = TextDoc;
 /**
  * Makes a file's chunks equal to `chunks`: rows whose hash is still wanted stay (their line
  * numbers updated), the others go, and new ones are inserted with their vectors from `vectors`
- * (one statement each for all new chunks and all their vectors). Where the engine has no FTS,
- * returns the new chunks with their terms, which the caller adds to FILE_TEXT_INDEX (once per
- * transaction); otherwise nothing.
+ * (one statement each for all new chunks and all their vectors). Returns the new chunks with
+ * their terms, which the caller adds to the text index (once per transaction).
  */
 export async function syncChunks(
   tx: Queryable,
   fileId: number,
   chunks: readonly Chunk[],
   vectors: ChunkVectors,
-  ownTextIndex: boolean,
+  index: TextIndex,
 ): Promise<IndexedText[]> {
   const old = await tx.all<{ id: number; seq: number; start_line: number; end_line: number; hash: string }>(
     'SELECT id, seq, start_line, end_line, hash FROM file_chunks WHERE file_id = ?',
@@ -120,11 +118,10 @@ export async function syncChunks(
   await deleteChunks(
     tx,
     [...byHash.values()].flat().map((r) => Number(r.id)),
-    ownTextIndex,
+    index,
   );
   if (fresh.size === 0) return [];
-  // Only Engram's own term index reads text_len; the engine's FTS keeps its own lengths.
-  const analyses = new Map([...fresh].map(([seq, c]) => [seq, ownTextIndex ? FILE_TEXT_INDEX.analyze(c) : undefined]));
+  const analyses = new Map([...fresh].map(([seq, c]) => [seq, index.analyze(c)]));
   await tx.run(
     `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
        SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
@@ -151,7 +148,7 @@ export async function syncChunks(
 }
 
 /** Gives file `toId` a copy of file `fromId`'s chunks and vectors (nothing is embedded). */
-export async function copyChunks(tx: Queryable, fromId: number, toId: number, ownTextIndex: boolean): Promise<void> {
+export async function copyChunks(tx: Queryable, fromId: number, toId: number, index: TextIndex): Promise<void> {
   await tx.run(
     `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
        SELECT ?, seq, start_line, end_line, hash, text, text_len FROM file_chunks WHERE file_id = ? ORDER BY seq`,
@@ -165,8 +162,7 @@ export async function copyChunks(tx: Queryable, fromId: number, toId: number, ow
         WHERE n.file_id = ?`,
     [fromId, toId],
   );
-  if (ownTextIndex)
-    await FILE_TEXT_INDEX.add(tx, await tx.all<{ id: number; text: string }>('SELECT id, text FROM file_chunks WHERE file_id = ?', [toId]));
+  await index.add(tx, await tx.all<{ id: number; text: string }>('SELECT id, text FROM file_chunks WHERE file_id = ?', [toId]));
 }
 
 /**

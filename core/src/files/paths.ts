@@ -5,7 +5,7 @@
  * and absurd lengths are refused with INVALID_ARGUMENT, so no stored path can climb out of an
  * export directory.
  */
-import { invalid } from '../errors.js';
+import { invalid } from '../util/errors.js';
 
 export const MAX_PATH_BYTES = 1024;
 export const MAX_SEGMENT_BYTES = 255;

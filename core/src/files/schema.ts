@@ -3,13 +3,14 @@
  * its canonical path (the root '/' is implicit); contents live apart in `file_contents` so
  * listings stay narrow. Text files are split into `file_chunks` (passages with line ranges and
  * a hash each), with one vector per chunk in `file_chunk_vectors` and a full-text index: FTS5
- * on SQLite, Engram's own term index on Turso (see search/term-index.ts).
+ * on SQLite, Engram's own term index on Turso (see search/text-indexes.ts).
  */
-import type { Migration } from '../schema.js';
-import { TermIndex } from '../search/term-index.js';
+import type { Migration } from '../schema/migration.js';
+import type { TextIndexSpec } from '../search/text-index.js';
+import { textIndex } from '../search/text-indexes.js';
 
-/** The file chunks' own term index, used where the engine has no suitable full-text index. */
-export const FILE_TEXT_INDEX = new TermIndex('file_chunks');
+/** The file chunks' text index: their text, weight 1. */
+export const FILE_TEXT: TextIndexSpec = { table: 'file_chunks', fields: { text: 1 } };
 
 export const FILES_MIGRATION: Migration = {
   version: 2,
@@ -44,6 +45,6 @@ export const FILES_MIGRATION: Migration = {
     `CREATE INDEX IF NOT EXISTS file_chunks_file ON file_chunks (file_id, seq)`,
     `CREATE INDEX IF NOT EXISTS file_chunks_hash ON file_chunks (hash)`,
     `CREATE TABLE IF NOT EXISTS file_chunk_vectors (chunk_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)`,
-    ...(dialect.fullText ? dialect.fullText.ddl('file_chunks', FILE_TEXT_INDEX.fields) : FILE_TEXT_INDEX.ddl()),
+    ...textIndex(dialect, FILE_TEXT).ddl(),
   ],
 };

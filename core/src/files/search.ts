@@ -1,17 +1,18 @@
 /**
  * Search over the agent's text files: passages ranked by the engine's exact cosine distance and
- * by BM25 (FTS5 on SQLite, FILE_TEXT_INDEX on Turso), both restricted to the requested files
+ * by BM25 (the text index the engine uses: search/text-indexes.ts), both restricted to the requested files
  * inside the ranking SQL, and fused by reciprocal rank in hybrid mode.
  */
-import type { AgentState } from '../agent-state.js';
+import type { AgentState } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { rejectUnknownFields } from '../util/validate.js';
 import { MAX_QUERY_CHARS, searchTerms } from '../search/search-terms.js';
-import type { Ranked } from '../search/term-index.js';
+import type { Ranked } from '../search/text-index.js';
+import { textIndex } from '../search/text-indexes.js';
 import { globMatcher } from './glob.js';
 import { baseName, normalizePath, relativeTo, ROOT, subtreeRange } from './paths.js';
-import { FILE_TEXT_INDEX } from './schema.js';
+import { FILE_TEXT } from './schema.js';
 import type { FileSearchOptions, FileSearchResult } from './types.js';
 
 const OPTION_FIELDS = ['limit', 'mode', 'path', 'glob', 'minScore'];
@@ -73,16 +74,9 @@ async function vectorRanked(state: AgentState, query: Buffer, k: number, fileIds
 }
 
 async function textRanked(state: AgentState, terms: string[], k: number, fileIds: string | undefined): Promise<Ranked[]> {
-  if (terms.length === 0) return [];
   const where = fileIds === undefined ? '' : 'm.file_id IN (SELECT value FROM json_each(?))';
   const params: SqlValue[] = fileIds === undefined ? [] : [fileIds];
-  const { fullText } = state.conn.dialect;
-  if (!fullText) return FILE_TEXT_INDEX.search(state.conn, terms, where, params, k);
-  const rows = await state.conn.all<{ id: number; score: number }>(
-    fullText.searchSql('file_chunks', 'm', FILE_TEXT_INDEX.fields, where, k),
-    [fullText.query(terms), ...params],
-  );
-  return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
+  return textIndex(state.conn.dialect, FILE_TEXT).search(state.conn, terms, where, params, k);
 }
 
 /** Runs a checked search; `queryVector` is the embedded query (undefined in text mode). */

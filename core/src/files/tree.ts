@@ -4,11 +4,12 @@
  * Every function here runs on the caller's transaction or connection.
  */
 import type { Queryable } from '../drivers/types.js';
-import { EngramError } from '../errors.js';
-import { toIso } from '../time.js';
+import { EngramError } from '../util/errors.js';
+import { toIso } from '../util/time.js';
 import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
+import type { TextIndex } from '../search/text-index.js';
 
 export interface FileRow {
   id: number;
@@ -132,11 +133,11 @@ export async function makeDir(tx: Queryable, dir: string, now: number): Promise<
 }
 
 /** Deletes entries (files and directories) with their contents and index rows. */
-export async function removeRows(tx: Queryable, rows: readonly FileRow[], ownTextIndex: boolean): Promise<void> {
+export async function removeRows(tx: Queryable, rows: readonly FileRow[], index: TextIndex): Promise<void> {
   if (rows.length === 0) return;
   const fileIds = rows.filter((r) => r.kind === 'file').map((r) => Number(r.id));
   const list = JSON.stringify(rows.map((r) => Number(r.id)));
-  await removeChunks(tx, fileIds, ownTextIndex);
+  await removeChunks(tx, fileIds, index);
   await tx.run('DELETE FROM file_contents WHERE file_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM files WHERE id IN (SELECT value FROM json_each(?))', [list]);
 }

@@ -4,13 +4,13 @@
  * row, the content and the changed passages inside the caller's transaction, after the
  * passages' vectors were found or embedded outside it.
  */
-import type { Limits } from '../agent-state.js';
+import type { Limits } from '../runtime/agent-state.js';
 import type { Queryable } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
+import type { TextIndex } from '../search/text-index.js';
+import { EngramError, invalid } from '../util/errors.js';
 import { chunkText, type Chunk } from './chunker.js';
 import { mimeOf, sha256, textOf } from './content-type.js';
 import { syncChunks, type ChunkVectors, type IndexedText } from './indexer.js';
-import { FILE_TEXT_INDEX } from './schema.js';
 import { parentOf } from './paths.js';
 import { conflict, ensureParent, getEntry, totalBytes, touchDir, type FileRow } from './tree.js';
 
@@ -29,7 +29,8 @@ export interface PutOptions {
   parents: boolean;
   overwrite: boolean;
   now: number;
-  ownTextIndex: boolean;
+  /** The file chunks' text index on this engine. */
+  index: TextIndex;
   limits: Limits;
   /** Leave a file whose content is already stored untouched (returns null). */
   skipUnchanged?: boolean;
@@ -60,8 +61,7 @@ export function prepareFile(path: string, bytes: Buffer, limits: Limits, modifie
 }
 
 /**
- * Writes prepared files in `tx`, in order, then indexes their new passages' words (where the
- * engine has no FTS) in one go. Per file: CONFLICT over a directory (or over a file without
+ * Writes prepared files in `tx`, in order, then indexes their new passages' words in one go. Per file: CONFLICT over a directory (or over a file without
  * `overwrite`), NOT_FOUND or CONFLICT for a bad parent, LIMIT_EXCEEDED past maxTotalFileBytes.
  * Returns each file's row, or null for a file left untouched by `skipUnchanged`.
  */
@@ -78,7 +78,7 @@ export async function putFiles(
     rows.push(put?.row ?? null);
     if (put) texts.push(...put.added);
   }
-  if (o.ownTextIndex) await FILE_TEXT_INDEX.add(tx, texts);
+  await o.index.add(tx, texts);
   return rows;
 }
 
@@ -133,5 +133,5 @@ async function putFile(
     await tx.run('INSERT INTO file_contents (file_id, data) VALUES (?, ?)', [row.id, file.bytes]);
     await touchDir(tx, parentOf(path), o.now);
   }
-  return { row, added: await syncChunks(tx, Number(row.id), file.chunks, vectors, o.ownTextIndex) };
+  return { row, added: await syncChunks(tx, Number(row.id), file.chunks, vectors, o.index) };
 }

@@ -3,7 +3,7 @@
  * limited in size. A value that JSON.stringify would silently change (a function, a Map, NaN)
  * is refused rather than stored as something else.
  */
-import { EngramError, invalid } from '../errors.js';
+import { EngramError, invalid } from '../util/errors.js';
 
 /**
  * `value` as JSON text, or INVALID_ARGUMENT when it is not JSON (undefined, a function, a symbol,

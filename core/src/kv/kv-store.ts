@@ -3,11 +3,11 @@
  * has(), optional expiry and ordered prefix listing. Owns the `kv` table and its SQL. Every
  * operation is one statement, so it is atomic on its own.
  */
-import type { AgentRuntime } from '../agent-state.js';
+import type { AgentRuntime } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
-import { invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
-import { toIso } from '../time.js';
+import { invalid } from '../util/errors.js';
+import { rejectUnknownFields } from '../util/validate.js';
+import { toIso } from '../util/time.js';
 import { toJsonText } from './json-value.js';
 import { prefixEnd } from './key-range.js';
 

@@ -1,5 +1,5 @@
 /** Tables of agent.kv (migration 5): one row per key, JSON text values, optional expiry. */
-import type { Migration } from '../schema.js';
+import type { Migration } from '../schema/migration.js';
 
 export const KV_MIGRATION: Migration = {
   version: 5,

@@ -4,8 +4,9 @@
  * Filters run inside the same query as the ranking, so they apply before the top-k cut.
  */
 import type { SqlValue } from '../drivers/types.js';
-import { invalid } from '../errors.js';
-import { toEpochMs, type TimeInput } from '../time.js';
+import { invalid } from '../util/errors.js';
+import { toEpochMs, type TimeInput } from '../util/time.js';
+import { rejectUnknownFields } from '../util/validate.js';
 
 export type MetadataValue = string | number | boolean | null;
 export type MetadataCondition =
@@ -45,19 +46,6 @@ export const FILTER_FIELDS = ['kinds', 'tags', 'metadata', 'source', 'since', 'u
 
 const KEY_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists']);
-
-/** Rejects option keys outside `allowed`, naming them, so typos do not silently widen a query. */
-export function rejectUnknownFields(options: object, allowed: readonly string[], where: string): void {
-  const unknown = Object.keys(options).filter((k) => !allowed.includes(k) && (options as Record<string, unknown>)[k] !== undefined);
-  if (unknown.length > 0) {
-    throw invalid(
-      `${where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed.join(', ')}`,
-      {
-        unknown,
-      },
-    );
-  }
-}
 
 function jsonPath(key: string): string {
   const segments = key.split('.');

@@ -5,17 +5,19 @@
  * index honest across processes.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentRuntime, AgentState } from '../agent-state.js';
+import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
-import { toEpochMs } from '../time.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { toEpochMs } from '../util/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
-import { vectorToBlob } from '../vectors.js';
-import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
+import { vectorToBlob } from '../search/vectors.js';
+import { rejectUnknownFields } from '../util/validate.js';
+import { FILTER_FIELDS, filterSql, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
-import type { Analysis } from '../search/term-index.js';
-import { MEMORY_TEXT_INDEX } from './text-index.js';
+import type { TextIndex } from '../search/text-index.js';
+import { textIndex } from '../search/text-indexes.js';
+import { MEMORY_TEXT } from './text-index.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
 const REMEMBER_FIELDS = [
@@ -65,9 +67,9 @@ export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
 }
 
 /** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
-async function deleteMemories(tx: Queryable, ids: number[], ownTextIndex: boolean): Promise<string> {
+async function deleteMemories(tx: Queryable, index: TextIndex, ids: number[]): Promise<string> {
   const list = JSON.stringify(ids);
-  if (ownTextIndex) await MEMORY_TEXT_INDEX.remove(tx, ids);
+  await index.remove(tx, ids);
   await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
   return bumpVectorsVersion(tx);
@@ -245,8 +247,8 @@ export class MemoryStore {
     const vectors = await this.vectorsFor(batch, rows);
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
-      const ownTextIndex = !state.conn.dialect.fullText;
-      const analyses = ownTextIndex ? rows.map((r) => MEMORY_TEXT_INDEX.analyze(r)) : undefined;
+      const index = textIndex(state.conn.dialect, MEMORY_TEXT);
+      const analyses = rows.map((r) => index.analyze(r));
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number | null }[] = [];
         for (const [i, r] of rows.entries()) {
@@ -275,8 +277,8 @@ export class MemoryStore {
             text: r.text,
             context: r.context,
             search_text: search,
-            // Only Engram's own term index reads text_len; the engine's FTS keeps its own lengths.
-            text_len: analyses?.[i]!.length ?? 0,
+            // 0 where the engine's index keeps its own lengths.
+            text_len: analyses[i]?.length ?? 0,
             kind: r.kind,
             tags: r.tags,
             metadata: r.metadata,
@@ -315,11 +317,10 @@ export class MemoryStore {
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
           out.push({ row, replaced });
         }
-        if (ownTextIndex)
-          await MEMORY_TEXT_INDEX.add(
-            tx,
-            out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses![i]! })),
-          );
+        await index.add(
+          tx,
+          out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses[i] })),
+        );
         return { out, version: await bumpVectorsVersion(tx) };
       });
       const from = String(Number(result.version) - 1);
@@ -361,17 +362,15 @@ export class MemoryStore {
     const text = patch.text === undefined ? undefined : this.normalizeText(patch.text);
     const context = patch.context === undefined ? undefined : this.normalizeContext(patch.context);
     let search: string | undefined;
-    let analysis: Analysis | undefined;
+    let fields: { text: string; context: string | null } | undefined;
     if (text !== undefined || context !== undefined) {
       const current = await this.get(id);
       if (!current) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-      const fields = { text: text ?? current.text, context: context === undefined ? current.context : context };
+      fields = { text: text ?? current.text, context: context === undefined ? current.context : context };
       search = searchText(fields.text, fields.context);
       if (text !== undefined) set('text', text);
       if (context !== undefined) set('context', context);
       set('search_text', search);
-      analysis = MEMORY_TEXT_INDEX.analyze(fields);
-      set('text_len', analysis.length);
     }
     if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
     if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
@@ -383,21 +382,23 @@ export class MemoryStore {
     set('updated_at', now);
     const vector = search === undefined ? undefined : (await this.embed([search]))[0]!;
     return this.rt.use(async (state) => {
-      const ownTextIndex = search !== undefined && !state.conn.dialect.fullText;
+      const index = textIndex(state.conn.dialect, MEMORY_TEXT);
+      const analysis = fields && index.analyze(fields);
+      if (analysis) set('text_len', analysis.length);
       const result = await state.conn.transaction(async (tx) => {
-        if (ownTextIndex) {
+        if (fields) {
           const old = await tx.get<{ id: number }>('SELECT id FROM memories WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?)', [
             id,
             now,
           ]);
-          if (old) await MEMORY_TEXT_INDEX.remove(tx, [Number(old.id)]);
+          if (old) await index.remove(tx, [Number(old.id)]);
         }
         const row = await tx.get<MemoryRow>(
           `UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`,
           [...params, id, now],
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
-        if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), analysis: analysis! }]);
+        if (fields) await index.add(tx, [{ id: Number(row.id), analysis }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
@@ -440,7 +441,7 @@ export class MemoryStore {
       const result = await state.conn.transaction(async (tx) => {
         const ids = (await tx.all<{ id: number }>(`SELECT m.id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
         if (ids.length === 0) return { ids, version: undefined };
-        return { ids, version: await deleteMemories(tx, ids, state.conn.dialect.fullText === undefined) };
+        return { ids, version: await deleteMemories(tx, textIndex(state.conn.dialect, MEMORY_TEXT), ids) };
       });
       if (result.version !== undefined) {
         this.syncIndex(state, String(Number(result.version) - 1), result.version, () => {
@@ -516,8 +517,8 @@ export class MemoryStore {
       const version = await state.conn.transaction((tx) =>
         deleteMemories(
           tx,
+          textIndex(state.conn.dialect, MEMORY_TEXT),
           ids.map((r) => Number(r.id)),
-          state.conn.dialect.fullText === undefined,
         ),
       );
       this.syncIndex(state, String(Number(version) - 1), version, () => {

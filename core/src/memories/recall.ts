@@ -4,18 +4,20 @@
  * importance. Large agents get a first pass over compact codes (vector-index.ts) whose few hundred
  * candidates the engine then ranks exactly.
  */
-import type { AgentRuntime, AgentState } from '../agent-state.js';
+import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
+import { EngramError, invalid } from '../util/errors.js';
 import { normalizeVector, validateVectors } from '../embedders/validate.js';
-import { blobToVector, vectorToBlob } from '../vectors.js';
-import { BinaryVectorIndex, codeStats } from '../vector-index.js';
-import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
+import { blobToVector, vectorToBlob } from '../search/vectors.js';
+import { BinaryVectorIndex, codeStats } from '../search/vector-index.js';
+import { rejectUnknownFields } from '../util/validate.js';
+import { FILTER_FIELDS, filterSql, isNarrowing } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import { MAX_QUERY_CHARS, searchTerms } from '../search/search-terms.js';
-import type { Ranked } from '../search/term-index.js';
-import { MEMORY_TEXT_INDEX } from './text-index.js';
-import { toEpochMs } from '../time.js';
+import type { Ranked } from '../search/text-index.js';
+import { textIndex } from '../search/text-indexes.js';
+import { MEMORY_TEXT } from './text-index.js';
+import { toEpochMs } from '../util/time.js';
 import { inHint, timeHints } from './time-hints.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 
@@ -123,12 +125,7 @@ async function vectorCandidates(
 }
 
 async function textCandidates(state: AgentState, terms: string[], k: number, where: string, params: SqlValue[]): Promise<Ranked[]> {
-  if (terms.length === 0) return [];
-  const { fullText } = state.conn.dialect;
-  if (!fullText) return MEMORY_TEXT_INDEX.search(state.conn, terms, where, params, k);
-  const sql = fullText.searchSql('memories', 'm', MEMORY_TEXT_INDEX.fields, where, k);
-  const rows = await state.conn.all<{ id: number; score: number }>(sql, [fullText.query(terms), ...params]);
-  return rows.map((r) => ({ id: Number(r.id), value: Number(r.score) }));
+  return textIndex(state.conn.dialect, MEMORY_TEXT).search(state.conn, terms, where, params, k);
 }
 
 /** SQL for recall's `prefer` soft filter, and its weight (default 0.2, in 0..1). */

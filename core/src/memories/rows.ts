@@ -1,5 +1,5 @@
 /** The memories row as stored, and its public shape. */
-import { toIso } from '../time.js';
+import { toIso } from '../util/time.js';
 import type { Memory } from './types.js';
 
 export interface MemoryRow {

@@ -1,5 +1,5 @@
 /** Public shapes of the memory store. */
-import type { TimeInput } from '../time.js';
+import type { TimeInput } from '../util/time.js';
 import type { MemoryFilter } from './filter.js';
 
 /** Suggested kinds; any lowercase word of up to 32 characters is accepted. */

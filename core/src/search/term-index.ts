@@ -11,8 +11,9 @@
  * One `TermIndex` per indexed table: memories, file chunks, ... The table must have integer
  * `id` and `text_len` (indexed terms, all fields) columns; its rows are aliased `m` in filter SQL.
  */
-import type { Queryable, SqlValue } from '../drivers/types.js';
+import type { Queryable, SqlValue, TextFields } from '../drivers/types.js';
 import { stem, tokens } from './search-terms.js';
+import type { Analysis, Ranked, TextDoc, TextIndex } from './text-index.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -22,29 +23,6 @@ const B = 0.75;
  */
 const COMMON_TERM_SHARE = 0.5;
 const COMMON_TERM_MIN_DOCS = 1000;
-
-export interface Ranked {
-  id: number;
-  value: number;
-}
-
-/** Indexed columns and their weights: a term found in a field counts `weight` times. */
-export type TextFields = Readonly<Record<string, number>>;
-
-/** Weighted term frequencies of a document's fields, and its length in indexed terms (unweighted). */
-export interface Analysis {
-  tf: Map<string, number>;
-  length: number;
-}
-
-/**
- * A row to index: its id and (at least) the indexed columns, a missing or null field being
- * empty; or its id and the `analysis` already made of it (for its `text_len`).
- */
-export interface TextDoc {
-  readonly id: number;
-  readonly analysis?: Analysis;
-}
 
 function analyze(doc: object, fields: TextFields): Analysis {
   const tf = new Map<string, number>();
@@ -60,24 +38,24 @@ function analyze(doc: object, fields: TextFields): Analysis {
   return { tf, length };
 }
 
-export class TermIndex {
+export class TermIndex implements TextIndex {
   private readonly postings: string;
   private readonly df: string;
   private readonly docsKey: string;
   private readonly termsKey: string;
 
   /**
-   * `docs` is the indexed table, `fields` its indexed columns with their weights; the index
-   * tables are `<docs>_terms` and `<docs>_term_df`.
+   * `table` is the indexed table, `fields` its indexed columns with their weights; the index
+   * tables are `<table>_terms` and `<table>_term_df`.
    */
   constructor(
-    readonly docs: string,
+    readonly table: string,
     readonly fields: TextFields = { text: 1 },
   ) {
-    this.postings = `${docs}_terms`;
-    this.df = `${docs}_term_df`;
-    this.docsKey = `${docs}_text_docs`;
-    this.termsKey = `${docs}_text_terms`;
+    this.postings = `${table}_terms`;
+    this.df = `${table}_term_df`;
+    this.docsKey = `${table}_text_docs`;
+    this.termsKey = `${table}_text_terms`;
   }
 
   ddl(): string[] {
@@ -142,7 +120,7 @@ export class TermIndex {
     if (ids.length === 0) return;
     const list = JSON.stringify(ids);
     const stats = await tx.get<{ n: number; len: number | null }>(
-      `SELECT count(*) AS n, sum(text_len) AS len FROM ${this.docs} WHERE id IN (SELECT value FROM json_each(?))`,
+      `SELECT count(*) AS n, sum(text_len) AS len FROM ${this.table} WHERE id IN (SELECT value FROM json_each(?))`,
       [list],
     );
     const gone = await tx.all<{ term: string; n: number }>(
@@ -154,14 +132,22 @@ export class TermIndex {
     await this.addStats(tx, -Number(stats?.n ?? 0), -Number(stats?.len ?? 0));
   }
 
-  /** Re-indexes every row of the table from scratch (after a change of fields or weights). */
-  async rebuild(tx: Queryable, batchSize = 500): Promise<void> {
+  /**
+   * Re-indexes every row of the table from scratch (after a change of fields or weights);
+   * nothing to do when no row has any of the `changed` fields.
+   */
+  async rebuild(tx: Queryable, changed?: readonly string[], batchSize = 500): Promise<void> {
+    if (
+      changed &&
+      !(await tx.get(`SELECT 1 AS yes FROM ${this.table} WHERE ${changed.map((f) => `${f} IS NOT NULL`).join(' OR ')} LIMIT 1`))
+    )
+      return;
     await tx.run(`DELETE FROM ${this.postings}`);
     await tx.run(`DELETE FROM ${this.df}`);
     await tx.run('DELETE FROM engram_meta WHERE key IN (?, ?)', [this.docsKey, this.termsKey]);
     const columns = Object.keys(this.fields).join(', ');
     for (let after = -1; ;) {
-      const rows = await tx.all<TextDoc>(`SELECT id, ${columns} FROM ${this.docs} WHERE id > ? ORDER BY id LIMIT ${batchSize}`, [after]);
+      const rows = await tx.all<TextDoc>(`SELECT id, ${columns} FROM ${this.table} WHERE id > ? ORDER BY id LIMIT ${batchSize}`, [after]);
       if (rows.length === 0) return;
       const docs = rows.map((r) => ({ ...r, id: Number(r.id) }));
       await this.add(tx, docs);
@@ -193,7 +179,7 @@ export class TermIndex {
       `SELECT t.doc_id AS id, sum(q.w * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * m.text_len / ?2))) AS score
          FROM (SELECT CAST(json_extract(value, '$[0]') AS TEXT) AS term, json_extract(value, '$[1]') AS w FROM json_each(?1)) q
          CROSS JOIN ${this.postings} t ON t.term = q.term
-         JOIN ${this.docs} m ON m.id = t.doc_id
+         JOIN ${this.table} m ON m.id = t.doc_id
         WHERE ${where || '1'}
         GROUP BY t.doc_id ORDER BY score DESC LIMIT ${limit}`,
       [JSON.stringify(weighted), avgLength, ...params],

@@ -1,5 +1,5 @@
 /** The tasks row as read (with its dependencies folded in), and its public shape. */
-import { toIso } from '../time.js';
+import { toIso } from '../util/time.js';
 import type { Task, TaskStatus } from './types.js';
 
 export interface TaskRow {

@@ -3,7 +3,7 @@
  * "task depends on task" edge. Task ids are the public `task_<hex>` strings; `seq` only breaks
  * ties between tasks created in the same millisecond.
  */
-import type { Migration } from '../schema.js';
+import type { Migration } from '../schema/migration.js';
 
 export const TASKS_MIGRATION: Migration = {
   version: 4,

@@ -4,11 +4,11 @@
  * a write transaction; when it changes no row, `explain()` reads why in the same transaction
  * and throws NOT_FOUND or CONFLICT, so a refused call never changes anything.
  */
-import type { AgentRuntime } from '../agent-state.js';
+import type { AgentRuntime } from '../runtime/agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
-import { EngramError, invalid } from '../errors.js';
-import { rejectUnknownFields } from '../memories/filter.js';
-import { toEpochMs, toIso } from '../time.js';
+import { EngramError, invalid } from '../util/errors.js';
+import { optionsOf } from '../util/validate.js';
+import { toEpochMs, toIso } from '../util/time.js';
 import { dependencyPath, subtasks } from './graph.js';
 import { rowToTask, TASK_COLUMNS, TASK_ORDER, type TaskRow } from './rows.js';
 import type {
@@ -54,11 +54,6 @@ type Action = 'claim' | 'heartbeat' | 'complete' | 'fail' | 'release';
 
 function conflict(message: string, details: Record<string, unknown>): EngramError {
   return new EngramError('CONFLICT', message, { details });
-}
-
-function checkOptions(options: object, allowed: string[], where: string): void {
-  if (typeof options !== 'object' || options === null) throw invalid(`${where}() takes an options object`);
-  rejectUnknownFields(options, allowed, where);
 }
 
 async function readTask(tx: Queryable, id: string): Promise<Task | null> {
@@ -133,7 +128,7 @@ export class TaskStore {
    * const sum = await agent.tasks.create({ title: 'Summarise', dependsOn: [pages.id], priority: 5 });
    */
   async create(input: CreateTaskInput): Promise<Task> {
-    checkOptions(input, CREATE_FIELDS, 'create');
+    optionsOf(input, CREATE_FIELDS, 'create');
     const title = checkTitle(input.title);
     const description = checkDescription(input.description, this.rt.limits.maxTextBytes);
     const priority = checkPriority(input.priority);
@@ -192,7 +187,7 @@ export class TaskStore {
    * const open = await agent.tasks.list({ status: ['pending', 'running'], assignee: 'researcher' });
    */
   async list(options: ListTasksOptions = {}): Promise<Task[]> {
-    checkOptions(options, LIST_FIELDS, 'list');
+    optionsOf(options, LIST_FIELDS, 'list');
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 50);
     const offset = checkInteger(options.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
     const where: string[] = [];
@@ -229,7 +224,7 @@ export class TaskStore {
    * const next = await agent.tasks.ready({ limit: 5 });
    */
   async ready(options: ReadyOptions = {}): Promise<Task[]> {
-    checkOptions(options, READY_FIELDS, 'ready');
+    optionsOf(options, READY_FIELDS, 'ready');
     const limit = checkInteger(options.limit, 'limit', 1, 1000, 10);
     const params: SqlValue[] = [Date.now()];
     if (options.assignee !== undefined) params.push(checkName(options.assignee, 'assignee'));
@@ -253,7 +248,7 @@ export class TaskStore {
    * if (task) await agent.tasks.complete(task.id, { worker: 'w1', result: await run(task.payload) });
    */
   async claim(options: ClaimOptions): Promise<Task | null> {
-    checkOptions(options, CLAIM_FIELDS, 'claim');
+    optionsOf(options, CLAIM_FIELDS, 'claim');
     const worker = checkName(options.worker, 'worker');
     const leaseMs = checkLeaseMs(options.leaseMs) ?? DEFAULT_LEASE_MS;
     const id = options.id === undefined ? undefined : checkTaskId(options.id);
@@ -288,7 +283,7 @@ export class TaskStore {
    */
   async heartbeat(id: string, options: HeartbeatOptions): Promise<Task> {
     checkTaskId(id);
-    checkOptions(options, ['worker', 'leaseMs'], 'heartbeat');
+    optionsOf(options, ['worker', 'leaseMs'], 'heartbeat');
     const worker = checkName(options.worker, 'worker');
     const leaseMs = checkLeaseMs(options.leaseMs) ?? null;
     return this.change(id, 'heartbeat', worker, (tx, now) =>
@@ -310,7 +305,7 @@ export class TaskStore {
    */
   async complete(id: string, options: CompleteOptions = {}): Promise<Task> {
     checkTaskId(id);
-    checkOptions(options, ['worker', 'result'], 'complete');
+    optionsOf(options, ['worker', 'result'], 'complete');
     const worker = options.worker === undefined ? undefined : checkName(options.worker, 'worker');
     const result = toJson(options.result, 'result');
     const holder =
@@ -335,7 +330,7 @@ export class TaskStore {
    */
   async fail(id: string, options: FailOptions): Promise<Task> {
     checkTaskId(id);
-    checkOptions(options, ['worker', 'error'], 'fail');
+    optionsOf(options, ['worker', 'error'], 'fail');
     const worker = options.worker === undefined ? undefined : checkName(options.worker, 'worker');
     if (typeof options.error !== 'string' || options.error.trim().length === 0) throw invalid('fail() needs { error: "what went wrong" }');
     const error = options.error.length > MAX_ERROR_CHARS ? `${options.error.slice(0, MAX_ERROR_CHARS - 1)}…` : options.error;
@@ -361,7 +356,7 @@ export class TaskStore {
    */
   async release(id: string, options: ReleaseOptions): Promise<Task> {
     checkTaskId(id);
-    checkOptions(options, ['worker'], 'release');
+    optionsOf(options, ['worker'], 'release');
     const worker = checkName(options.worker, 'worker');
     return this.change(id, 'release', worker, (tx, now) =>
       tx.get(

@@ -1,5 +1,5 @@
 /** Public shapes of the task store. */
-import type { TimeInput } from '../time.js';
+import type { TimeInput } from '../util/time.js';
 
 export const TASK_STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

@@ -3,7 +3,7 @@
  * a transaction opens, so bad input never changes stored data.
  */
 import { randomBytes } from 'node:crypto';
-import { EngramError, invalid } from '../errors.js';
+import { EngramError, invalid } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
 import { TASK_STATUSES, type TaskStatus } from './types.js';
 

@@ -4,10 +4,10 @@
  * `lc_checkpoint_blobs`, so a checkpoint only writes the channels that changed. Pending writes
  * of tasks go to `lc_checkpoint_writes`.
  */
-import type { AdapterSchema } from '../agent-tables.js';
+import { defineTables } from '@engram/core';
 
-export const CHECKPOINT_SCHEMA: AdapterSchema = {
-  name: 'checkpoints',
+export const CHECKPOINT_SCHEMA = defineTables({
+  name: 'langchain.checkpoints',
   statements: [
     `CREATE TABLE IF NOT EXISTS lc_checkpoints (
       thread_id TEXT NOT NULL,
@@ -41,4 +41,9 @@ export const CHECKPOINT_SCHEMA: AdapterSchema = {
       PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
     )`,
   ],
-};
+  units: [
+    { table: 'lc_checkpoints', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id'] },
+    { table: 'lc_checkpoint_blobs', key: ['thread_id', 'checkpoint_ns', 'channel', 'version'] },
+    { table: 'lc_checkpoint_writes', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id', 'task_id', 'idx'] },
+  ],
+});

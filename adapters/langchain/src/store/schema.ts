@@ -3,10 +3,10 @@
  * vector per indexed field of an item. `dims` lets vectors from an earlier embedding model sit
  * beside the current ones without ever being compared with them.
  */
-import type { AdapterSchema } from '../agent-tables.js';
+import { defineTables } from '@engram/core';
 
-export const STORE_SCHEMA: AdapterSchema = {
-  name: 'store',
+export const STORE_SCHEMA = defineTables({
+  name: 'langchain.store',
   statements: [
     `CREATE TABLE IF NOT EXISTS lc_store_items (
       id INTEGER PRIMARY KEY,
@@ -26,4 +26,12 @@ export const STORE_SCHEMA: AdapterSchema = {
       PRIMARY KEY (item_id, field)
     )`,
   ],
-};
+  units: [
+    {
+      table: 'lc_store_items',
+      key: ['namespace', 'key'],
+      rowid: 'id',
+      children: [{ table: 'lc_store_vectors', fk: 'item_id', ref: 'id' }],
+    },
+  ],
+});

@@ -4,8 +4,8 @@
  * process holds the write lock. Retries wait on timers: the engines' own busy timeouts spin and
  * would block the event loop.
  */
-import { EngramError, isEngramError } from '../errors.js';
-import type { Driver, EngineHandle, Queryable, Row, RunResult, SqlValue } from './types.js';
+import { EngramError, isEngramError } from '../util/errors.js';
+import type { Driver, EngineHandle, Queryable, Row, RunResult, SqlValue } from '../drivers/types.js';
 
 export interface RetryOptions {
   /** How long to keep retrying a busy database before giving up with LOCKED. */

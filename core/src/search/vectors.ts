@@ -2,7 +2,7 @@
  * Vector bytes: every vector is stored as little-endian float32 in a BLOB, on both engines.
  * Turso stores a bound Float32Array as garbage, so vectors always cross the boundary as Buffers.
  */
-import { invalid } from './errors.js';
+import { invalid } from '../util/errors.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { invalid } from './errors.js';
+import { invalid } from '../util/errors.js';
 
 export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,127}$/;
 

@@ -4,10 +4,11 @@
  * exists, they get their change-log triggers in the same transaction, so nothing written to
  * them goes unlogged.
  */
-import type { AgentRuntime, AgentState } from './agent-state.js';
-import { ensureTriggers, readLogState } from './branches/change-log.js';
-import type { Dialect, Queryable } from './drivers/types.js';
-import { MIGRATIONS, type Migration } from './schema.js';
+import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
+import { ensureTriggers, readLogState } from '../branches/change-log.js';
+import type { Dialect, Queryable } from '../drivers/types.js';
+import type { Migration } from './migration.js';
+import { MIGRATIONS } from './migrations.js';
 
 export type StoreName = 'files' | 'actions' | 'tasks' | 'kv';
 

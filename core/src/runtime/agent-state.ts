@@ -2,10 +2,10 @@
  * What sub-stores see of an agent: its id, the embedder, limits, and `use()`, which lends them
  * the open database (reopening it if the pool closed it) for the length of one operation.
  */
-import type { Connection } from './drivers/connection.js';
-import type { Embedder } from './embedders/types.js';
-import type { AgentMeta } from './schema.js';
-import type { BinaryVectorIndex } from './vector-index.js';
+import type { Connection } from './connection.js';
+import type { Embedder } from '../embedders/types.js';
+import type { AgentMeta } from '../schema/meta.js';
+import type { BinaryVectorIndex } from '../search/vector-index.js';
 
 export interface Limits {
   /** Longest memory text, in UTF-8 bytes (default 32 KiB). */
