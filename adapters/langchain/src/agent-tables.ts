@@ -17,6 +17,11 @@ export interface AdapterSchema {
   /** Key in the handle's cache that records the tables exist. */
   readonly name: string;
   readonly statements: readonly string[];
+  /**
+   * Brings tables an older version of the adapter created up to date, after `statements`, in
+   * one write transaction (so two processes never migrate at once). Must be idempotent.
+   */
+  readonly migrate?: (db: Queryable) => Promise<void>;
 }
 
 /**
@@ -28,6 +33,8 @@ export function withTables<T>(agent: Agent, schema: AdapterSchema, fn: (state: A
     const key = `lc:schema:${schema.name}`;
     if (!state.caches.has(key)) {
       await state.conn.exec(schema.statements.join(';\n'));
+      const { migrate } = schema;
+      if (migrate) await state.conn.transaction((tx) => migrate(tx));
       state.caches.set(key, true);
     }
     return fn(state);
