@@ -18,10 +18,11 @@ export interface AdapterSchema {
   readonly name: string;
   readonly statements: readonly string[];
   /**
-   * Brings tables an older version of the adapter created up to date, after `statements`, in
-   * one write transaction (so two processes never migrate at once). Must be idempotent.
+   * Brings tables an older version of the adapter created up to date, after `statements`. Must
+   * be idempotent, and write only inside `conn.transaction` (re-checking there, since another
+   * process may migrate at the same time).
    */
-  readonly migrate?: (db: Queryable) => Promise<void>;
+  readonly migrate?: (conn: AgentState['conn']) => Promise<void>;
 }
 
 /**
@@ -33,8 +34,7 @@ export function withTables<T>(agent: Agent, schema: AdapterSchema, fn: (state: A
     const key = `lc:schema:${schema.name}`;
     if (!state.caches.has(key)) {
       await state.conn.exec(schema.statements.join(';\n'));
-      const { migrate } = schema;
-      if (migrate) await state.conn.transaction((tx) => migrate(tx));
+      if (schema.migrate) await schema.migrate(state.conn);
       state.caches.set(key, true);
     }
     return fn(state);

@@ -66,8 +66,11 @@ export const CHECKPOINT_SCHEMA: AdapterSchema = {
    * Their rows keep NULL (read by plain version); their stored values stay as they are and no
    * later write can replace them, since every new key carries the writer's id.
    */
-  async migrate(db) {
-    if (await hasColumn(db, 'lc_checkpoints', 'channel_refs')) return;
-    await db.exec('ALTER TABLE lc_checkpoints ADD COLUMN channel_refs TEXT');
+  async migrate(conn) {
+    if (await hasColumn(conn, 'lc_checkpoints', 'channel_refs')) return;
+    await conn.transaction(async (tx) => {
+      if (!(await hasColumn(tx, 'lc_checkpoints', 'channel_refs')))
+        await tx.exec('ALTER TABLE lc_checkpoints ADD COLUMN channel_refs TEXT');
+    });
   },
 };
