@@ -166,14 +166,15 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     ];
     await withTables(this.agent, CHECKPOINT_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
+        // One read for both: whether this id exists already, and the parent's refs.
+        const rows = await tx.all<{ checkpoint_id: string; channel_refs: string | null }>(
+          'SELECT checkpoint_id, channel_refs FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN (?, ?)',
+          [threadId, ns, checkpoint.id, parentId ?? checkpoint.id],
+        );
         // Put again under its own id, a checkpoint stores its values under a fresh writer id:
         // children already reading the earlier values keep them.
-        const again = await tx.get(`SELECT 1 AS x FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`, [
-          threadId,
-          ns,
-          checkpoint.id,
-        ]);
-        const writer = again ? `${checkpoint.id}~${randomUUID()}` : checkpoint.id;
+        const writer = rows.some((r) => r.checkpoint_id === checkpoint.id) ? `${checkpoint.id}~${randomUUID()}` : checkpoint.id;
+        const parent = parentId === undefined ? undefined : rows.find((r) => r.checkpoint_id === parentId);
         const written: Refs = {};
         for (const value of changed) {
           const key = valueKey(value.version, writer);
@@ -184,7 +185,12 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
           );
           written[value.channel] = [value.version, key];
         }
-        const parentRefs = parentId === undefined ? {} : await this.refsOf(tx, threadId, ns, parentId);
+        const parentRefs =
+          parent === undefined
+            ? {}
+            : parent.channel_refs !== null
+              ? (JSON.parse(parent.channel_refs) as Refs)
+              : await this.legacyRefs(tx, threadId, ns, parentId!);
         const refs: Refs = {};
         for (const [channel, raw] of Object.entries(checkpoint.channel_versions ?? {})) {
           const version = String(raw);
@@ -291,15 +297,13 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     return Object.fromEntries(Object.entries(checkpoint.channel_versions ?? {}).map(([c, v]) => [c, [String(v), String(v)] as const]));
   }
 
-  /** The refs of a stored checkpoint (none if it does not exist). */
-  private async refsOf(db: Queryable, threadId: string, ns: string, checkpointId: string): Promise<Refs> {
+  /** The refs of a checkpoint stored before `channel_refs` existed: its plain channel versions. */
+  private async legacyRefs(db: Queryable, threadId: string, ns: string, checkpointId: string): Promise<Refs> {
     const row = await db.get<Pick<CheckpointRow, 'type' | 'checkpoint' | 'channel_refs'>>(
       'SELECT type, checkpoint, channel_refs FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?',
       [threadId, ns, checkpointId],
     );
-    if (!row) return {};
-    if (row.channel_refs !== null) return JSON.parse(row.channel_refs) as Refs;
-    return this.refsFrom(row, (await this.serde.loadsTyped(row.type, row.checkpoint)) as Checkpoint);
+    return row ? this.refsFrom(row, (await this.serde.loadsTyped(row.type, row.checkpoint)) as Checkpoint) : {};
   }
 
   /** A checkpoint's writes (to one channel, if given) in LangGraph's replay order. */
