@@ -4,7 +4,7 @@
  * metadata, and its vector the one the store's embeddings made. Search is core's recall by
  * vector, with metadata filters applied in SQL before the top-k cut.
  */
-import { isEngramError, type Agent, type Memory, type MetadataCondition, type RememberInput } from '@engram/core';
+import { EngramError, isEngramError, type Agent, type Memory, type MetadataCondition, type RememberInput } from '@engram/core';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
@@ -107,6 +107,7 @@ export class EngramVectorStore extends VectorStore {
         );
       }
       const id = ids[i];
+      this.checkSizes(i, doc.pageContent, id === undefined ? metadata : { ...metadata, [DOCUMENT_ID_KEY]: id });
       return {
         text: doc.pageContent,
         kind: this.kind,
@@ -243,6 +244,33 @@ export class EngramVectorStore extends VectorStore {
     const store = new EngramVectorStore(embeddings, dbConfig);
     await store.addDocuments(docs);
     return store;
+  }
+
+  /** Refuses a document over the agent's size limits before any batch is written. */
+  private checkSizes(i: number, text: string, metadata: object): void {
+    const { maxTextBytes, maxMetadataBytes } = this.agent.limits;
+    const textBytes = Buffer.byteLength(text, 'utf8');
+    if (textBytes > maxTextBytes) {
+      throw new EngramError(
+        'LIMIT_EXCEEDED',
+        `document ${i}: pageContent is ${textBytes} bytes; the limit is ${maxTextBytes} (split it, or open the Engram with a larger limits.maxTextBytes)`,
+        { details: { index: i, bytes: textBytes, limit: maxTextBytes } },
+      );
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(metadata);
+    } catch (err) {
+      throw new EngramError('INVALID_ARGUMENT', `document ${i}: metadata must be JSON-serialisable (no cycles, no BigInt)`, { cause: err });
+    }
+    const metadataBytes = Buffer.byteLength(json, 'utf8');
+    if (metadataBytes > maxMetadataBytes) {
+      throw new EngramError(
+        'LIMIT_EXCEEDED',
+        `document ${i}: metadata is ${metadataBytes} bytes as JSON; the limit is ${maxMetadataBytes} (open the Engram with a larger limits.maxMetadataBytes)`,
+        { details: { index: i, bytes: metadataBytes, limit: maxMetadataBytes } },
+      );
+    }
   }
 
   private checkK(k: unknown): void {

@@ -224,8 +224,15 @@ describe.each(DRIVER_NAMES)('EngramVectorStore on %s', (driver) => {
       store.addDocuments([new Document({ pageContent: 'ok' }), new Document({ pageContent: big })]),
       'LIMIT_EXCEEDED',
     );
-    expect(err.message).toMatch(/memory 1: .*limit is 32768.*maxTextBytes/);
+    expect(err.message).toMatch(/document 1: pageContent is 35000 bytes; the limit is 32768.*maxTextBytes/);
     await expectCode(store.addDocuments([new Document({ pageContent: 'ok', metadata: { blob: 'm'.repeat(17000) } })]), 'LIMIT_EXCEEDED');
+    expect(await agent.memories.count()).toBe(0);
+    // Checked before the first batch is written: a call larger than one batch writes nothing either.
+    const many = Array.from(
+      { length: agent.limits.maxBatch + 1 },
+      (_, i) => new Document({ pageContent: i === agent.limits.maxBatch ? big : `doc ${i}` }),
+    );
+    await expectCode(store.addDocuments(many), 'LIMIT_EXCEEDED');
     expect(await agent.memories.count()).toBe(0);
     const roomy = await (
       await openEngram(driver, { embedder, limits: { maxTextBytes: 1 << 20, maxMetadataBytes: 1 << 20 } })
