@@ -176,6 +176,12 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
     expect((await store.get(['a'], ''))?.value).toEqual({ v: 1 });
     expect(summary(await store.search(['a']))).toEqual(summary(await memory.search(['a'])));
     expect(await store.search(['a'], { limit: 0 })).toEqual([]);
+    expect(await store.search(['a'], { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(2);
+    const indexed = new EngramStore({ agent: await agent('indexed') });
+    await indexed.put(['a'], '', { text: 'tea' });
+    await indexed.put(['a'], 'x', { text: 'coffee' }, false);
+    expect((await indexed.search(['a'], { query: 'tea', limit: Number.MAX_SAFE_INTEGER })).map((i) => i.key)).toEqual(['', 'x']);
+    expect(await indexed.search(['a'], { query: 'tea', limit: 0 })).toEqual([]);
     expect(await store.listNamespaces({ limit: 0 })).toEqual(await memory.listNamespaces({ limit: 0 }));
     // Depth 0 cuts every namespace to no labels: one empty namespace (InMemoryStore.js gives [['']]).
     expect(await store.listNamespaces({ maxDepth: 0 })).toEqual([[]]);
