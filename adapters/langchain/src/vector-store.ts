@@ -4,7 +4,7 @@
  * metadata, and its vector the one the store's embeddings made. Search is core's recall by
  * vector, with metadata filters applied in SQL before the top-k cut.
  */
-import type { Agent, Memory, MetadataCondition, RememberInput } from '@engram/core';
+import { EngramError, isEngramError, type Agent, type Memory, type MetadataCondition, type RememberInput } from '@engram/core';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
@@ -17,6 +17,8 @@ export const DOCUMENT_ID_KEY = 'lc_id';
 const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
 /** Core's largest recall. */
 const MAX_K = 200;
+/** Longest document id. */
+const MAX_ID = 1024;
 /** Core's largest `$in` list. */
 const IN_CHUNK = 100;
 
@@ -83,8 +85,10 @@ export class EngramVectorStore extends VectorStore {
 
   /**
    * Stores documents with precomputed vectors, in batches of the agent's `maxBatch`, each batch
-   * one transaction. A document whose id already exists replaces it (the old version is
-   * superseded in the same transaction, and no longer found).
+   * one transaction. A document whose id already exists replaces it: the id is looked up inside
+   * the write transaction, so concurrent upserts of one id leave one current document (the old
+   * versions are superseded, kept as history and never found again). pageContent is kept
+   * exactly, whitespace and empty strings included.
    */
   async addVectors(vectors: number[][], documents: DocumentInterface[], options: EngramAddDocumentOptions = {}): Promise<string[]> {
     if (!Array.isArray(vectors) || !Array.isArray(documents) || vectors.length !== documents.length) {
@@ -93,46 +97,84 @@ export class EngramVectorStore extends VectorStore {
     if (documents.length === 0) return [];
     vectors.forEach((v, i) => this.checkDims(v, `vector ${i}`));
     const ids = this.idsFor(documents, options);
-    const current = await this.currentMemories(ids);
     const inputs: RememberInput[] = documents.map((doc, i) => {
+      if (typeof doc?.pageContent !== 'string') throw invalid(`document ${i}: pageContent must be a string`);
       const metadata = doc.metadata ?? {};
-      if (typeof metadata === 'object' && metadata !== null && DOCUMENT_ID_KEY in metadata) {
+      if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalid(`document ${i}: metadata must be an object`);
+      if (DOCUMENT_ID_KEY in metadata) {
         throw invalid(
           `document ${i}: metadata key "${DOCUMENT_ID_KEY}" is reserved for document ids; pass the id as document.id or options.ids`,
         );
       }
       const id = ids[i];
+      this.checkSizes(i, doc.pageContent, id === undefined ? metadata : { ...metadata, [DOCUMENT_ID_KEY]: id });
       return {
         text: doc.pageContent,
         kind: this.kind,
         metadata: id === undefined ? metadata : { ...metadata, [DOCUMENT_ID_KEY]: id },
         vector: vectors[i],
-        ...(id !== undefined && current.has(id) ? { supersedes: current.get(id) } : {}),
       };
     });
     const stored: Memory[] = [];
-    for (const batch of chunks(inputs, this.agent.limits.maxBatch)) stored.push(...(await this.agent.memories.remember(batch)));
+    const { maxBatch } = this.agent.limits;
+    for (let start = 0; start < inputs.length; start += maxBatch) {
+      const batch = inputs.slice(start, start + maxBatch);
+      stored.push(...(await this.rememberBatch(batch, ids.slice(start, start + maxBatch))));
+    }
     return stored.map((m, i) => ids[i] ?? m.id);
+  }
+
+  /**
+   * One batch in one transaction, replacing current documents by id. Ids that are Engram
+   * memory ids of documents stored without an id supersede that memory; if a concurrent
+   * writer superseded it first (CONFLICT), the batch is tried again, then replaces that writer's.
+   */
+  private async rememberBatch(batch: RememberInput[], ids: (string | undefined)[]): Promise<Memory[]> {
+    const options = { replaceByMetadataKey: DOCUMENT_ID_KEY, exactText: true };
+    for (let attempt = 0; ; attempt++) {
+      const plain = await this.plainMemories(ids);
+      const seen = new Set<string>();
+      const inputs = batch.map((input, i) => {
+        const id = ids[i];
+        if (id === undefined || !plain.has(id) || seen.has(id)) return input;
+        seen.add(id);
+        return { ...input, supersedes: id };
+      });
+      try {
+        return await this.agent.memories.remember(inputs, options);
+      } catch (err) {
+        if (attempt > 2 || !isEngramError(err, 'CONFLICT')) throw err;
+      }
+    }
   }
 
   /** The top `k` documents by cosine similarity to `query` (a vector), with their similarity. */
   async similaritySearchVectorWithScore(query: number[], k: number, filter?: this['FilterType']): Promise<[DocumentInterface, number][]> {
     this.checkK(k);
     this.checkDims(query, 'query vector');
-    const results = await this.agent.memories.recall('', {
+    if (k === 0) return [];
+    const results = await this.recall(query, k, filter);
+    return results.map((r) => [toDocument(r.memory), r.parts.vector!.similarity]);
+  }
+
+  private recall(queryVector: number[], k: number, filter: this['FilterType'] | undefined) {
+    return this.agent.memories.recall('', {
       mode: 'vector',
-      queryVector: query,
+      queryVector,
       limit: k,
       kinds: [this.kind],
       ...(filter === undefined ? {} : { metadata: filter }),
     });
-    return results.map((r) => [toDocument(r.memory), r.parts.vector!.similarity]);
+  }
+
+  private async recallByVector(queryVector: number[], k: number, filter: this['FilterType'] | undefined): Promise<Memory[]> {
+    return (await this.recall(queryVector, k, filter)).map((r) => r.memory);
   }
 
   /**
    * Maximal marginal relevance: `fetchK` candidates by similarity, then `k` of them that are
    * relevant and unlike each other (`lambda` 1 = relevance only, 0 = diversity only). The
-   * candidates' vectors are re-made from their text with the store's embeddings.
+   * candidates' stored vectors are used: nothing but the query is embedded.
    */
   override async maxMarginalRelevanceSearch(
     query: string,
@@ -140,11 +182,15 @@ export class EngramVectorStore extends VectorStore {
   ): Promise<DocumentInterface[]> {
     const { k = 4, fetchK = 20, lambda = 0.5, filter } = options ?? {};
     this.checkK(k);
+    if (k === 0) return [];
     const queryVector = await this.embeddings.embedQuery(query);
-    const candidates = await this.similaritySearchVectorWithScore(queryVector, Math.min(Math.max(fetchK, k), MAX_K), filter);
+    this.checkDims(queryVector, 'query vector');
+    const candidates = await this.recallByVector(queryVector, Math.min(Math.max(fetchK, k), MAX_K), filter);
     if (candidates.length === 0) return [];
-    const vectors = await this.embeddings.embedDocuments(candidates.map(([doc]) => doc.pageContent));
-    return maximalMarginalRelevance(queryVector, vectors, lambda, k).map((i) => candidates[i]![0]);
+    const stored = await this.agent.memories.vectors(candidates.map((m) => m.id));
+    const kept = candidates.filter((m) => stored.has(m.id));
+    const vectors = kept.map((m) => Array.from(stored.get(m.id)!));
+    return maximalMarginalRelevance(queryVector, vectors, lambda, k).map((i) => toDocument(kept[i]!));
   }
 
   /** Deletes documents by id (every version), by metadata filter, or all of this kind. */
@@ -200,9 +246,36 @@ export class EngramVectorStore extends VectorStore {
     return store;
   }
 
+  /** Refuses a document over the agent's size limits before any batch is written. */
+  private checkSizes(i: number, text: string, metadata: object): void {
+    const { maxTextBytes, maxMetadataBytes } = this.agent.limits;
+    const textBytes = Buffer.byteLength(text, 'utf8');
+    if (textBytes > maxTextBytes) {
+      throw new EngramError(
+        'LIMIT_EXCEEDED',
+        `document ${i}: pageContent is ${textBytes} bytes; the limit is ${maxTextBytes} (split it, or open the Engram with a larger limits.maxTextBytes)`,
+        { details: { index: i, bytes: textBytes, limit: maxTextBytes } },
+      );
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(metadata);
+    } catch (err) {
+      throw new EngramError('INVALID_ARGUMENT', `document ${i}: metadata must be JSON-serialisable (no cycles, no BigInt)`, { cause: err });
+    }
+    const metadataBytes = Buffer.byteLength(json, 'utf8');
+    if (metadataBytes > maxMetadataBytes) {
+      throw new EngramError(
+        'LIMIT_EXCEEDED',
+        `document ${i}: metadata is ${metadataBytes} bytes as JSON; the limit is ${maxMetadataBytes} (open the Engram with a larger limits.maxMetadataBytes)`,
+        { details: { index: i, bytes: metadataBytes, limit: maxMetadataBytes } },
+      );
+    }
+  }
+
   private checkK(k: unknown): void {
-    if (!Number.isInteger(k) || (k as number) < 1 || (k as number) > MAX_K)
-      throw invalid(`k must be an integer from 1 to ${MAX_K}, got ${String(k)}`);
+    if (!Number.isInteger(k) || (k as number) < 0 || (k as number) > MAX_K)
+      throw invalid(`k must be an integer from 0 to ${MAX_K}, got ${String(k)}`);
   }
 
   private checkDims(vector: unknown, what: string): void {
@@ -223,30 +296,22 @@ export class EngramVectorStore extends VectorStore {
     if (options.ids !== undefined && (!Array.isArray(options.ids) || options.ids.length !== documents.length)) {
       throw invalid(`options.ids must hold one id per document (${documents.length})`);
     }
-    const ids = documents.map((doc, i) => options.ids?.[i] ?? doc.id ?? undefined);
-    const seen = new Set<string>();
+    const ids = documents.map((doc, i) => options.ids?.[i] ?? doc?.id ?? undefined);
     for (const id of ids) {
       if (id === undefined) continue;
-      if (typeof id !== 'string' || id.length === 0 || id.length > 256)
-        throw invalid('document ids must be strings of 1 to 256 characters');
-      if (seen.has(id)) throw invalid(`document id ${JSON.stringify(id)} appears twice in one call`);
-      seen.add(id);
+      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID)
+        throw invalid(`document ids must be strings of 1 to ${MAX_ID} characters`);
     }
     return ids;
   }
 
-  /** The current memory of each given id that exists: found by its document id, or being that memory. */
-  private async currentMemories(ids: (string | undefined)[]): Promise<Map<string, string>> {
-    const wanted = ids.filter((id): id is string => id !== undefined);
-    const found = new Map<string, string>();
-    for (const chunk of chunks(wanted, IN_CHUNK)) {
-      const memories = await this.agent.memories.list({ kinds: [this.kind], metadata: { [DOCUMENT_ID_KEY]: { $in: chunk } }, limit: 1000 });
-      for (const m of memories) found.set(String(m.metadata[DOCUMENT_ID_KEY]), m.id);
-    }
-    for (const id of wanted) {
-      if (found.has(id) || !MEMORY_ID.test(id)) continue;
+  /** The given ids that are current Engram memory ids of this kind stored without a document id. */
+  private async plainMemories(ids: (string | undefined)[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const id of new Set(ids)) {
+      if (id === undefined || !MEMORY_ID.test(id)) continue;
       const memory = await this.agent.memories.get(id);
-      if (memory && memory.kind === this.kind && memory.validTo === null) found.set(id, id);
+      if (memory && memory.kind === this.kind && memory.validTo === null && !(DOCUMENT_ID_KEY in memory.metadata)) found.add(id);
     }
     return found;
   }

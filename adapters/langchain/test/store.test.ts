@@ -48,25 +48,145 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
     expect(await store.get(['users', 'alice'], 'tea')).toBeNull();
   });
 
-  it('searches a namespace prefix with filters, limit and offset, newest first', async () => {
+  it('searches a namespace prefix with filters, limit and offset in the in-memory store order', async () => {
     const store = new EngramStore({ agent: await agent(), index: false });
+    const memory = new InMemoryStore();
     await fill(store);
-    const alice = await store.search(['users', 'alice']);
-    expect(alice.map((i) => i.key)).toEqual(['name', 'city', 'tea']);
-    expect(alice.every((i) => i.score === undefined)).toBe(true);
-    expect((await store.search(['users'], { filter: { kind: 'preference' } })).map((i) => i.namespace[1])).toEqual([
-      'bob',
-      'alice2',
-      'alice',
-    ]);
-    expect((await store.search([], { filter: { score: { $gte: 3, $lt: 5 } } })).map((i) => i.key)).toEqual(['name', 'city']);
-    expect((await store.search(['users'], { filter: { kind: { $ne: 'fact' }, score: { $in: [1, 2, 5] } } })).map((i) => i.key)).toEqual([
-      'coffee',
-      'tea',
-      'tea',
-    ]);
-    expect((await store.search(['users'], { filter: { score: '5' } })).length).toBe(0); // typed equality
-    expect((await store.search(['users'], { limit: 2, offset: 1 })).map((i) => i.key)).toEqual(['tea', 'name']);
+    await fill(memory);
+    // An update keeps an item's place; a delete and put again moves it last in its namespace, in both stores.
+    for (const s of [store, memory]) {
+      await s.put(['users', 'alice', 'memories'], 'tea', { text: 'Alice now drinks oolong', kind: 'preference', score: 6 });
+      await s.delete(['users', 'alice', 'memories'], 'tea');
+      await s.put(['users', 'alice', 'memories'], 'tea', { text: 'Alice drinks oolong again', kind: 'preference', score: 6 });
+    }
+    const cases: [string[], Parameters<EngramStore['search']>[1]][] = [
+      [['users', 'alice'], {}],
+      [[], {}],
+      [['users'], { filter: { kind: 'preference' } }],
+      [[], { filter: { score: { $gte: 3, $lt: 6 } } }],
+      [['users'], { filter: { kind: { $ne: 'fact' }, score: { $in: [1, 2, 6] } } }],
+      [['users'], { filter: { score: '5' } }],
+      [['users'], { filter: { kind: { $nin: [] }, score: { $in: [] } } }],
+      [['users'], { filter: { missing: undefined } }],
+      [['users'], { filter: { kind: {} } }],
+      [['users'], { limit: 2, offset: 1 }],
+      [['users'], { limit: 0 }],
+      [['users'], { offset: 10 }],
+    ];
+    for (const [prefix, options] of cases) {
+      expect(summary(await store.search(prefix, options))).toEqual(summary(await memory.search(prefix, options)));
+    }
+  });
+
+  it('filters on array and object values by deep equality (InMemoryStore.js compares them by reference and never matches)', async () => {
+    const store = new EngramStore({ agent: await agent(), index: false });
+    await store.put(['a'], '1', { tags: ['x', 'y'], where: { city: 'Lisbon', geo: { lat: 38.7 } }, n: 1 });
+    await store.put(['a'], '2', { tags: ['y', 'x'], where: { geo: { lat: 38.7 }, city: 'Lisbon' }, n: 2 });
+    await store.put(['a'], '3', { tags: ['x'], where: { city: 'Lisbon', geo: { lat: 38.7 }, extra: null }, n: 3 });
+    await store.put(['a'], '4', { tags: [], where: {}, n: '4' });
+    const keys = async (filter: Record<string, unknown>) => (await store.search(['a'], { filter })).map((i) => i.key);
+    expect(await keys({ tags: ['x', 'y'] })).toEqual(['1']);
+    expect(await keys({ tags: [] })).toEqual(['4']);
+    expect(await keys({ where: { city: 'Lisbon', geo: { lat: 38.7 } } })).toEqual(['1', '2']);
+    expect(await keys({ where: { $eq: {} } })).toEqual(['4']);
+    expect(await keys({ tags: { $ne: ['x'] } })).toEqual(['1', '2', '4']);
+    expect(await keys({ tags: { $in: [['x'], ['y', 'x']] } })).toEqual(['2', '3']);
+    expect(await keys({ 'where.geo': { lat: 38.7 } })).toEqual(['1', '2', '3']);
+    expect(await keys({ n: { $in: [1, '4'] } })).toEqual(['1', '4']);
+  });
+
+  it('embeds the texts InMemoryStore embeds for every index path', async () => {
+    const value = {
+      text: 'plain',
+      title: 'Title',
+      n: 7,
+      ok: false,
+      none: null,
+      empty: '',
+      nested: { a: 'deep a', b: { c: 'deeper c' }, list: ['n1', 'n2'] },
+      items: [{ text: 'first' }, { text: 'second', extra: 1 }, 'loose'],
+      matrix: [
+        ['m00', 'm01'],
+        ['m10', 'm11'],
+      ],
+      $: 'dollar key',
+    };
+    const paths = [
+      '$',
+      '',
+      'text',
+      '$.text',
+      '$.nested.a',
+      'title',
+      'n',
+      'ok',
+      'none',
+      'empty',
+      'missing',
+      'nested',
+      'nested.a',
+      'nested.b.c',
+      'nested.list',
+      'nested.list[*]',
+      'nested.list[0]',
+      'nested.list[-1]',
+      'nested.list[5]',
+      'items[*].text',
+      'items[1]',
+      'items[*]',
+      '*',
+      'nested.*',
+      '{text,title}',
+      '{text,nested.b.c,none,missing}',
+      'items[*].{text,extra}',
+      'matrix[*][1]',
+      'matrix[-1][*]',
+      'text[0]',
+      'n.x',
+      '[0]',
+    ];
+    const record = () => {
+      const texts: string[] = [];
+      const embeddings = new WordHashEmbeddings(16);
+      const recording = Object.assign(Object.create(embeddings) as WordHashEmbeddings, {
+        embedDocuments: async (batch: string[]) => (texts.push(...batch), embeddings.embedDocuments(batch)),
+      });
+      return { texts, index: { embeddings: recording, dims: 16 } };
+    };
+    for (const path of paths) {
+      const ours = record();
+      const theirs = record();
+      await new EngramStore({ agent: await agent(`paths-${paths.indexOf(path)}`), index: { ...ours.index, fields: [path] } }).put(
+        ['p'],
+        'k',
+        value,
+      );
+      await new InMemoryStore({ index: { ...theirs.index, fields: [path] } }).put(['p'], 'k', value);
+      expect([path, ours.texts.sort()]).toEqual([path, theirs.texts.sort()]);
+    }
+  });
+
+  it('accepts an empty key, limit 0 and depth 0', async () => {
+    const store = new EngramStore({ agent: await agent(), index: false });
+    const memory = new InMemoryStore();
+    for (const s of [store, memory]) {
+      await s.put(['a'], '', { v: 1 });
+      await s.put(['a', 'b'], 'k', { v: 2 });
+    }
+    expect((await store.get(['a'], ''))?.value).toEqual({ v: 1 });
+    expect(summary(await store.search(['a']))).toEqual(summary(await memory.search(['a'])));
+    expect(await store.search(['a'], { limit: 0 })).toEqual([]);
+    expect(await store.search(['a'], { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(2);
+    const indexed = new EngramStore({ agent: await agent('indexed') });
+    await indexed.put(['a'], '', { text: 'tea' });
+    await indexed.put(['a'], 'x', { text: 'coffee' }, false);
+    expect((await indexed.search(['a'], { query: 'tea', limit: Number.MAX_SAFE_INTEGER })).map((i) => i.key)).toEqual(['', 'x']);
+    expect(await indexed.search(['a'], { query: 'tea', limit: 0 })).toEqual([]);
+    expect(await store.listNamespaces({ limit: 0 })).toEqual(await memory.listNamespaces({ limit: 0 }));
+    // Depth 0 cuts every namespace to no labels: one empty namespace (InMemoryStore.js gives [['']]).
+    expect(await store.listNamespaces({ maxDepth: 0 })).toEqual([[]]);
+    await store.delete(['a'], '');
+    expect(await store.get(['a'], '')).toBeNull();
   });
 
   it('ranks by meaning like the in-memory store, best field first, unindexed items last', async () => {
@@ -124,8 +244,17 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
       { maxDepth: 2 },
       { prefix: ['users'], maxDepth: 2, limit: 2, offset: 1 },
       { prefix: ['nope'] },
+      { limit: 0 },
+      { maxDepth: 1, offset: 1 },
     ];
     for (const options of cases) expect(await store.listNamespaces(options)).toEqual(await memory.listNamespaces(options));
+    // Sorted as InMemoryStore sorts (localeCompare of the joined labels), not by bytes.
+    for (const ns of [['Zeta'], ['alpha'], ['alpha-beta'], ['alpha', 'beta'], ['Émile'], ['émile'], ['_x'], ['10'], ['9']]) {
+      await store.put(ns, 'k', { v: 1 });
+      await memory.put(ns, 'k', { v: 1 });
+    }
+    expect(await store.listNamespaces({})).toEqual(await memory.listNamespaces({}));
+    expect(await store.listNamespaces({ maxDepth: 1 })).toEqual(await memory.listNamespaces({ maxDepth: 1 }));
   });
 
   it('runs a batch: reads see the store before it, writes land together, the last put wins', async () => {
@@ -149,13 +278,15 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
     await expect(store.put([], 'k', { v: 1 })).rejects.toThrow(/Namespace cannot be empty/);
     await expect(store.put(['a.b'], 'k', { v: 1 })).rejects.toThrow(/periods/);
     await expect(store.put(['langgraph'], 'k', { v: 1 })).rejects.toThrow(/langgraph/);
-    await expectCode(store.put(['a'], '', { v: 1 }), 'INVALID_ARGUMENT');
+    await expectCode(store.put(['a'], 'k'.repeat(1025), { v: 1 }), 'INVALID_ARGUMENT');
     await expectCode(store.put(['a'], 'k', [1, 2] as never), 'INVALID_ARGUMENT');
     await expectCode(store.search(['a'], { filter: { v: { $near: 1 } } }), 'INVALID_ARGUMENT');
-    await expectCode(store.search(['a'], { filter: { v: { nested: 1 } } }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { filter: { v: { $eq: 1, nested: 1 } } }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { filter: { v: { $gt: [1] } } }), 'INVALID_ARGUMENT');
     await expectCode(store.search(['a'], { filter: { 'bad"key': 1 } }), 'INVALID_ARGUMENT');
-    await expectCode(store.search(['a'], { limit: 0 }), 'INVALID_ARGUMENT');
-    await expectCode(store.listNamespaces({ maxDepth: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { limit: -1 }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { offset: 1.5 }), 'INVALID_ARGUMENT');
+    await expectCode(store.listNamespaces({ maxDepth: -1 }), 'INVALID_ARGUMENT');
     expect(() => new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8) } })).toThrow(/dims/);
     expect(() => new EngramStore({ agent: a, index: { dims: 3 } })).toThrow(/64-dimension/);
     const wrong = new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8), dims: 16 } });

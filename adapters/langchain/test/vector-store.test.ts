@@ -135,6 +135,113 @@ describe.each(DRIVER_NAMES)('EngramVectorStore on %s', (driver) => {
     expect(await store.similaritySearch('anything', 10)).toEqual([]);
   });
 
+  it('concurrent upserts of one id leave one current document, and the next upsert replaces it', async () => {
+    const { embeddings, agent } = await setup(driver);
+    const store = new EngramVectorStore(embeddings, { agent });
+    const current = async () => (await agent.memories.list({ kinds: ['document'] })).map((m) => m.text).sort();
+    await Promise.all(
+      ['one', 'two', 'three'].map((t) => store.addDocuments([new Document({ pageContent: `cats ${t}` })], { ids: ['same'] })),
+    );
+    expect(await current()).toHaveLength(1);
+    await store.addDocuments([new Document({ pageContent: 'cats four' })], { ids: ['same'] });
+    expect(await current()).toEqual(['cats four']);
+    // Two stores (as two processes would) on one agent, racing on ids with and without earlier versions.
+    const other = new EngramVectorStore(embeddings, { agent });
+    await Promise.all([
+      store.addDocuments([new Document({ pageContent: 'dogs a' }), new Document({ pageContent: 'cats five' })], { ids: ['new', 'same'] }),
+      other.addDocuments([new Document({ pageContent: 'dogs b' }), new Document({ pageContent: 'cats six' })], { ids: ['new', 'same'] }),
+    ]);
+    expect(await current()).toHaveLength(2);
+    expect((await store.similaritySearch('dogs cats', 10)).map((d) => d.id).sort()).toEqual(['new', 'same']);
+    // Duplicates an older version left behind are all replaced by the next upsert of their id.
+    await agent.memories.remember([
+      { text: 'old 1', kind: 'document', metadata: { lc_id: 'dup' } },
+      { text: 'old 2', kind: 'document', metadata: { lc_id: 'dup' } },
+    ]);
+    await store.addDocuments([new Document({ pageContent: 'fixed', id: 'dup' })]);
+    expect((await agent.memories.list({ kinds: ['document'], metadata: { lc_id: 'dup' } })).map((m) => m.text)).toEqual(['fixed']);
+    // The same id twice in one call: the last one wins, as in LangChain's in-memory store.
+    await store.addDocuments([new Document({ pageContent: 'first' }), new Document({ pageContent: 'second' })], {
+      ids: ['twice', 'twice'],
+    });
+    expect((await agent.memories.list({ kinds: ['document'], metadata: { lc_id: 'twice' } })).map((m) => m.text)).toEqual(['second']);
+  });
+
+  it('concurrent re-adds under an id Engram chose leave one current document', async () => {
+    const { embeddings, agent } = await setup(driver);
+    const store = new EngramVectorStore(embeddings, { agent });
+    const [auto] = await store.addDocuments([new Document({ pageContent: 'bread' })]);
+    expect(auto).toMatch(/^mem_/);
+    await Promise.all(['rye', 'spelt', 'wheat'].map((t) => store.addDocuments([new Document({ pageContent: `${t} bread`, id: auto })])));
+    const docs = await store.similaritySearch('bread', 10);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]!.id).toBe(auto);
+  });
+
+  it('MMR embeds only the query: candidates use their stored vectors', async () => {
+    const { embeddings, agent } = await setup(driver);
+    const store = await EngramVectorStore.fromDocuments(
+      DOCS.map((d) => new Document(d)),
+      embeddings,
+      { agent },
+    );
+    const calls = { documents: 0, queries: 0 };
+    const counting = Object.assign(Object.create(embeddings) as WordHashEmbeddings, {
+      embedDocuments: async (texts: string[]) => ((calls.documents += texts.length), embeddings.embedDocuments(texts)),
+      embedQuery: async (text: string) => (calls.queries++, embeddings.embedQuery(text)),
+    });
+    const counted = new EngramVectorStore(counting, { agent });
+    const picks = await counted.maxMarginalRelevanceSearch('cats in the sun', { k: 3, fetchK: 8, lambda: 0.5 });
+    expect(calls).toEqual({ documents: 0, queries: 1 });
+    expect(picks.map((d) => d.id)).toEqual(
+      (await store.maxMarginalRelevanceSearch('cats in the sun', { k: 3, fetchK: 8, lambda: 0.5 })).map((d) => d.id),
+    );
+    // Same picks as LangChain's MMR over freshly embedded candidates.
+    const query = await embeddings.embedQuery('cats in the sun');
+    const candidates = await store.similaritySearchVectorWithScore(query, 8);
+    const reference = maximalMarginalRelevance(query, await embeddings.embedDocuments(candidates.map(([d]) => d.pageContent)), 0.5, 3);
+    expect(picks.map((d) => d.id)).toEqual(reference.map((i) => candidates[i]![0].id));
+    expect(await store.maxMarginalRelevanceSearch('cats', { k: 0 })).toEqual([]);
+  });
+
+  it('keeps pageContent exactly (whitespace, empty, any script), like the in-memory store', async () => {
+    const { embeddings, agent } = await setup(driver);
+    const texts = ['  leading and trailing  ', '', '\n\ttabs\n', 'ünïcödé 猫 🐈', 'x'.repeat(3)];
+    const store = await EngramVectorStore.fromTexts(texts, {}, embeddings, { agent });
+    const memory = await FakeVectorStore.fromTexts(texts, {}, embeddings);
+    const all = (await store.similaritySearch('tabs cat', 10)).map((d) => d.pageContent).sort();
+    expect(all).toEqual((await memory.similaritySearch('tabs cat', 10)).map((d) => d.pageContent).sort());
+    expect(all).toEqual([...texts].sort());
+  });
+
+  it('refuses text and metadata over the agent limits with LIMIT_EXCEEDED naming the document, and takes them when limits are raised', async () => {
+    const embeddings = new WordHashEmbeddings(256);
+    const embedder = fromLangChainEmbeddings(embeddings, { id: 'word-hash@1', dims: 256 });
+    const agent = await (await openEngram(driver, { embedder })).agent('limits');
+    const store = new EngramVectorStore(embeddings, { agent });
+    const big = 'word '.repeat(7000); // 35,000 bytes
+    const err = await expectCode(
+      store.addDocuments([new Document({ pageContent: 'ok' }), new Document({ pageContent: big })]),
+      'LIMIT_EXCEEDED',
+    );
+    expect(err.message).toMatch(/document 1: pageContent is 35000 bytes; the limit is 32768.*maxTextBytes/);
+    await expectCode(store.addDocuments([new Document({ pageContent: 'ok', metadata: { blob: 'm'.repeat(17000) } })]), 'LIMIT_EXCEEDED');
+    expect(await agent.memories.count()).toBe(0);
+    // Checked before the first batch is written: a call larger than one batch writes nothing either.
+    const many = Array.from(
+      { length: agent.limits.maxBatch + 1 },
+      (_, i) => new Document({ pageContent: i === agent.limits.maxBatch ? big : `doc ${i}` }),
+    );
+    await expectCode(store.addDocuments(many), 'LIMIT_EXCEEDED');
+    expect(await agent.memories.count()).toBe(0);
+    const roomy = await (
+      await openEngram(driver, { embedder, limits: { maxTextBytes: 1 << 20, maxMetadataBytes: 1 << 20 } })
+    ).agent('roomy');
+    const wide = new EngramVectorStore(embeddings, { agent: roomy });
+    await wide.addDocuments([new Document({ pageContent: big, metadata: { blob: 'm'.repeat(17000) } })]);
+    expect((await wide.similaritySearch('word', 1))[0]!.pageContent).toBe(big);
+  });
+
   it("uses the agent's own embedder when given no embeddings, and keeps other memories out", async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('own');
@@ -159,7 +266,7 @@ describe.each(DRIVER_NAMES)('EngramVectorStore on %s', (driver) => {
     await own.addDocuments([new Document({ pageContent: 'kept', metadata: { n: 1 } })]);
     await expectCode(own.similaritySearch('x', 4, { n: { $near: 1 } } as never), 'INVALID_ARGUMENT');
     await expectCode(own.similaritySearch('x', 4, { 'bad key!': 1 }), 'INVALID_ARGUMENT');
-    await expectCode(own.similaritySearch('x', 0), 'INVALID_ARGUMENT');
+    await expectCode(own.similaritySearch('x', -1), 'INVALID_ARGUMENT');
     await expectCode(own.similaritySearch('x', 201), 'INVALID_ARGUMENT');
     await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: { lc_id: 'z' } })]), 'INVALID_ARGUMENT');
     await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: {} })], { ids: ['p', 'q'] }), 'INVALID_ARGUMENT');

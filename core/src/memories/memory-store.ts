@@ -10,7 +10,7 @@ import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { toEpochMs } from '../util/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
-import { vectorToBlob } from '../search/vectors.js';
+import { blobToVector, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { FILTER_FIELDS, filterSql, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
@@ -18,7 +18,16 @@ import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import type { TextIndex } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
 import { MEMORY_TEXT } from './text-index.js';
-import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
+import type {
+  ListOptions,
+  Memory,
+  MemoryPatch,
+  RecallOptions,
+  RecallResult,
+  ReembedProgress,
+  RememberInput,
+  RememberOptions,
+} from './types.js';
 
 const REMEMBER_FIELDS = [
   'text',
@@ -37,6 +46,7 @@ const REMEMBER_FIELDS = [
 const PATCH_FIELDS = ['text', 'context', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
 const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
 const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
+const BAD_METADATA_KEY = /["\\\p{Cc}]/u;
 
 /** What full-text search and the embedder see of a memory: its context, then its text. */
 function searchText(text: string, context: string | null): string {
@@ -75,6 +85,38 @@ async function deleteMemories(tx: Queryable, index: TextIndex, ids: number[]): P
   return bumpVectorsVersion(tx);
 }
 
+/** The string a memory's metadata holds at `key`, with its kind: what replaceByMetadataKey matches on. */
+function metadataKeyOf(row: Normalized, key: string): string | undefined {
+  const value = (JSON.parse(row.metadata) as Record<string, unknown>)[key];
+  return typeof value === 'string' ? JSON.stringify([row.kind, value]) : undefined;
+}
+
+/** Current memories (not superseded) sharing a kind and a metadata value with the rows, by metadataKeyOf. */
+async function currentByMetadata(tx: Queryable, rows: Normalized[], key: string): Promise<Map<string, { id: number; uid: string }[]>> {
+  const found = new Map<string, { id: number; uid: string }[]>();
+  const wanted = new Set(rows.map((r) => metadataKeyOf(r, key)).filter((k): k is string => k !== undefined));
+  if (wanted.size === 0) return found;
+  const path = `$."${key}"`;
+  const matches = await tx.all<{ id: number; uid: string; kind: string; value: string }>(
+    `SELECT id, uid, kind, json_extract(metadata, ?) AS value FROM memories
+     WHERE valid_to IS NULL AND kind IN (SELECT value FROM json_each(?)) AND json_type(metadata, ?) = 'text'
+     AND json_extract(metadata, ?) IN (SELECT value FROM json_each(?))`,
+    [
+      path,
+      JSON.stringify([...new Set(rows.map((r) => r.kind))]),
+      path,
+      path,
+      JSON.stringify([...new Set([...wanted].map((k) => (JSON.parse(k) as string[])[1]))]),
+    ],
+  );
+  for (const m of matches) {
+    const k = JSON.stringify([m.kind, m.value]);
+    if (!wanted.has(k)) continue;
+    found.set(k, [...(found.get(k) ?? []), { id: Number(m.id), uid: m.uid }]);
+  }
+  return found;
+}
+
 export class MemoryStore {
   constructor(private readonly rt: AgentRuntime) {}
 
@@ -85,10 +127,10 @@ export class MemoryStore {
     return id;
   }
 
-  private normalizeText(text: unknown): string {
+  private normalizeText(text: unknown, exact = false): string {
     if (typeof text !== 'string') throw invalid('memory text must be a string');
-    const trimmed = text.trim();
-    if (trimmed.length === 0) throw invalid('memory text is empty');
+    const trimmed = exact ? text : text.trim();
+    if (trimmed.length === 0 && !exact) throw invalid('memory text is empty');
     const bytes = Buffer.byteLength(trimmed, 'utf8');
     if (bytes > this.rt.limits.maxTextBytes) {
       throw new EngramError(
@@ -166,11 +208,11 @@ export class MemoryStore {
     return toEpochMs(expiresAt as Date, 'expiresAt');
   }
 
-  private normalize(input: RememberInput, now: number): Normalized {
+  private normalize(input: RememberInput, now: number, exactText: boolean): Normalized {
     if (typeof input !== 'object' || input === null) throw invalid('remember() takes { text, ... } or an array of them');
     rejectUnknownFields(input, REMEMBER_FIELDS, 'remember');
     return {
-      text: this.normalizeText(input.text),
+      text: this.normalizeText(input.text, exactText),
       context: this.normalizeContext(input.context),
       kind: this.normalizeKind(input.kind),
       tags: this.normalizeTags(input.tags),
@@ -225,10 +267,19 @@ export class MemoryStore {
    * @example
    * const m = await agent.memories.remember({ text: 'Alice prefers green tea', kind: 'preference', tags: ['alice'] });
    */
-  remember(input: RememberInput): Promise<Memory>;
-  remember(inputs: RememberInput[]): Promise<Memory[]>;
-  async remember(input: RememberInput | RememberInput[]): Promise<Memory | Memory[]> {
+  remember(input: RememberInput, options?: RememberOptions): Promise<Memory>;
+  remember(inputs: RememberInput[], options?: RememberOptions): Promise<Memory[]>;
+  async remember(input: RememberInput | RememberInput[], options: RememberOptions = {}): Promise<Memory | Memory[]> {
     const batch = Array.isArray(input) ? input : [input];
+    const { replaceByMetadataKey: replaceKey, exactText = false } = options ?? {};
+    if (
+      replaceKey !== undefined &&
+      (typeof replaceKey !== 'string' || replaceKey.length === 0 || replaceKey.length > 256 || BAD_METADATA_KEY.test(replaceKey))
+    ) {
+      throw invalid(
+        'replaceByMetadataKey must be a metadata key of 1 to 256 characters, without quotes, backslashes or control characters',
+      );
+    }
     if (batch.length === 0) return [];
     if (batch.length > this.rt.limits.maxBatch) {
       throw new EngramError('LIMIT_EXCEEDED', `a batch holds at most ${this.rt.limits.maxBatch} memories; got ${batch.length}`);
@@ -236,7 +287,7 @@ export class MemoryStore {
     const now = Date.now();
     const rows = batch.map((m, i) => {
       try {
-        return this.normalize(m, now);
+        return this.normalize(m, now, exactText === true);
       } catch (err) {
         if (Array.isArray(input) && err instanceof EngramError) {
           throw new EngramError(err.code, `memory ${i}: ${err.message}`, { cause: err, details: { index: i, ...err.details } });
@@ -250,10 +301,11 @@ export class MemoryStore {
       const index = textIndex(state.conn.dialect, MEMORY_TEXT);
       const analyses = rows.map((r) => index.analyze(r));
       const result = await state.conn.transaction(async (tx) => {
-        const out: { row: MemoryRow; replaced: number | null }[] = [];
+        const out: { row: MemoryRow; replaced: number[] }[] = [];
+        const current = replaceKey === undefined ? undefined : await currentByMetadata(tx, rows, replaceKey);
         for (const [i, r] of rows.entries()) {
           const uid = `mem_${randomUUID().replaceAll('-', '')}`;
-          let replaced: number | null = null;
+          const replaced: number[] = [];
           if (r.supersedes) {
             const old = await tx.get<{ id: number; valid_to: number | null }>('SELECT id, valid_to FROM memories WHERE uid = ?', [
               r.supersedes,
@@ -267,7 +319,21 @@ export class MemoryStore {
               now,
               old.id,
             ]);
-            replaced = Number(old.id);
+            replaced.push(Number(old.id));
+          }
+          const upsertKey = current && metadataKeyOf(r, replaceKey!);
+          if (upsertKey !== undefined) {
+            for (const old of current!.get(upsertKey) ?? []) {
+              if (old.uid === r.supersedes) continue;
+              await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [
+                Math.max(r.validFrom, now),
+                uid,
+                now,
+                old.id,
+              ]);
+              replaced.push(old.id);
+              r.supersedes ??= old.uid;
+            }
           }
           const search = searchText(r.text, r.context);
           // The row is built here rather than read back: RETURNING costs ~20x a plain insert on Turso 0.7.
@@ -314,6 +380,7 @@ export class MemoryStore {
             ],
           );
           row.id = inserted.lastInsertRowid;
+          if (upsertKey !== undefined) current!.set(upsertKey, [{ id: Number(row.id), uid }]);
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
           out.push({ row, replaced });
         }
@@ -326,13 +393,35 @@ export class MemoryStore {
       const from = String(Number(result.version) - 1);
       this.syncIndex(state, from, result.version, () => {
         for (const [i, { row, replaced }] of result.out.entries()) {
-          if (replaced !== null) state.vectorIndex!.remove(replaced);
+          for (const id of replaced) state.vectorIndex!.remove(id);
           state.vectorIndex!.upsert(Number(row.id), vectors[i]!, row.expires_at === null ? null : Number(row.expires_at));
         }
       });
       return result.out.map(({ row }) => rowToMemory(row));
     });
     return Array.isArray(input) ? saved : saved[0]!;
+  }
+
+  /**
+   * The stored (unit-length) vectors of the given memories, by id; ids that do not exist are
+   * left out. For re-ranking (e.g. maximal marginal relevance) without embedding texts again.
+   * @example
+   * const vectors = await agent.memories.vectors(results.map((r) => r.memory.id));
+   */
+  async vectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    if (!Array.isArray(ids)) throw invalid('vectors() takes an array of memory ids');
+    ids.forEach((id) => this.checkId(id));
+    const out = new Map<string, Float32Array>();
+    if (ids.length === 0) return out;
+    const rows = await this.rt.use((s) =>
+      s.conn.all<{ uid: string; embedding: Uint8Array }>(
+        `SELECT m.uid, v.embedding FROM memories m JOIN memory_vectors v ON v.memory_id = m.id
+         WHERE m.uid IN (SELECT value FROM json_each(?))`,
+        [JSON.stringify([...new Set(ids)])],
+      ),
+    );
+    for (const row of rows) out.set(row.uid, blobToVector(row.embedding));
+    return out;
   }
 
   /** The memory with this id, or null. Expired memories are gone: null. */

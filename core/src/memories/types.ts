@@ -36,6 +36,18 @@ export interface RememberInput {
   vector?: ArrayLike<number>;
 }
 
+/** Options of a remember() call (for adapters that store documents as memories). */
+export interface RememberOptions {
+  /**
+   * Upsert by a metadata key: a new memory whose metadata has a string at this top-level key
+   * supersedes, in the same transaction, every current memory of its kind with that same value
+   * (so concurrent upserts of one key leave one current memory).
+   */
+  replaceByMetadataKey?: string;
+  /** Store `text` exactly as given: not trimmed, and an empty text is accepted. */
+  exactText?: boolean;
+}
+
 export interface Memory {
   id: string;
   text: string;

@@ -16,6 +16,7 @@ export async function ensureTableSet(state: AgentState, set: TableSet): Promise<
   if (current?.value !== recorded) {
     await state.conn.transaction(async (tx) => {
       for (const sql of set.statements) await tx.exec(sql);
+      await set.upgrade?.(tx);
       await tx.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
         cacheKey,
         recorded,

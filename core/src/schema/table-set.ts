@@ -39,6 +39,12 @@ export interface TableSet {
   readonly statements: readonly string[];
   /** The tables branches should diff and merge; tables not listed are carried whole by promote. */
   readonly units?: readonly TableUnit[];
+  /**
+   * Brings tables an older version of the set created up to date (an added column, say). Runs
+   * after `statements`, in the same transaction, whenever the set recorded in the database is
+   * not this one; it must be idempotent.
+   */
+  readonly upgrade?: (tx: Queryable) => Promise<void>;
 }
 
 /** Meta keys `tables:<name>` hold each created set as JSON. */
@@ -88,7 +94,9 @@ export function defineTables(set: TableSet): TableSet {
     if (u.key.length === 0 && u.rowid === undefined) throw invalid(`table set ${set.name}: unit ${table} without a key needs a rowid`);
     for (const c of u.children ?? []) checkChild(c, `table set ${set.name}: ${table}`);
   }
-  return Object.freeze(JSON.parse(JSON.stringify({ name: set.name, statements: set.statements, units: set.units ?? [] })) as TableSet);
+  if (set.upgrade !== undefined && typeof set.upgrade !== 'function') throw invalid(`table set ${set.name}: upgrade must be a function`);
+  const data = JSON.parse(JSON.stringify({ name: set.name, statements: set.statements, units: set.units ?? [] })) as TableSet;
+  return Object.freeze(set.upgrade ? { ...data, upgrade: set.upgrade } : data);
 }
 
 /** Every table set recorded in this database. */

@@ -1,12 +1,15 @@
 /**
- * A LangGraph agent on Engram (`npm start -w @engram/example-langgraph-agent`): its long-term
+ * A LangGraph agent on Engram (`npm start -w @engram/example-langgraph-agent`, which builds the
+ * repository first; or `npm run build && node examples/langgraph-agent/dist/main.js`): its long-term
  * memory is an EngramStore searched by meaning, and each conversation thread is checkpointed by
  * EngramCheckpointSaver, both in one agent database. The chat model is a scripted fake from
  * @langchain/core, so the demo runs offline; storage, embeddings and search are real. Halfway
  * through, Engram is closed and reopened, as after a restart, and the thread carries on.
- * Data lives in $ENGRAM_DIR, or in a temp directory removed at the end.
+ * Data lives in $ENGRAM_DIR, or in a temp directory removed at the end. Run it again on the same
+ * $ENGRAM_DIR and each memory is put under the same key (a hash of its text): replaced, not doubled,
+ * while the threads go on from their last checkpoints.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +19,9 @@ import { EngramCheckpointSaver, EngramStore } from '@engram/langchain';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { Annotation, END, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
+
+/** The store key of a remembered text: the same text always gets the same key. */
+const memoryKey = (text: string) => createHash('sha256').update(text.trim().toLowerCase()).digest('hex').slice(0, 16);
 
 const State = Annotation.Root({ ...MessagesAnnotation.spec, recalled: Annotation<string[]>() });
 
@@ -28,7 +34,8 @@ function buildGraph(agent: Agent, replies: string[]) {
   return new StateGraph(State)
     .addNode('remember', async (state, config: LangGraphRunnableConfig) => {
       const match = /^remember that (.+)$/i.exec(lastText(state));
-      if (match) await config.store!.put(namespace(config), randomUUID(), { text: match[1] });
+      // A key made from the text: remembering the same thing again replaces it.
+      if (match) await config.store!.put(namespace(config), memoryKey(match[1]!), { text: match[1] });
       return {};
     })
     .addNode('recall', async (state, config: LangGraphRunnableConfig) => {

@@ -1,8 +1,10 @@
 /**
- * The demo (`npm run demo`): opens the default data directory, gives one agent a few memories
+ * The demo (`npm run demo` at the repository root, or `npm start -w @engram/example-quickstart`;
+ * both build first): opens the default data directory, gives one agent a few memories
  * and recalls them by meaning, by words and both, then touches its other sub-stores: files,
  * kv, tasks and the action log. It prints each step.
- * Data lives in ./.engram (or $ENGRAM_DIR) and persists between runs.
+ * Data lives in ./.engram (or $ENGRAM_DIR) and persists between runs: a second run adds no
+ * memories or tasks (it finds the first run's), it only logs new actions.
  */
 import { resolve } from 'node:path';
 import { Engram, type RecallResult } from '@engram/core';
@@ -78,8 +80,12 @@ await agent.kv.set('settings/language', 'en');
 say(`    ${JSON.stringify(await agent.kv.list({ prefix: 'settings/', values: true }).then((l) => l.map((e) => [e.key, e.value])))}`);
 
 say('agent.tasks: a plan with a dependency, claimed and completed by a worker');
-const research = await agent.tasks.create({ title: 'Look up flights to Lisbon', priority: 2 });
-await agent.tasks.create({ title: 'Book the cheapest flight', dependsOn: [research.id] });
+if ((await agent.tasks.list({ limit: 1 })).length === 0) {
+  const research = await agent.tasks.create({ title: 'Look up flights to Lisbon', priority: 2 });
+  await agent.tasks.create({ title: 'Book the cheapest flight', dependsOn: [research.id] });
+} else {
+  say('    (the plan exists from an earlier run)');
+}
 for (let task; (task = await agent.tasks.claim({ worker: 'demo-worker', leaseMs: 60_000 }));) {
   await agent.tasks.complete(task.id, { worker: 'demo-worker', result: { ok: true } });
   say(`    done: ${task.title}`);

@@ -1,10 +1,12 @@
 /**
- * Retrieval-augmented answers over an agent's files (`npm start -w @engram/example-rag-files`):
+ * Retrieval-augmented answers over an agent's files (`npm start -w @engram/example-rag-files`,
+ * which builds the repository first; or `npm run build && node examples/rag-files/dist/main.js`):
  * a small handbook is written into `agent.files`, and a LangChain chain retrieves passages with
  * EngramFilesRetriever (hybrid search over file chunks, each naming its file and lines), puts
  * them in the prompt and asks the model. The model is a scripted fake from @langchain/core, so
  * the demo runs offline; the prompt it receives is printed. Data lives in $ENGRAM_DIR, or in a
- * temp directory removed at the end.
+ * temp directory removed at the end; run again on the same $ENGRAM_DIR, the files are rewritten in
+ * place, not doubled.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,9 +1,12 @@
 /**
  * `EngramCheckpointSaver`: LangGraph thread state in an agent's database. Each put writes the
- * checkpoint and the channel values that changed (by `newVersions`) in one transaction; reads
- * rebuild channel values from the versions the checkpoint names, so a value written once is
- * shared by every later checkpoint that did not change it.
+ * checkpoint and the channel values that changed (by `newVersions`) in one transaction, each
+ * value under a key unique to the checkpoint that wrote it, and fixes which stored value the
+ * checkpoint reads for every channel (its own, or its parent's). A value written once is shared
+ * by the later checkpoints that did not change it, and nothing a fork, a regenerate or a
+ * concurrent run writes can change what an existing checkpoint reads.
  */
+import { randomUUID } from 'node:crypto';
 import type { Agent } from '@engram/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
@@ -26,7 +29,7 @@ import { toBuffer, withTables, type Queryable, type SqlValue } from '../agent-ta
 import { invalid } from '../errors.js';
 import { jsonFilterSql } from '../json-filter.js';
 import { checkCheckpoint, checkWrites, checkpointIdOf, namespaceOf, threadIdOf } from './config.js';
-import { CHECKPOINT_SCHEMA } from './schema.js';
+import { CHECKPOINT_SCHEMA, VERSION_SEPARATOR, valueKey } from './schema.js';
 
 interface CheckpointRow {
   thread_id: string;
@@ -36,7 +39,11 @@ interface CheckpointRow {
   type: string;
   checkpoint: Uint8Array;
   metadata: string;
+  channel_refs: string | null;
 }
+
+/** Per channel: [its version, the key of the stored value the checkpoint reads]. */
+type Refs = Record<string, readonly [string, string]>;
 
 interface WriteRow {
   task_id: string;
@@ -48,6 +55,7 @@ interface WriteRow {
 }
 
 const COLUMNS = 'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata';
+const READ_COLUMNS = `${COLUMNS}, channel_refs`;
 /** Rows list() reads per round trip. */
 const PAGE = 100;
 
@@ -76,11 +84,11 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     const row = await withTables(this.agent, CHECKPOINT_SCHEMA, (s) =>
       checkpointId === undefined
         ? s.conn.get<CheckpointRow>(
-            `SELECT ${COLUMNS} FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id DESC LIMIT 1`,
+            `SELECT ${READ_COLUMNS} FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id DESC LIMIT 1`,
             [threadId, ns],
           )
         : s.conn.get<CheckpointRow>(
-            `SELECT ${COLUMNS} FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
+            `SELECT ${READ_COLUMNS} FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?`,
             [threadId, ns, checkpointId],
           ),
     );
@@ -113,7 +121,7 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
       const size = Math.min(PAGE, remaining);
       const rows = await withTables(this.agent, CHECKPOINT_SCHEMA, (s) =>
         s.conn.all<CheckpointRow>(
-          `SELECT ${COLUMNS} FROM lc_checkpoints ${where} ORDER BY checkpoint_id DESC, thread_id, checkpoint_ns LIMIT ${size} OFFSET ${offset}`,
+          `SELECT ${READ_COLUMNS} FROM lc_checkpoints ${where} ORDER BY checkpoint_id DESC, thread_id, checkpoint_ns LIMIT ${size} OFFSET ${offset}`,
           params,
         ),
       );
@@ -138,31 +146,63 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     const [type, bytes] = await this.serde.dumpsTyped(rest);
     const [metadataType, metadataBytes] = await this.serde.dumpsTyped(metadata);
     if (metadataType !== 'json') throw invalid(`put: metadata must serialise to JSON (the serializer gave "${metadataType}")`);
-    const blobs = await Promise.all(
-      Object.entries(newVersions ?? {}).map(async ([channel, version]): Promise<SqlValue[]> => {
-        if (!Object.hasOwn(values, channel) || values[channel] === undefined) return [channel, String(version), 'empty', null];
+    const changed = await Promise.all(
+      Object.entries(newVersions ?? {}).map(async ([channel, version]) => {
+        if (!Object.hasOwn(values, channel) || values[channel] === undefined)
+          return { channel, version: String(version), type: 'empty', blob: null };
         const [t, b] = await this.serde.dumpsTyped(values[channel]);
-        return [channel, String(version), t, toBuffer(b)];
+        return { channel, version: String(version), type: t, blob: toBuffer(b) };
       }),
     );
+    const parentId = checkpointIdOf(config);
     const row: SqlValue[] = [
       threadId,
       ns,
       checkpoint.id,
-      checkpointIdOf(config) ?? null,
+      parentId ?? null,
       type,
       toBuffer(bytes),
       Buffer.from(metadataBytes).toString('utf8'),
     ];
     await withTables(this.agent, CHECKPOINT_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
-        for (const blob of blobs) {
+        // One read for both: whether this id exists already, and the parent's refs.
+        const rows = await tx.all<{ checkpoint_id: string; channel_refs: string | null }>(
+          'SELECT checkpoint_id, channel_refs FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id IN (?, ?)',
+          [threadId, ns, checkpoint.id, parentId ?? checkpoint.id],
+        );
+        // Put again under its own id, a checkpoint stores its values under a fresh writer id:
+        // children already reading the earlier values keep them.
+        const writer = rows.some((r) => r.checkpoint_id === checkpoint.id) ? `${checkpoint.id}~${randomUUID()}` : checkpoint.id;
+        const parent = parentId === undefined ? undefined : rows.find((r) => r.checkpoint_id === parentId);
+        const written: Refs = {};
+        for (const value of changed) {
+          const key = valueKey(value.version, writer);
+          // Plain INSERT: a key is unique by construction, and a stored value is never replaced.
           await tx.run(
-            'INSERT OR REPLACE INTO lc_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob) VALUES (?, ?, ?, ?, ?, ?)',
-            [threadId, ns, ...blob],
+            'INSERT INTO lc_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob) VALUES (?, ?, ?, ?, ?, ?)',
+            [threadId, ns, value.channel, key, value.type, value.blob],
           );
+          written[value.channel] = [value.version, key];
         }
-        await tx.run(`INSERT OR REPLACE INTO lc_checkpoints (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, row);
+        const parentRefs =
+          parent === undefined
+            ? {}
+            : parent.channel_refs !== null
+              ? (JSON.parse(parent.channel_refs) as Refs)
+              : await this.legacyRefs(tx, threadId, ns, parentId!);
+        const refs: Refs = {};
+        for (const [channel, raw] of Object.entries(checkpoint.channel_versions ?? {})) {
+          const version = String(raw);
+          const ref =
+            [written[channel], parentRefs[channel]].find((r) => r?.[0] === version) ??
+            (await storedRef(tx, { threadId, ns, channel, version, before: checkpoint.id }));
+          if (ref !== undefined) refs[channel] = ref;
+        }
+        await tx.run(`INSERT OR REPLACE INTO lc_checkpoints (${COLUMNS}, channel_refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+          ...row,
+          JSON.stringify(refs),
+        ]);
       }),
     );
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
@@ -215,11 +255,12 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     const { thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id: parentId } = row;
     const checkpoint = (await this.serde.loadsTyped(row.type, row.checkpoint)) as Checkpoint;
     const versions = checkpoint.channel_versions ?? {};
+    const keys = Object.fromEntries(Object.entries(this.refsFrom(row, checkpoint)).map(([channel, [, key]]) => [channel, key]));
     const { blobs, writes, sends } = await withTables(this.agent, CHECKPOINT_SCHEMA, async (s) => ({
       blobs: await s.conn.all<{ channel: string; type: string; blob: Uint8Array | null }>(
         `SELECT b.channel, b.type, b.blob FROM json_each(?) j
          CROSS JOIN lc_checkpoint_blobs b ON b.thread_id = ? AND b.checkpoint_ns = ? AND b.channel = j.key AND b.version = j.value`,
-        [JSON.stringify(Object.fromEntries(Object.entries(versions).map(([c, v]) => [c, String(v)]))), thread_id, checkpoint_ns],
+        [JSON.stringify(keys), thread_id, checkpoint_ns],
       ),
       writes: await this.writesOf(s.conn, thread_id, checkpoint_ns, checkpoint_id),
       // Checkpoints before format 4 kept pending sends as the parent's writes to TASKS.
@@ -250,6 +291,21 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     };
   }
 
+  /** The stored values a checkpoint reads; rows from before `channel_refs` read their plain versions. */
+  private refsFrom(row: Pick<CheckpointRow, 'channel_refs'>, checkpoint: Checkpoint): Refs {
+    if (row.channel_refs !== null) return JSON.parse(row.channel_refs) as Refs;
+    return Object.fromEntries(Object.entries(checkpoint.channel_versions ?? {}).map(([c, v]) => [c, [String(v), String(v)] as const]));
+  }
+
+  /** The refs of a checkpoint stored before `channel_refs` existed: its plain channel versions. */
+  private async legacyRefs(db: Queryable, threadId: string, ns: string, checkpointId: string): Promise<Refs> {
+    const row = await db.get<Pick<CheckpointRow, 'type' | 'checkpoint' | 'channel_refs'>>(
+      'SELECT type, checkpoint, channel_refs FROM lc_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?',
+      [threadId, ns, checkpointId],
+    );
+    return row ? this.refsFrom(row, (await this.serde.loadsTyped(row.type, row.checkpoint)) as Checkpoint) : {};
+  }
+
   /** A checkpoint's writes (to one channel, if given) in LangGraph's replay order. */
   private async writesOf(db: Queryable, threadId: string, ns: string, checkpointId: string, channel?: string): Promise<WriteRow[]> {
     const rows = await db.all<WriteRow>(
@@ -260,4 +316,21 @@ export class EngramCheckpointSaver extends BaseCheckpointSaver {
     const key = (w: WriteRow) => writesSortKey(w.task_path, w.task_id, Number(w.idx));
     return rows.sort((a, b) => compareWritesSortKeys(key(a), key(b)));
   }
+}
+
+/**
+ * The value of `channel` at `version` stored most recently by a checkpoint not after `before`
+ * (or before writers were recorded), for a checkpoint whose parent does not name it.
+ */
+async function storedRef(
+  db: Queryable,
+  at: { threadId: string; ns: string; channel: string; version: string; before: string },
+): Promise<readonly [string, string] | undefined> {
+  const { threadId, ns, channel, version, before } = at;
+  const row = await db.get<{ version: string }>(
+    `SELECT version FROM lc_checkpoint_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ?
+     AND (version = ? OR (version > ? AND version <= ?)) ORDER BY version DESC LIMIT 1`,
+    [threadId, ns, channel, version, version + VERSION_SEPARATOR, `${valueKey(version, before)}\u007f`],
+  );
+  return row ? [version, row.version] : undefined;
 }

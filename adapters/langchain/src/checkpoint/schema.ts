@@ -1,10 +1,29 @@
 /**
- * Tables of the checkpointer. A checkpoint row holds the checkpoint without its channel values;
- * each channel value is stored once per (thread, namespace, channel, version) in
- * `lc_checkpoint_blobs`, so a checkpoint only writes the channels that changed. Pending writes
- * of tasks go to `lc_checkpoint_writes`.
+ * Tables of the checkpointer, and their migration. A checkpoint row holds the checkpoint
+ * without its channel values; values live in `lc_checkpoint_blobs`, so a checkpoint only writes
+ * the channels that changed and shares the others with its parent.
+ *
+ * A stored value is never replaced. Its key (the `version` column) is the channel version
+ * followed by `@` and the id of the checkpoint that wrote it, so two checkpoints that both give a
+ * channel version 3 (a fork, a regenerate, two runs on one thread) store two values. Each
+ * checkpoint row names the values it reads in `channel_refs` (channel -> key), fixed when it is
+ * written. Rows written before `channel_refs` existed have it NULL: they read the values stored
+ * under their plain channel versions, which no later write touches.
  */
-import { defineTables } from '@engram/core';
+import { defineTables, type Queryable } from '@engram/core';
+
+/** Separates a channel version from the writing checkpoint's id in a value's key. */
+export const VERSION_SEPARATOR = '@';
+
+/** The key of the value of `channel` at `version` written by checkpoint `writer`. */
+export function valueKey(version: string, writer: string): string {
+  return `${version}${VERSION_SEPARATOR}${writer}`;
+}
+
+async function hasColumn(db: Queryable, table: string, column: string): Promise<boolean> {
+  const rows = await db.all<{ name: string }>(`PRAGMA table_info(${table})`);
+  return rows.some((r) => r.name === column);
+}
 
 export const CHECKPOINT_SCHEMA = defineTables({
   name: 'langchain.checkpoints',
@@ -17,6 +36,7 @@ export const CHECKPOINT_SCHEMA = defineTables({
       type TEXT NOT NULL,
       checkpoint BLOB NOT NULL,
       metadata TEXT NOT NULL,
+      channel_refs TEXT,
       PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
     )`,
     `CREATE TABLE IF NOT EXISTS lc_checkpoint_blobs (
@@ -46,4 +66,12 @@ export const CHECKPOINT_SCHEMA = defineTables({
     { table: 'lc_checkpoint_blobs', key: ['thread_id', 'checkpoint_ns', 'channel', 'version'] },
     { table: 'lc_checkpoint_writes', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id', 'task_id', 'idx'] },
   ],
+  /**
+   * Databases written before values were keyed by their writer lack `channel_refs`: add it.
+   * Their rows keep NULL (read by plain version); their stored values stay as they are and no
+   * later write can replace them, since every new key carries the writer's id.
+   */
+  async upgrade(tx) {
+    if (!(await hasColumn(tx, 'lc_checkpoints', 'channel_refs'))) await tx.exec('ALTER TABLE lc_checkpoints ADD COLUMN channel_refs TEXT');
+  },
 });

@@ -22,7 +22,7 @@ import { invalid } from '../errors.js';
 import { jsonFilterSql } from '../json-filter.js';
 import { compareNamespaces, decodeNamespace, encodeNamespace, literalPrefix, matches, namespacePrefixSql } from './namespaces.js';
 import { STORE_SCHEMA } from './schema.js';
-import { textsAtPaths, tokenizePath } from './text-paths.js';
+import { checkPaths, textsAtPaths } from './text-paths.js';
 import { fromLangChainEmbeddings } from '../embeddings.js';
 
 /** Semantic search settings (LangGraph's IndexConfig; every field optional here). */
@@ -42,7 +42,7 @@ export interface EngramStoreOptions {
 }
 
 /** Size limits of one item. */
-export const STORE_LIMITS = { maxKeyLength: 1024, maxValueBytes: 1024 * 1024, maxSearchLimit: 1000 } as const;
+export const STORE_LIMITS = { maxKeyLength: 1024, maxValueBytes: 1024 * 1024 } as const;
 
 interface ItemRow {
   id: number;
@@ -74,11 +74,14 @@ function toItem(row: ItemRow): Item {
 }
 
 function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0 || key.length > STORE_LIMITS.maxKeyLength) {
-    throw invalid(`item keys must be strings of 1 to ${STORE_LIMITS.maxKeyLength} characters`);
+  if (typeof key !== 'string' || key.length > STORE_LIMITS.maxKeyLength) {
+    throw invalid(`item keys must be strings of at most ${STORE_LIMITS.maxKeyLength} characters`);
   }
   return key;
 }
+
+/** Items in InMemoryStore's order: by namespace (first stored first), then as first put. */
+const INSERTION_ORDER = '(SELECT min(n.id) FROM lc_store_items n WHERE n.namespace = i.namespace), i.id';
 
 function checkCount(value: unknown, name: string, min: number, max: number): number {
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
@@ -92,8 +95,7 @@ function makeIndex(agent: Agent, config: EngramStoreIndexConfig | false | undefi
   const { embeddings, dims, fields = ['$'] } = config ?? {};
   if (embeddings !== undefined && dims === undefined)
     throw invalid('index.dims is required with index.embeddings: the size of its vectors');
-  if (!Array.isArray(fields) || fields.length === 0) throw invalid('index.fields must be a non-empty array of paths');
-  fields.forEach((f) => f === '$' || tokenizePath(f));
+  checkPaths(fields, 'index.fields');
   if (embeddings === undefined) {
     if (dims !== undefined && dims !== agent.embedder.dims) {
       throw invalid(`index.dims is ${dims}, but the agent's embedder ${agent.embedder.id} makes ${agent.embedder.dims}-dimension vectors`);
@@ -187,9 +189,7 @@ export class EngramStore extends BaseStore {
     if (bytes > STORE_LIMITS.maxValueBytes) {
       throw new EngramError('LIMIT_EXCEEDED', `item value is ${bytes} bytes as JSON; the limit is ${STORE_LIMITS.maxValueBytes}`);
     }
-    if (op.index !== undefined && op.index !== false && (!Array.isArray(op.index) || !op.index.every((p) => typeof p === 'string'))) {
-      throw invalid('put index must be false or an array of field paths');
-    }
+    if (op.index !== undefined && op.index !== null && op.index !== false) checkPaths(op.index, 'put index');
     const paths = op.index === false || !this.index ? [] : (op.index ?? this.index.fields);
     return { namespace, key, json, texts: textsAtPaths(op.value, paths) };
   }
@@ -235,19 +235,20 @@ export class EngramStore extends BaseStore {
 
   private async searchOp(op: SearchOperation): Promise<SearchItem[]> {
     const prefix = namespacePrefixSql('i.namespace', encodeNamespace(op.namespacePrefix ?? [], 'prefix'));
-    const limit = checkCount(op.limit ?? 10, 'limit', 1, STORE_LIMITS.maxSearchLimit);
+    const limit = checkCount(op.limit ?? 10, 'limit', 0, Number.MAX_SAFE_INTEGER);
     const offset = checkCount(op.offset ?? 0, 'offset', 0, Number.MAX_SAFE_INTEGER);
     const filter = jsonFilterSql('i.value', op.filter, { nested: true, where: 'store search' });
     const where = [prefix.condition, ...filter.conditions].join(' AND ');
     const params = [...prefix.params, ...filter.params];
     if (op.query !== undefined && op.query !== null && typeof op.query !== 'string') throw invalid('search query must be a string');
+    if (limit === 0) return [];
     // Without an index a query cannot rank anything: results come unscored, as from InMemoryStore.
     const query = this.index && op.query ? op.query : undefined;
     const queryBlob = query === undefined ? undefined : vectorToBlob((await this.index!.queries.embed([query]))[0]!);
     return withTables(this.agent, STORE_SCHEMA, async (s) => {
       if (queryBlob === undefined) {
         const rows = await s.conn.all<ItemRow>(
-          `SELECT ${ITEM_COLUMNS} FROM lc_store_items i WHERE ${where} ORDER BY i.updated_at DESC, i.id DESC LIMIT ${limit} OFFSET ${offset}`,
+          `SELECT ${ITEM_COLUMNS} FROM lc_store_items i WHERE ${where} ORDER BY ${INSERTION_ORDER} LIMIT ${limit} OFFSET ${offset}`,
           params,
         );
         return rows.map(toItem);
@@ -256,7 +257,7 @@ export class EngramStore extends BaseStore {
     });
   }
 
-  /** Items with vectors by their best field's similarity, then those without, newest first. */
+  /** Items with vectors by their best field's similarity, then those without, in insertion order. */
   private async rankedSearch(
     s: AgentState,
     query: Buffer,
@@ -271,7 +272,7 @@ export class EngramStore extends BaseStore {
       `SELECT ${ITEM_COLUMNS}, r.d AS d FROM (
          SELECT v.item_id AS item_id, min(${distance}) AS d FROM lc_store_vectors v JOIN lc_store_items i ON i.id = v.item_id
          WHERE v.dims = ? AND ${where} GROUP BY v.item_id
-       ) r JOIN lc_store_items i ON i.id = r.item_id ORDER BY r.d, i.id LIMIT ${limit} OFFSET ${offset}`,
+       ) r JOIN lc_store_items i ON i.id = r.item_id ORDER BY r.d, ${INSERTION_ORDER} LIMIT ${limit} OFFSET ${offset}`,
       [query, dims, ...params],
     );
     const results: SearchItem[] = scored.map((row) => ({ ...toItem(row), score: 1 - Number(row.d) }));
@@ -280,7 +281,7 @@ export class EngramStore extends BaseStore {
     const rest = await s.conn.all<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM lc_store_items i WHERE ${where}
        AND NOT EXISTS (SELECT 1 FROM lc_store_vectors v WHERE v.item_id = i.id AND v.dims = ?)
-       ORDER BY i.updated_at DESC, i.id DESC LIMIT ${limit - results.length} OFFSET ${unscoredOffset}`,
+       ORDER BY ${INSERTION_ORDER} LIMIT ${limit - results.length} OFFSET ${unscoredOffset}`,
       [...params, dims],
     );
     return [...results, ...rest.map(toItem)];
@@ -294,8 +295,9 @@ export class EngramStore extends BaseStore {
       if (!Array.isArray(c.path) || !c.path.every((l) => typeof l === 'string' && l.length > 0))
         throw invalid('a match condition path is an array of labels');
     }
-    const maxDepth = op.maxDepth === undefined ? undefined : checkCount(op.maxDepth, 'maxDepth', 1, 1000);
-    const limit = checkCount(op.limit ?? 100, 'limit', 1, STORE_LIMITS.maxSearchLimit);
+    const maxDepth =
+      op.maxDepth === undefined || op.maxDepth === null ? undefined : checkCount(op.maxDepth, 'maxDepth', 0, Number.MAX_SAFE_INTEGER);
+    const limit = checkCount(op.limit ?? Number.MAX_SAFE_INTEGER, 'limit', 0, Number.MAX_SAFE_INTEGER);
     const offset = checkCount(op.offset ?? 0, 'offset', 0, Number.MAX_SAFE_INTEGER);
     const prefix = namespacePrefixSql('namespace', literalPrefix(conditions));
     const rows = await withTables(this.agent, STORE_SCHEMA, (s) =>
@@ -308,7 +310,7 @@ export class EngramStore extends BaseStore {
       const kept = maxDepth === undefined ? labels : labels.slice(0, maxDepth);
       found.set(kept.join('\u0000'), kept);
     }
-    return [...found.values()].sort(compareNamespaces).slice(offset, offset + limit);
+    return [...found.values()].sort(compareNamespaces).slice(offset, offset + Math.min(limit, found.size));
   }
 }
 

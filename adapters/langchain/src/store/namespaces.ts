@@ -48,10 +48,7 @@ export function literalPrefix(conditions: MatchCondition[] | undefined): string 
   return (star === -1 ? prefix : prefix.slice(0, star)).join(SEPARATOR);
 }
 
-/** Orders namespaces label by label, shorter first on a tie. */
+/** Orders namespaces as InMemoryStore does: their labels joined by ':', by localeCompare. */
 export function compareNamespaces(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  }
-  return a.length - b.length;
+  return a.join(SEPARATOR).localeCompare(b.join(SEPARATOR));
 }

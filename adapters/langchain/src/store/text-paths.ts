@@ -1,62 +1,108 @@
 /**
- * Which texts of a stored value get embedded: LangGraph's index field paths (`$` for the whole
- * value, `a.b`, `a[*].b`, `a[0]`, `a[-1]`, `*`, `{a,b.c}`), each resolved to the strings found
- * there. Objects and arrays found at a path are embedded as their JSON.
+ * Which texts of a stored value get embedded, read exactly as LangGraph.js's InMemoryStore reads
+ * its index paths (its `tokenizePath` and `getTextAtPath`, which the package does not export,
+ * ported here): `$` for the whole value, `a.b`, `a[*].b`, `a[0]`, `a[-1]`, `*`, `{a,b.c}`.
+ * As there, a path that starts with `$.` (e.g. `$.text`) embeds the whole value, and
+ * objects and arrays found at a path are embedded as their JSON.
  */
 import { invalid } from '../errors.js';
 
-/** Splits a path at dots outside brackets and braces: `a[*].b` -> `a`, `[*]`, `b`. */
+/** Checks a list of index paths (strings, as LangGraph takes them). */
+export function checkPaths(paths: unknown, what: string): asserts paths is string[] {
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+    throw invalid(`${what} must be an array of field paths (strings)`);
+}
+
+/** Splits a path into tokens: `chapters[*].content` -> `chapters`, `[*]`, `content`. */
 export function tokenizePath(path: string): string[] {
-  if (typeof path !== 'string' || path.length === 0) throw invalid('index field paths must be non-empty strings');
+  if (!path) return [];
   const tokens: string[] = [];
-  let current = '';
-  let depth = 0;
+  let current: string[] = [];
   const flush = () => {
-    if (current) tokens.push(current);
-    current = '';
+    if (current.length) tokens.push(current.join(''));
+    current = [];
   };
-  for (const ch of path) {
-    if (ch === '.' && depth === 0) {
+  let i = 0;
+  while (i < path.length) {
+    const char = path[i]!;
+    if (char === '[' || char === '{') {
       flush();
+      const close = char === '[' ? ']' : '}';
+      let depth = 1;
+      const group = [char];
+      i += 1;
+      while (i < path.length && depth > 0) {
+        if (path[i] === char) depth += 1;
+        else if (path[i] === close) depth -= 1;
+        group.push(path[i]!);
+        i += 1;
+      }
+      tokens.push(group.join(''));
       continue;
     }
-    if ((ch === '[' || ch === '{') && depth++ === 0) flush();
-    current += ch;
-    if ((ch === ']' || ch === '}') && --depth === 0) flush();
-    if (depth < 0) break;
+    if (char === '.') flush();
+    else current.push(char);
+    i += 1;
   }
-  if (depth !== 0) throw invalid(`index field path "${path}" has unbalanced brackets`);
   flush();
   return tokens;
 }
 
-function leafTexts(value: unknown): string[] {
-  if (typeof value === 'string') return value.trim() === '' ? [] : [value];
-  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
-  if (value !== null && typeof value === 'object') return [JSON.stringify(value, null, 2)];
+const asJson = (value: unknown) => JSON.stringify(value, null, 2);
+
+function leaf(value: unknown): string[] {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  if (value !== null && typeof value === 'object') return [asJson(value)];
   return [];
 }
 
 function extract(value: unknown, tokens: string[], pos: number): string[] {
-  if (pos === tokens.length) return leafTexts(value);
+  if (pos >= tokens.length) return leaf(value);
   const token = tokens[pos]!;
-  if (token === '$' && pos === 0) return extract(value, tokens, pos + 1);
-  if (value === null || typeof value !== 'object') return [];
-  const all = (items: unknown[]) => items.flatMap((item) => extract(item, tokens, pos + 1));
-  if (token === '*' || token === '[*]') return all(Array.isArray(value) ? value : Object.values(value));
+  const results: string[] = [];
+  if (pos === 0 && token === '$') results.push(asJson(value));
   if (token.startsWith('[') && token.endsWith(']')) {
-    const index = Number(token.slice(1, -1));
-    if (!Array.isArray(value) || !Number.isInteger(index)) return [];
-    const item = value[index < 0 ? value.length + index : index];
-    return item === undefined ? [] : extract(item, tokens, pos + 1);
-  }
-  if (token.startsWith('{') && token.endsWith('}')) {
-    return token
+    if (!Array.isArray(value)) return [];
+    const index = token.slice(1, -1);
+    if (index === '*') {
+      for (const item of value) results.push(...extract(item, tokens, pos + 1));
+    } else {
+      let idx = parseInt(index, 10);
+      if (idx < 0) idx = value.length + idx;
+      if (idx >= 0 && idx < value.length) results.push(...extract(value[idx], tokens, pos + 1));
+    }
+  } else if (token.startsWith('{') && token.endsWith('}')) {
+    if (typeof value !== 'object' || value === null) return [];
+    for (const field of token
       .slice(1, -1)
       .split(',')
-      .flatMap((field) => (field.trim() ? extract(value, tokenizePath(field.trim()), 0) : []));
+      .map((f) => f.trim())) {
+      const nested = tokenizePath(field);
+      if (!nested.length) continue;
+      let current: unknown = value;
+      for (const part of nested) {
+        if (current && typeof current === 'object' && part in current) current = (current as Record<string, unknown>)[part];
+        else {
+          current = undefined;
+          break;
+        }
+      }
+      // Unlike at the end of a path, a null here is embedded as "null" (as LangGraph does).
+      if (current !== undefined) results.push(...(current === null ? ['null'] : leaf(current)));
+    }
+  } else if (token === '*') {
+    if (Array.isArray(value)) for (const item of value) results.push(...extract(item, tokens, pos + 1));
+    else if (typeof value === 'object' && value !== null)
+      for (const v of Object.values(value)) results.push(...extract(v, tokens, pos + 1));
+  } else if (typeof value === 'object' && value !== null && token in value) {
+    results.push(...extract((value as Record<string, unknown>)[token], tokens, pos + 1));
   }
-  return Object.hasOwn(value, token) ? extract((value as Record<string, unknown>)[token], tokens, pos + 1) : [];
+  return results;
+}
+
+/** The texts at one index path of `value`, as InMemoryStore reads them (`$` is the token `$`). */
+export function textsAtPath(value: unknown, path: string): string[] {
+  return extract(value, path === '$' ? ['$'] : tokenizePath(path), 0);
 }
 
 /**
@@ -65,7 +111,7 @@ function extract(value: unknown, tokens: string[], pos: number): string[] {
  */
 export function textsAtPaths(value: Record<string, unknown>, paths: readonly string[]): { field: string; text: string }[] {
   return paths.flatMap((path) => {
-    const texts = extract(value, path === '$' ? ['$'] : tokenizePath(path), 0);
+    const texts = textsAtPath(value, path);
     return texts.length === 1 ? [{ field: path, text: texts[0]! }] : texts.map((text, i) => ({ field: `${path}.${i}`, text }));
   });
 }
