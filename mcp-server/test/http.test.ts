@@ -132,18 +132,20 @@ describe('engram serve: security and limits', () => {
     const engram = await openEngram('turso');
     const http = await serve({ engram });
     const url = http.agentUrl('agent-1');
-    const huge = Buffer.alloc(5 * 1024 * 1024, 'a');
+    const huge = Buffer.alloc(17 * 1024 * 1024, 'a');
     expect((await raw(url, { body: huge })).status).toBe(413);
     expect((await raw(url, { headers: { host: 'evil.example:80' } })).status).toBe(403);
     expect((await raw(url, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
-    expect((await raw(url, { headers: { origin: 'http://localhost:3000' } })).status).toBe(200);
+    // Another local page (any other port) is refused; only the server's own origin is a page it serves.
+    expect((await raw(url, { headers: { origin: 'http://localhost:3000' } })).status).toBe(403);
+    expect((await raw(url, { headers: { origin: `http://localhost:${http.port}` } })).status).toBe(200);
     expect((await raw(`${http.url}/`)).status).toBe(404);
     expect((await raw(`${http.url}/agents/agent-1`)).status).toBe(404);
     expect((await raw(url, { method: 'GET' })).status).toBe(400);
     const notInit = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
     expect((await raw(url, { body: notInit })).status).toBe(400);
     expect((await raw(url, { body: '{not json' })).status).toBe(400);
-    expect(http.sessions).toBe(1); // only the one initialize from localhost:3000
+    expect(http.sessions).toBe(1); // only the one initialize from the server's own origin
   });
 });
 

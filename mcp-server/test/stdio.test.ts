@@ -75,14 +75,19 @@ describe('engram mcp: stdout carries the protocol only', () => {
     const { code, stdout, stderr } = await run(['mcp', '--agent', 'pure', '--dir', dir], input);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    const messages = lines.map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; result?: { isError?: boolean } });
+    const messages = lines.map(
+      (l) => JSON.parse(l) as { jsonrpc: string; id?: number | null; result?: { isError?: boolean }; error?: { code: number } },
+    );
     expect(messages.every((m) => m.jsonrpc === '2.0')).toBe(true);
     expect(
       messages
-        .filter((m) => m.id !== undefined)
+        .filter((m) => typeof m.id === 'number')
         .map((m) => m.id)
         .sort(),
     ).toEqual([1, 2, 3, 4, 5]);
+    // The line that is not JSON gets a parse error (id null), and the session goes on.
+    expect(messages.filter((m) => m.id === null)).toEqual([{ jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32700 }) }]);
+    expect(stderr).toContain('[engram] stdio: a line that is not JSON');
     expect(messages.find((m) => m.id === 3)!.result!.isError).toBe(true);
     expect(messages.find((m) => m.id === 4)!.result!.isError).toBe(true);
     expect(stderr).toContain('[engram] serving agent pure');

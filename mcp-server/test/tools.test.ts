@@ -178,12 +178,13 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     await call(client, 'file_write', { path: '/notes/todo/today.txt', content: 'call Bob' });
     expect(await callError(client, 'file_write', { path: '/notes/todo/today.txt', content: 'x', overwrite: false })).toMatch(/^CONFLICT/);
 
-    const whole = await call<{ text: string }>(client, 'file_read', { path: '/notes/deploy.md' });
-    expect(whole.text).toBe('# Deploy\nRun the migrations first.\nThen restart the workers.\nCheck the dashboards.\n');
-    expect(await call(client, 'file_read', { path: '/notes/deploy.md', startLine: 2, endLine: 3 })).toEqual({
-      path: '/notes/deploy.md',
-      text: 'Run the migrations first.\nThen restart the workers.',
-    });
+    // The text comes once, as content; the structured result says which lines and how big.
+    const whole = await client.callTool({ name: 'file_read', arguments: { path: '/notes/deploy.md' } });
+    expect(textOf(whole)).toBe('# Deploy\nRun the migrations first.\nThen restart the workers.\nCheck the dashboards.\n');
+    expect(whole.structuredContent).toEqual({ path: '/notes/deploy.md', startLine: 1, lines: 4, bytes: 83 });
+    const part = await client.callTool({ name: 'file_read', arguments: { path: '/notes/deploy.md', startLine: 2, endLine: 3 } });
+    expect(textOf(part)).toBe('Run the migrations first.\nThen restart the workers.');
+    expect(part.structuredContent).toEqual({ path: '/notes/deploy.md', startLine: 2, lines: 2, bytes: 51 });
     const listed = await client.callTool({ name: 'file_list', arguments: { path: '/notes', recursive: true } });
     expect(textOf(listed)).toMatch(/^3 entries in \/notes:\n- \/notes\/deploy\.md {2}\d+ B {2}text\/markdown/);
     const md = await call<{ entries: { path: string }[] }>(client, 'file_list', { path: '/notes', recursive: true, glob: '*.md' });
