@@ -6,12 +6,7 @@
  * debug, every tool call with its duration. Sending never fails a call.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  LoggingLevelSchema,
-  SetLevelRequestSchema,
-  type LoggingLevel,
-  type ServerNotification,
-} from '@modelcontextprotocol/sdk/types.js';
+import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 
 /** Severity order of MCP log levels (debug lowest). */
 const SEVERITY = new Map<LoggingLevel, number>(LoggingLevelSchema.options.map((level, i) => [level, i]));

@@ -49,8 +49,7 @@ export interface Principal {
 
 /** The outcome of `check`: a principal, or the HTTP refusal to send. */
 export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; status: 401 | 403; message: string; headers: Record<string, string> };
+  { ok: true; principal: Principal } | { ok: false; status: 401 | 403; message: string; headers: Record<string, string> };
 
 interface TokenEntry {
   digest: Buffer;

@@ -96,7 +96,9 @@ export function registerMemoryTools(server: McpServer, agent: AgentRef): void {
         'Write each as a self-contained sentence. When a fact changes, pass supersedes: <old id> so the old one becomes history instead of a contradiction. ' +
         `A batch carries at most ${formatBytes(MAX_REMEMBER_BYTES)}. Returns the stored memories with their ids.`,
       input: z.strictObject({
-        text: oneMemory.text.optional().describe('One memory, one self-contained statement (with the fields below); or use memories for a batch'),
+        text: oneMemory.text
+          .optional()
+          .describe('One memory, one self-contained statement (with the fields below); or use memories for a batch'),
         ...optional(oneMemoryFields),
         memories: z
           .array(z.strictObject(oneMemory))
