@@ -79,6 +79,15 @@ describe.each(DRIVER_NAMES)('sizes past the limits (%s)', (driver) => {
       expect(stored.isError).toBeFalsy();
       expect((stored.structuredContent as { memories: unknown[] }).memories).toHaveLength(100);
       expect(textOf(stored).length).toBeLessThan(100 * 300);
+      // Reading them all back at once would be a 13 MB reply (text plus structured): refused
+      // with advice, where it used to end a stdio client's connection. A page that fits is fine.
+      const more = Array.from({ length: 100 }, (_, i) => ({ text: bigText(32 * 1024 - 16, `j${i}`) }));
+      await call(client, 'memory_remember', { memories: more });
+      expect(await callError(client, 'memory_list', { limit: 200 })).toMatch(
+        /^LIMIT_EXCEEDED: the reply would be 1\d\.\d MiB, over the 8\.0 MiB one reply may carry: pass a smaller limit and page with offset/,
+      );
+      expect(await callError(client, 'memory_recall', { query: 'bravo charlie', limit: 200 })).toMatch(/^LIMIT_EXCEEDED: .*pass a smaller limit/);
+      expect(await call(client, 'memory_list', { limit: 50 })).toMatchObject({ total: 200 });
     });
 
     it('writes the largest file core accepts, reads it in parts, and refuses one reply that would not fit', async () => {
