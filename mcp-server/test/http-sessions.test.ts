@@ -102,6 +102,16 @@ describe.each(DRIVER_NAMES)('session floods (%s)', (driver) => {
 });
 
 describe('session caps', () => {
+  it('without tokens, a local flood of initialize-only sessions closes its own leftovers, not a working session from the same address', async () => {
+    const engram = await openEngram('sqlite');
+    const http = await serve({ engram, maxSessionsPerClient: 10 });
+    const { client } = await sdkClient(http.agentUrl('agent-1'));
+    await call(client, 'memory_remember', { text: 'used before the flood' });
+    for (let i = 0; i < 100; i++) expect((await initializeOnly(http.agentUrl('agent-1'))).status).toBe(200);
+    expect(http.sessions).toBe(10);
+    expect(await call(client, 'memory_list')).toMatchObject({ total: 1 });
+  });
+
   it('without tokens, caps each client address; past the server cap the least recently used idle session is closed, and 503 comes only when all are busy', async () => {
     const engram = await openEngram('turso');
     const http = await serve({ engram, maxSessions: 2 });

@@ -86,7 +86,9 @@ describe.each(DRIVER_NAMES)('sizes past the limits (%s)', (driver) => {
       expect(await callError(client, 'memory_list', { limit: 200 })).toMatch(
         /^LIMIT_EXCEEDED: the reply would be 1\d\.\d MiB, over the 8\.0 MiB one reply may carry: pass a smaller limit and page with offset/,
       );
-      expect(await callError(client, 'memory_recall', { query: 'bravo charlie', limit: 200 })).toMatch(/^LIMIT_EXCEEDED: .*pass a smaller limit/);
+      expect(await callError(client, 'memory_recall', { query: 'bravo charlie', limit: 200 })).toMatch(
+        /^LIMIT_EXCEEDED: .*pass a smaller limit/,
+      );
       expect(await call(client, 'memory_list', { limit: 50 })).toMatchObject({ total: 200 });
     });
 

@@ -3,7 +3,8 @@
  * after initialize expires within seconds; any session unused for `idleMs` expires. Each
  * client (a token, or an address when there are no tokens) holds at most `maxPerClient`;
  * all together at most `maxSessions`. Before anyone is refused, the least recently used idle
- * session (no request running) is closed: the client's own first, then anyone's.
+ * session (no request running) is closed: the client's own first, then anyone's, and among
+ * them sessions that never sent a request before those that did.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -131,11 +132,15 @@ export class SessionTable {
     await Promise.allSettled(all.map((s) => s.server.close()));
   }
 
-  /** Closes the least recently used idle session among those `which` picks; false if none. */
+  /**
+   * Closes the least recently used idle session among those `which` picks, preferring one that
+   * never sent a request (a flood's leftovers go before a working client's); false if none.
+   */
   private evictIdle(which: (s: Session) => boolean, why: string): boolean {
     let lru: Session | undefined;
+    const before = (a: Session, b: Session) => (a.active !== b.active ? !a.active : a.lastUsed < b.lastUsed);
     for (const s of this.sessions.values()) {
-      if (s.busy === 0 && which(s) && (lru === undefined || s.lastUsed < lru.lastUsed)) lru = s;
+      if (s.busy === 0 && which(s) && (lru === undefined || before(s, lru))) lru = s;
     }
     if (lru === undefined) return false;
     this.evict(lru, why);
