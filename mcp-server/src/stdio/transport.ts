@@ -72,7 +72,8 @@ export class LineTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     let line = `${JSON.stringify(message)}\n`;
-    const bytes = Buffer.byteLength(line);
+    // At most 3 UTF-8 bytes per UTF-16 unit: most replies need no byte count at all.
+    const bytes = line.length * 3 > this.maxOutboundBytes ? Buffer.byteLength(line) : line.length;
     if (bytes > this.maxOutboundBytes) {
       const id = 'id' in message && !('method' in message) ? message.id : undefined;
       this.log(

@@ -3,7 +3,7 @@
  * `agent.memories`. Core validates every value (limits, ids, filters); the schemas here only
  * give types and tell the model what each field means.
  */
-import { EngramError, type Agent, type MetadataCondition } from '@engram/core';
+import { EngramError, type MetadataCondition, type RememberInput } from '@engram/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { memoryLine, memoryList, recallList } from '../format.js';
@@ -35,7 +35,6 @@ const oneMemory = {
   text: z.string().describe('The memory, one self-contained statement'),
   ...optional(oneMemoryFields),
 };
-type RememberInput = Parameters<Agent['memories']['remember']>[0][number];
 
 /** Filters shared by recall, list and forget (see core's MemoryFilter). */
 const filterFields = {
