@@ -117,6 +117,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // CORS, for pages of allowed origins only (others get 403 below): the preflight, then the
+    // headers a browser needs to read the answer and the session id.
+    const origin = req.headers.origin;
+    if (origin !== undefined && auth.originAllowed(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-expose-headers', 'mcp-session-id, mcp-protocol-version');
+      res.setHeader('vary', 'origin');
+    }
+    if (req.method === 'OPTIONS') {
+      const refused = auth.checkSource(req);
+      if (refused) return refuse(res, refused);
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, DELETE',
+        'access-control-allow-headers': 'authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id',
+        'access-control-max-age': '600',
+      });
+      return void res.end();
+    }
     const route = ROUTE.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
     let agentId: string | undefined;
     if (route) {

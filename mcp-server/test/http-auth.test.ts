@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it, vi } from 'vitest';
@@ -165,6 +166,63 @@ describe('origins', () => {
     await expect(startHttpServer({ engram, port: 0, allowOrigins: ['localhost:5173'] })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
+  });
+
+  it('answers CORS preflights and responses for allowed origins only, without needing the token', async () => {
+    const engram = await openEngram('turso');
+    const http = await serve({ engram, tokens: { 't-1': '*' }, allowOrigins: ['http://localhost:5173'] });
+    const url = http.agentUrl('agent-1');
+    const preflight = (origin: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+        const req = request(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const ok = await preflight('http://localhost:5173');
+    expect(ok.status).toBe(204);
+    expect(ok.headers).toMatchObject({
+      'access-control-allow-origin': 'http://localhost:5173',
+      'access-control-allow-headers': expect.stringContaining('mcp-session-id'),
+    });
+    const bad = await preflight('http://localhost:3000');
+    expect(bad.status).toBe(403);
+    expect(bad.headers['access-control-allow-origin']).toBeUndefined();
+    const res = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            origin: 'http://localhost:5173',
+            ...bearer('t-1'),
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        },
+        (r) => {
+          r.resume();
+          r.on('end', () => resolve({ status: r.statusCode, ...r.headers }));
+        },
+      );
+      req.on('error', reject);
+      req.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'page', version: '1' } },
+        }),
+      );
+    });
+    expect(res).toMatchObject({
+      status: 200,
+      'access-control-allow-origin': 'http://localhost:5173',
+      'access-control-expose-headers': expect.stringContaining('mcp-session-id'),
+    });
+    expect(res['mcp-session-id']).toBeDefined();
   });
 
   it('checks the Origin with tokens too, and hands any route the same check (auth.check)', async () => {

@@ -212,16 +212,8 @@ export class HttpAuth {
    * result.principal.canOpen('other-agent');
    */
   check(req: IncomingMessage, { agentId }: { agentId?: string } = {}): AuthResult {
-    if (this.loopback) {
-      const hostname = hostnameOf(req.headers.host ?? '');
-      if (hostname === undefined || !isLoopback(hostname)) {
-        return forbidden('Forbidden: this server only answers requests addressed to localhost');
-      }
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !this.originAllowed(origin)) {
-      return forbidden(`Forbidden: pages from ${JSON.stringify(origin.slice(0, 200))} may not call this server (see --allow-origin)`);
-    }
+    const source = this.checkSource(req);
+    if (source) return source;
     const principal = this.principal(req);
     if (principal === undefined) {
       return {
@@ -237,7 +229,26 @@ export class HttpAuth {
     return { ok: true, principal };
   }
 
-  private originAllowed(value: string): boolean {
+  /**
+   * Only the Host and Origin rules (no token): for CORS preflights, which carry no credentials.
+   * Undefined when they pass, else the 403 to send.
+   */
+  checkSource(req: IncomingMessage): Extract<AuthResult, { ok: false }> | undefined {
+    if (this.loopback) {
+      const hostname = hostnameOf(req.headers.host ?? '');
+      if (hostname === undefined || !isLoopback(hostname)) {
+        return forbidden('Forbidden: this server only answers requests addressed to localhost');
+      }
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.originAllowed(origin)) {
+      return forbidden(`Forbidden: pages from ${JSON.stringify(origin.slice(0, 200))} may not call this server (see --allow-origin)`);
+    }
+    return undefined;
+  }
+
+  /** Whether web pages of `origin` may call the server (an --allow-origin, or the server's own). */
+  originAllowed(value: string): boolean {
     const origin = originOf(value);
     if (origin === undefined) return false;
     if (this.allowOrigins.has(origin)) return true;
@@ -264,6 +275,6 @@ export class HttpAuth {
   }
 }
 
-function forbidden(message: string): AuthResult {
+function forbidden(message: string): Extract<AuthResult, { ok: false }> {
   return { ok: false, status: 403, message, headers: {} };
 }
