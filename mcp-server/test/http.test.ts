@@ -61,7 +61,10 @@ describe.each(DRIVER_NAMES)('engram serve over Streamable HTTP (%s)', (driver) =
     expect(http.sessions).toBe(2);
     const { tools } = await a.listTools();
     expect(Object.keys(tools.find((t) => t.name === 'memory_recall')!.inputSchema.properties!)).toContain('query');
-    await call(a, 'memory_remember', { memories: [{ text: 'Alice keeps her keys in the blue bowl' }] });
+    await call(a, 'memory_remember', { text: 'Alice keeps her keys in the blue bowl' });
+    await expect(a.readResource({ uri: 'engram://files/keys%E0%A4%A.md' })).rejects.toThrow(
+      /^MCP error -32602: INVALID_ARGUMENT: invalid file URI/,
+    );
     const found = await call<{ results: RecallResult[] }>(a, 'memory_recall', { query: 'where are the keys' });
     expect(found.results[0]!.memory.text).toBe('Alice keeps her keys in the blue bowl');
     expect(await call(b, 'memory_recall', { query: 'where are the keys' })).toEqual({ results: [] });

@@ -37,6 +37,9 @@ describe('TopLevelIdScanner', () => {
     expect(scan('{"id":null,"method":"x"}').id).toBeUndefined();
     expect(scan(`{"id":"${'x'.repeat(300)}","method":"x"}`).id).toBeUndefined();
     expect(scan('{"idx":1,"method":"x"}')).toEqual({ id: undefined, notification: true });
+    const response = new TopLevelIdScanner();
+    response.feed(Buffer.from('{"jsonrpc":"2.0","id":4,"result":{"method":"inside"}}'));
+    expect([response.id, response.response, response.notification]).toEqual([4, true, false]);
   });
 });
 
@@ -48,7 +51,7 @@ describe('LineReader', () => {
     for (let i = 0; i < input.length; i += 4) events.push(...reader.push(input.subarray(i, i + 4)));
     expect(events).toEqual([
       { kind: 'line', text: 'short' },
-      { kind: 'oversized', bytes: 25, id: 3, notification: false },
+      { kind: 'oversized', bytes: 25, id: 3, notification: false, response: true },
       { kind: 'line', text: 'ok' },
       { kind: 'line', text: '0123456789' },
     ]);
@@ -81,6 +84,7 @@ describe('LineTransport', () => {
     const h = await harness({ maxMessageBytes: 64 });
     h.stdin.write(`{"jsonrpc":"2.0","id":1,"method":"ping"}\n`);
     h.stdin.write(`{"jsonrpc":"2.0","method":"tools/call","params":{"pad":"${'y'.repeat(100)}"},"id":2}\n`);
+    h.stdin.write(`{"jsonrpc":"2.0","id":"resp","result":{"pad":"${'y'.repeat(100)}"}}\n`); // a client's answer: not answered
     h.stdin.write('not json\n');
     h.stdin.write('{"jsonrpc":"1.0","id":"old"}\n');
     h.stdin.write('\n');
@@ -95,7 +99,8 @@ describe('LineTransport', () => {
       { jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error/) } },
       { jsonrpc: '2.0', id: 'old', error: { code: -32600, message: expect.stringMatching(/^Invalid request/) } },
     ]);
-    expect(h.logs).toHaveLength(3);
+    expect(h.logs).toHaveLength(4);
+    expect(h.logs[1]).toMatch(/\(a response: not answered\)$/);
     expect(h.closed()).toBe(false);
   });
 

@@ -52,11 +52,12 @@ describe.each(DRIVER_NAMES)('engram mcp over stdio (%s)', (driver) => {
     const { tools } = await client.listTools();
     expect(tools.filter((t) => !/^(agent_|memory_|kv_)/.test(t.name))).toEqual([]);
     expect(tools.find((t) => t.name === 'memory_recall')!.inputSchema.properties).toHaveProperty('query');
-    await call(client, 'memory_remember', { memories: [{ text: 'The user prefers dark mode in every editor', kind: 'preference' }] });
+    await call(client, 'memory_remember', { text: 'The user prefers dark mode in every editor', kind: 'preference' });
     const { results } = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'which theme does the user like?' });
     expect(results[0]!.memory.text).toBe('The user prefers dark mode in every editor');
     expect(await callError(client, 'memory_history', { id: 'nope' })).toMatch(/^INVALID_ARGUMENT/);
     expect((await call<{ total: number }>(client, 'memory_list')).total).toBe(1);
+    await expect(client.readResource({ uri: 'engram://memories/%E0%A4%A' })).rejects.toThrow(/^MCP error -32602: INVALID_ARGUMENT/);
     await client.close();
     expect(stderr).toContain(`[engram] serving agent desk-1 from ${dir} (driver ${driver}) over stdio`);
   });

@@ -16,6 +16,8 @@ export type LineEvent =
       id: string | number | undefined;
       /** Whether it had a top-level `method` and no `id`: a notification, which gets no answer. */
       notification: boolean;
+      /** Whether it had an `id` and no `method`: the client's answer to a request, which gets none either. */
+      response: boolean;
     };
 
 const QUOTE = 0x22;
@@ -124,6 +126,11 @@ export class TopLevelIdScanner {
   get notification(): boolean {
     return this.sawMethod && this.idText === undefined && !this.broken && this.depth === 0;
   }
+
+  /** An id and no method: a response. */
+  get response(): boolean {
+    return !this.sawMethod && this.id !== undefined && !this.broken && this.depth === 0;
+  }
 }
 
 /** Newline-delimited messages out of chunks, at most `maxLineBytes` each. */
@@ -182,7 +189,7 @@ export class LineReader {
     if (this.skipping) {
       const { scanner, bytes } = this.skipping;
       this.skipping = undefined;
-      return { kind: 'oversized', bytes, id: scanner.id, notification: scanner.notification };
+      return { kind: 'oversized', bytes, id: scanner.id, notification: scanner.notification, response: scanner.response };
     }
     const text = Buffer.concat(this.chunks, this.size).toString('utf8').replace(/\r$/, '');
     this.chunks = [];

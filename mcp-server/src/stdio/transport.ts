@@ -103,10 +103,12 @@ export class LineTransport implements Transport {
 
   private receive(event: LineEvent): void {
     if (event.kind === 'oversized') {
-      const answer = !event.notification;
+      const answer = !event.notification && !event.response;
       this.log(
         `stdio: skipped a message of ${formatBytes(event.bytes)}, over the ${formatBytes(this.maxMessageBytes)} limit` +
-          (answer ? `; answered id ${JSON.stringify(event.id ?? null)} with an error` : ' (a notification: not answered)'),
+          (answer
+            ? `; answered id ${JSON.stringify(event.id ?? null)} with an error`
+            : ` (a ${event.notification ? 'notification' : 'response'}: not answered)`),
       );
       if (answer) {
         void this.reply(
