@@ -47,7 +47,7 @@ export interface HttpServerOptions {
   maxSessionsPerClient?: number;
   /** A session unused this long is closed (default 30 minutes). */
   sessionIdleMs?: number;
-  /** A session that sends no request after initialize is closed after this long (default 10 s). */
+  /** A session that sends no request after initialize is closed after this long (default 5 s). */
   sessionInitTimeoutMs?: number;
   log?: Log;
 }

@@ -31,7 +31,7 @@ export interface SessionLimits {
   maxPerClient: number;
   /** A session unused this long is closed (default 30 minutes). */
   idleMs: number;
-  /** A session that sends no request after initialize is closed after this long (default 10 s). */
+  /** A session that sends no request after initialize is closed after this long (default 5 s). */
   initTimeoutMs: number;
 }
 
@@ -39,7 +39,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxSessions: 1000,
   maxPerClient: 100,
   idleMs: 30 * 60_000,
-  initTimeoutMs: 10_000,
+  initTimeoutMs: 5_000,
 };
 
 /** Why a new session cannot be had. */
