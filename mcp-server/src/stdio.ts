@@ -7,6 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { clientLogOf } from './client-log.js';
 import { InFlight } from './in-flight.js';
 import { createEngramServer, type EngramServerOptions } from './server.js';
 import { LineTransport } from './stdio/transport.js';
@@ -47,6 +48,8 @@ export async function serveStdio(options: StdioOptions): Promise<StdioSession> {
     stdin.once('close', resolve);
     transport.onclose = resolve;
   });
+  // What went wrong with a message is also the client's to know, at warning level.
+  transport.onProblem = (message) => clientLogOf(server)?.send((n) => server.server.notification(n), 'warning', message);
   await server.connect(transport);
 
   // Requests in flight, by id: counted when they arrive, done when their answer is written.

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { startHttpServer } from '../src/http.js';
 import { MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from '../src/limits.js';
@@ -57,6 +57,8 @@ describe.each(DRIVER_NAMES)('sizes past the limits (%s)', (driver) => {
   describe.each(TRANSPORTS)('over %s', (transportName, serve) => {
     it('answers a request over the transport limit with an error, then goes on serving', async () => {
       const { client, stderr } = await serve(driver);
+      const warnings: unknown[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void warnings.push(n.params));
       // 1000 memories of 32 KB: within core's limits, but 32 MB in one message.
       const memories = Array.from({ length: 1000 }, (_, i) => ({ text: bigText(32 * 1024 - 16, `m${i}`) }));
       const sent = client.callTool({ name: 'memory_remember', arguments: { memories } });
@@ -65,8 +67,15 @@ describe.each(DRIVER_NAMES)('sizes past the limits (%s)', (driver) => {
       );
       // The same connection still answers, and nothing was stored.
       expect(await call(client, 'memory_list')).toMatchObject({ total: 0 });
-      if (transportName === 'stdio')
+      if (transportName === 'stdio') {
+        // The client is told why too, as a log notification (HTTP answers 413).
+        expect(warnings).toContainEqual({
+          level: 'warning',
+          logger: 'engram',
+          data: expect.stringMatching(/^stdio: skipped a message of 3\d\.\d MiB/),
+        });
         expect(stderr()).toMatch(/\[engram\] stdio: skipped a message of 3\d\.\d MiB, over the 16\.0 MiB limit; answered id \d+/);
+      }
       // A batch under the transport's limit but over what one reply can echo is a tool error.
       const tooMany = Array.from({ length: 150 }, (_, i) => ({ text: bigText(32 * 1024 - 16, `n${i}`) }));
       expect(await callError(client, 'memory_remember', { memories: tooMany })).toMatch(

@@ -32,6 +32,8 @@ export class LineTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
+  /** Told of every message skipped, refused or replaced (after it is logged to stderr). */
+  onProblem?: (message: string) => void;
 
   private readonly stdin: Readable;
   private readonly stdout: Writable;
@@ -76,7 +78,7 @@ export class LineTransport implements Transport {
     const bytes = line.length * 3 > this.maxOutboundBytes ? Buffer.byteLength(line) : line.length;
     if (bytes > this.maxOutboundBytes) {
       const id = 'id' in message && !('method' in message) ? message.id : undefined;
-      this.log(
+      this.problem(
         `stdio: a message of ${formatBytes(bytes)} is over the ${formatBytes(this.maxOutboundBytes)} a client reads; ${id === undefined ? 'dropped' : `answered id ${JSON.stringify(id)} with an error instead`}`,
       );
       if (id === undefined) return;
@@ -104,7 +106,7 @@ export class LineTransport implements Transport {
   private receive(event: LineEvent): void {
     if (event.kind === 'oversized') {
       const answer = !event.notification && !event.response;
-      this.log(
+      this.problem(
         `stdio: skipped a message of ${formatBytes(event.bytes)}, over the ${formatBytes(this.maxMessageBytes)} limit` +
           (answer
             ? `; answered id ${JSON.stringify(event.id ?? null)} with an error`
@@ -124,7 +126,7 @@ export class LineTransport implements Transport {
     try {
       value = JSON.parse(event.text);
     } catch (err) {
-      this.log(`stdio: a line that is not JSON (${(err as Error).message}); answered with a parse error`);
+      this.problem(`stdio: a line that is not JSON (${(err as Error).message}); answered with a parse error`);
       void this.reply(null, ErrorCode.ParseError, `Parse error: ${(err as Error).message}`);
       return;
     }
@@ -132,11 +134,17 @@ export class LineTransport implements Transport {
     if (!parsed.success) {
       const raw = (value as { id?: unknown } | null)?.id;
       const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
-      this.log(`stdio: a message that is not JSON-RPC 2.0; answered id ${JSON.stringify(id)} with an error`);
+      this.problem(`stdio: a message that is not JSON-RPC 2.0; answered id ${JSON.stringify(id)} with an error`);
       void this.reply(id, ErrorCode.InvalidRequest, 'Invalid request: not a JSON-RPC 2.0 request, notification or response');
       return;
     }
     this.onmessage?.(parsed.data);
+  }
+
+  /** Logs a problem with one message (stderr), and tells `onProblem` (the client's log). */
+  private problem(message: string): void {
+    this.log(message);
+    this.onProblem?.(message);
   }
 
   private errorMessage(id: Id, code: number, message: string): object {
