@@ -2,8 +2,9 @@
  * MCP logging: the server declares the `logging` capability, honours `logging/setLevel` (per
  * session: each McpServer is one session) and sends `notifications/message` to the client.
  * Until the client sets a level, messages of level info and above are sent. What goes to the
- * client: every tool failure (warning for a bad call, error for an unexpected one) and, at
- * debug, every tool call with its duration. Sending never fails a call.
+ * client: every tool failure (warning for a bad call, error for an unexpected one), at debug
+ * every tool call with its duration, and (stdio.ts) every message the stdio transport skipped or
+ * refused, as warning. Sending never fails a call.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type LoggingLevel, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
