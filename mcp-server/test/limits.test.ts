@@ -190,7 +190,14 @@ describe('engram mcp: oversized lines on stdin', () => {
     expect(byId(null)).toHaveLength(2); // the batch and the bare string: no id to find
     expect(byId(2)[0]).toMatchObject({ result: { content: [{ type: 'text', text: expect.stringMatching(/^Remembered 1 memory/) }] } });
     expect(byId(3)[0]).toMatchObject({ result: { tools: expect.any(Array) } });
-    expect(out).toHaveLength(7); // initialize, 4 errors, 2 answers: the notification got none
+    const answers = out.filter((m) => !('method' in m));
+    expect(answers).toHaveLength(7); // initialize, 4 errors, 2 answers: the notification got none
+    // Each skipped message is also told to the client as a warning log notification.
+    const warnings = out.filter((m) => m.method === 'notifications/message');
+    expect(warnings).toHaveLength(5);
+    expect(warnings[0]).toMatchObject({
+      params: { level: 'warning', data: expect.stringMatching(/^stdio: skipped a message of 17\.0 MiB/) },
+    });
     expect(stderr.match(/stdio: skipped a message of 17\.0 MiB/g)).toHaveLength(5);
     expect(stderr).toContain('(a notification: not answered)');
   });
