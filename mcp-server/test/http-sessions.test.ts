@@ -101,6 +101,22 @@ describe.each(DRIVER_NAMES)('session floods (%s)', (driver) => {
   });
 });
 
+describe('session expiry', () => {
+  it('closes a working session once idle longer than sessionIdleMs, but never while a request runs', async () => {
+    const engram = await openEngram('turso');
+    const http = await serve({ engram, sessionIdleMs: 400, sessionInitTimeoutMs: 60_000 });
+    const url = http.agentUrl('agent-1');
+    const { client, transport } = await sdkClient(url);
+    await call(client, 'agent_info');
+    const busy = holdBusy(url, transport.sessionId!);
+    onCleanup(() => busy.destroy());
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(http.sessions).toBe(1); // busy for three idle periods: kept
+    busy.destroy();
+    await vi.waitFor(() => expect(http.sessions).toBe(0), { timeout: 5000, interval: 50 });
+  });
+});
+
 describe('session caps', () => {
   it('without tokens, a local flood of initialize-only sessions closes its own leftovers, not a working session from the same address', async () => {
     const engram = await openEngram('sqlite');
