@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Engram, validateAgentId, type DriverName } from '@engram/core';
 import { connectInfo } from './connect-info.js';
 import { startHttpServer, type HttpServerHandle } from './http.js';
+import { checkToken } from './http/auth.js';
 import { log } from './log.js';
 import { checkToolGroups, TOOL_GROUPS, type ToolGroup } from './server.js';
 import { serveStdio } from './stdio.js';
@@ -16,9 +17,13 @@ import { serveStdio } from './stdio.js';
 const USAGE = `Usage:
   engram mcp --agent ID [--dir DIR] [--driver turso|sqlite] [--tools LIST]
       Serve one agent over stdio (for Claude Desktop, Claude Code, IDE agents).
-  engram serve [--dir DIR] [--port 8787] [--host 127.0.0.1] [--token TOKEN] [--driver turso|sqlite] [--tools LIST]
+  engram serve [--dir DIR] [--port 8787] [--host 127.0.0.1] [--token TOKEN] [--tokens FILE]
+               [--allow-origin ORIGIN]... [--driver turso|sqlite] [--tools LIST]
       Serve every agent over Streamable HTTP at http://HOST:PORT/agents/<agent-id>/mcp.
-      A host other than loopback requires a token (--token or ENGRAM_TOKEN).
+      --token (or ENGRAM_TOKEN) opens every agent; --tokens FILE is JSON mapping each token to
+      the agent ids or globs it opens ({"<token>": ["agent-1", "team-*"]}, "*" for all), re-read
+      on SIGHUP. A host other than loopback requires a token. Web pages may call the server
+      only from its own origin or an --allow-origin (e.g. http://localhost:5173).
 
 DIR defaults to $ENGRAM_DIR, then ./.engram. LIST picks tool groups (default all):
 ${TOOL_GROUPS.join(',')}.
@@ -112,26 +117,39 @@ async function mcp(args: string[]): Promise<void> {
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      ...COMMON,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      tokens: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+    },
     strict: true,
   });
   if (values.help) return void process.stdout.write(USAGE);
   const port = Number(values.port ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
   const token = values.token ?? process.env.ENGRAM_TOKEN;
+  try {
+    if (token !== undefined) checkToken(token, values.token === undefined ? 'ENGRAM_TOKEN' : '--token');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const tokensFile = values.tokens === undefined ? undefined : resolve(values.tokens);
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
   const engram = await Engram.open({ dir, driver: driverName(values.driver) });
   let http: HttpServerHandle;
   try {
-    http = await startHttpServer({ engram, port, host: values.host, token, tools });
+    http = await startHttpServer({ engram, port, host: values.host, token, tokensFile, allowOrigins: values['allow-origin'], tools });
   } catch (err) {
     await engram.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port <another>`);
     throw err;
   }
   process.stdout.write(
-    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: Boolean(token), agentId: 'demo-agent', tools })}\n`,
+    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: http.auth.required, agentId: 'demo-agent', tools })}\n`,
   );
   onSignal(() =>
     exitAfter(async () => {
@@ -139,6 +157,14 @@ async function serve(args: string[]): Promise<void> {
       await engram.close();
     }),
   );
+  if (tokensFile !== undefined) {
+    process.on('SIGHUP', () => {
+      http.reloadTokens().then(
+        () => log(`SIGHUP: reloaded tokens from ${tokensFile}`),
+        (err: unknown) => log(`SIGHUP: kept the previous tokens: ${(err as Error).message}`),
+      );
+    });
+  }
 }
 
 async function main(argv: string[]): Promise<void> {

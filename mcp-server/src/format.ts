@@ -9,21 +9,29 @@ export function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
-/** One line: `[id] (kind, valid-from, tags: a, b) text` plus context, metadata and validity. */
-export function memoryLine(m: Memory): string {
+/** `text`, cut to `max` characters with an ellipsis. */
+export function preview(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * One line: `[id] (kind, valid-from, tags: a, b) text` plus context, metadata and validity.
+ * With `brief`, only the text's first characters and no context or metadata (for echoes).
+ */
+export function memoryLine(m: Memory, brief = false): string {
   const facts = [m.kind, when(m.validFrom)];
   if (m.tags.length > 0) facts.push(`tags: ${m.tags.join(', ')}`);
   if (m.importance !== 0.5) facts.push(`importance ${m.importance}`);
-  let line = `[${m.id}] (${facts.join(', ')}) ${m.text}`;
-  if (m.context) line += ` | context: ${m.context}`;
-  if (Object.keys(m.metadata).length > 0) line += ` | metadata: ${JSON.stringify(m.metadata)}`;
+  let line = `[${m.id}] (${facts.join(', ')}) ${brief ? preview(m.text, 160) : m.text}`;
+  if (m.context && !brief) line += ` | context: ${m.context}`;
+  if (Object.keys(m.metadata).length > 0 && !brief) line += ` | metadata: ${JSON.stringify(m.metadata)}`;
   if (m.validTo) line += ` | superseded ${when(m.validTo)}${m.supersededBy ? ` by ${m.supersededBy}` : ''}`;
   if (m.expiresAt) line += ` | expires ${when(m.expiresAt)}`;
   return line;
 }
 
-export function memoryList(memories: Memory[], empty = 'No memories.'): string {
-  return memories.length === 0 ? empty : memories.map((m) => `- ${memoryLine(m)}`).join('\n');
+export function memoryList(memories: Memory[], empty = 'No memories.', brief = false): string {
+  return memories.length === 0 ? empty : memories.map((m) => `- ${memoryLine(m, brief)}`).join('\n');
 }
 
 export function recallList(results: RecallResult[]): string {

@@ -8,5 +8,8 @@
  * const http = await startHttpServer({ engram, port: 8787 }); // http://127.0.0.1:8787/agents/<id>/mcp
  */
 export { createEngramServer, checkToolGroups, SERVER_INFO, TOOL_GROUPS, type EngramServerOptions, type ToolGroup } from './server.js';
-export { startHttpServer, type HttpServerOptions, type HttpServerHandle } from './http.js';
+export { startHttpServer, refuse, type HttpServerOptions, type HttpServerHandle } from './http.js';
+export { HttpAuth, isLoopback, type AuthResult, type HttpAuthOptions, type Principal, type TokenScopes } from './http/auth.js';
 export { serveStdio, type StdioOptions, type StdioSession } from './stdio.js';
+export { LineTransport, type LineTransportOptions } from './stdio/transport.js';
+export { MAX_MESSAGE_BYTES, MAX_OUTBOUND_BYTES, MAX_REPLY_BYTES, MAX_REMEMBER_BYTES } from './limits.js';

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { EngramError, validateAgentId, type Agent, type Engram } from '@engram/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { enableClientLog } from './client-log.js';
 import { registerFileResources } from './resources/files.js';
 import { registerMemoryResources } from './resources/memories.js';
 import { registerActionTools } from './tools/actions.js';
@@ -84,12 +85,14 @@ export function createEngramServer({ engram, agentId, tools = TOOL_GROUPS }: Eng
       throw err;
     }));
   const server = new McpServer(SERVER_INFO, {
+    capabilities: { logging: {} },
     maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
     instructions: groups.includes('memories')
       ? `Long-term memory of agent "${id}". Call memory_recall before answering anything that may depend on the user, earlier conversations or past events. ` +
         'Call memory_remember to keep durable facts, preferences and decisions, one self-contained sentence each; when a fact changes, remember the new one with supersedes: <old id>.'
       : `The stored data of agent "${id}".`,
   });
+  enableClientLog(server);
   registerAgentTools(server, agent);
   for (const group of groups) REGISTER[group](server, agent);
   return server;

@@ -1,14 +1,16 @@
 /**
  * The stdio transport: one agent per process, as MCP clients such as Claude Desktop start it.
- * stdout carries the protocol and nothing else. When the client goes away, requests it had
- * already sent are answered before `done` resolves.
+ * stdout carries the protocol and nothing else. A bad or oversized message is answered with a
+ * JSON-RPC error and logged, never a reason to stop: only the client closing stdin ends the
+ * session, and requests it had already sent are answered before `done` resolves.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { clientLogOf } from './client-log.js';
 import { InFlight } from './in-flight.js';
 import { createEngramServer, type EngramServerOptions } from './server.js';
+import { LineTransport } from './stdio/transport.js';
 
 export interface StdioOptions extends EngramServerOptions {
   /** Default process.stdin. */
@@ -17,6 +19,8 @@ export interface StdioOptions extends EngramServerOptions {
   stdout?: Writable;
   /** Longest wait for requests still running once the client has gone (default 30 s). */
   drainMs?: number;
+  /** Longest message read (default 16 MiB); a longer one is skipped and answered with an error. */
+  maxMessageBytes?: number;
 }
 
 export interface StdioSession {
@@ -38,12 +42,14 @@ export async function serveStdio(options: StdioOptions): Promise<StdioSession> {
   const stdin = options.stdin ?? process.stdin;
   const drainMs = options.drainMs ?? 30_000;
   const server = createEngramServer(options);
-  const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout);
+  const transport = new LineTransport({ stdin, stdout: options.stdout, maxMessageBytes: options.maxMessageBytes });
   const ended = new Promise<void>((resolve) => {
     stdin.once('end', resolve);
     stdin.once('close', resolve);
     transport.onclose = resolve;
   });
+  // What went wrong with a message is also the client's to know, at warning level.
+  transport.onProblem = (message) => clientLogOf(server)?.send((n) => server.server.notification(n), 'warning', message);
   await server.connect(transport);
 
   // Requests in flight, by id: counted when they arrive, done when their answer is written.

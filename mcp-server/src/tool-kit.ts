@@ -3,10 +3,19 @@
  * input shapes, and `addTool`, which turns a core call into an MCP result (a short text for
  * the model plus `structuredContent`) and any failure into a tool error the model can read.
  */
-import { isEngramError, type Agent } from '@engram/core';
+import { EngramError, isEngramError, type Agent } from '@engram/core';
 import type { McpServer, ToolCallback } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, type CallToolResult, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  ErrorCode,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
+import { clientLogOf } from './client-log.js';
+import { MAX_REPLY_BYTES, formatBytes } from './limits.js';
 import { log } from './log.js';
 
 /** The agent a server session is bound to, opened on first use. */
@@ -34,6 +43,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** How to ask for less when a reply would be too large (e.g. "pass a smaller limit"). */
+  askForLess?: string;
 }
 
 /**
@@ -46,12 +57,23 @@ export interface ToolOutput {
   data: object;
 }
 
+/** Failures caused by the request itself (InvalidParams for a resource read, no stack logged). */
+const CLIENT_CODES = ['NOT_FOUND', 'INVALID_ARGUMENT', 'LIMIT_EXCEEDED'] as const;
+
+/** Whether a failure was caused by the call itself rather than by the server. */
+function clientCaused(err: unknown): boolean {
+  return isEngramError(err) ? err.code !== 'INTERNAL' : err instanceof URIError;
+}
+
 /** `CODE: message` for any failure; an unexpected one also goes to stderr with its stack. */
 function describe(err: unknown): string {
   if (isEngramError(err)) return `${err.code}: ${err.message}`;
+  if (err instanceof URIError) return `INVALID_ARGUMENT: ${err.message} (a malformed percent-escape)`;
   log(`unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return `INTERNAL: ${err instanceof Error ? err.message : String(err)}`;
 }
+
+const textOf = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 /** A failure as a tool result: `CODE: message`, so the model can correct its call. */
 export function toolError(err: unknown): CallToolResult {
@@ -63,8 +85,26 @@ export function toolError(err: unknown): CallToolResult {
  * numeric `code` rather than McpError, whose message would repeat the "MCP error" prefix.)
  */
 export function resourceError(err: unknown): Error & { code: number } {
-  const invalidParams = isEngramError(err, 'NOT_FOUND') || isEngramError(err, 'INVALID_ARGUMENT');
+  const invalidParams = CLIENT_CODES.some((code) => isEngramError(err, code)) || err instanceof URIError;
   return Object.assign(new Error(describe(err)), { code: invalidParams ? ErrorCode.InvalidParams : ErrorCode.InternalError });
+}
+
+/** Size of a value as JSON, in UTF-8 bytes. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/**
+ * LIMIT_EXCEEDED when a reply of `bytes` would not fit in one message (MAX_REPLY_BYTES): a
+ * larger one would end a stdio client's connection.
+ */
+export function checkReplySize(bytes: number, askForLess = 'ask for less at once'): void {
+  if (bytes > MAX_REPLY_BYTES) {
+    throw new EngramError(
+      'LIMIT_EXCEEDED',
+      `the reply would be ${formatBytes(bytes)}, over the ${formatBytes(MAX_REPLY_BYTES)} one reply may carry: ${askForLess}`,
+    );
+  }
 }
 
 /**
@@ -77,12 +117,19 @@ export function addTool<I extends z.ZodObject, O extends z.ZodObject>(
   spec: ToolSpec<I, O>,
   run: (args: z.output<I>) => Promise<ToolOutput>,
 ): void {
-  const callback = async (args: z.output<I>): Promise<CallToolResult> => {
+  const callback = async (args: z.output<I>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): Promise<CallToolResult> => {
+    const started = performance.now();
+    const clientLog = clientLogOf(server);
     try {
       const { text, data } = await run(args);
-      return { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
+      const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
+      checkReplySize(jsonBytes(result), spec.askForLess);
+      clientLog?.send(extra.sendNotification, 'debug', `${name}: ok in ${(performance.now() - started).toFixed(1)} ms`);
+      return result;
     } catch (err) {
-      return toolError(err);
+      const result = toolError(err);
+      clientLog?.send(extra.sendNotification, clientCaused(err) ? 'warning' : 'error', `${name} failed: ${textOf(result)}`);
+      return result;
     }
   };
   server.registerTool(

@@ -1,5 +1,6 @@
 /** Test helpers: temp dirs, an Engram per driver, and a real SDK client over each transport. */
 import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engram, HashEmbedder, type DriverName } from '@engram/core';
@@ -70,4 +71,28 @@ export async function callError(client: Client, name: string, args: unknown): Pr
   const result = (await client.callTool({ name, arguments: args as Record<string, unknown> })) as CallToolResult;
   expect(result.isError, `expected ${name} to fail, got: ${textOf(result)}`).toBe(true);
   return textOf(result);
+}
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+/** One raw POST (any headers, e.g. Host, Origin, a session id), loopback only. */
+export function post(url: string, headers: Record<string, string> = {}, body = INITIALIZE): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -52,11 +52,12 @@ describe.each(DRIVER_NAMES)('engram mcp over stdio (%s)', (driver) => {
     const { tools } = await client.listTools();
     expect(tools.filter((t) => !/^(agent_|memory_|kv_)/.test(t.name))).toEqual([]);
     expect(tools.find((t) => t.name === 'memory_recall')!.inputSchema.properties).toHaveProperty('query');
-    await call(client, 'memory_remember', { memories: [{ text: 'The user prefers dark mode in every editor', kind: 'preference' }] });
+    await call(client, 'memory_remember', { text: 'The user prefers dark mode in every editor', kind: 'preference' });
     const { results } = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'which theme does the user like?' });
     expect(results[0]!.memory.text).toBe('The user prefers dark mode in every editor');
     expect(await callError(client, 'memory_history', { id: 'nope' })).toMatch(/^INVALID_ARGUMENT/);
     expect((await call<{ total: number }>(client, 'memory_list')).total).toBe(1);
+    await expect(client.readResource({ uri: 'engram://memories/%E0%A4%A' })).rejects.toThrow(/^MCP error -32602: INVALID_ARGUMENT/);
     await client.close();
     expect(stderr).toContain(`[engram] serving agent desk-1 from ${dir} (driver ${driver}) over stdio`);
   });
@@ -75,14 +76,19 @@ describe('engram mcp: stdout carries the protocol only', () => {
     const { code, stdout, stderr } = await run(['mcp', '--agent', 'pure', '--dir', dir], input);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    const messages = lines.map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; result?: { isError?: boolean } });
+    const messages = lines.map(
+      (l) => JSON.parse(l) as { jsonrpc: string; id?: number | null; result?: { isError?: boolean }; error?: { code: number } },
+    );
     expect(messages.every((m) => m.jsonrpc === '2.0')).toBe(true);
     expect(
       messages
-        .filter((m) => m.id !== undefined)
+        .filter((m) => typeof m.id === 'number')
         .map((m) => m.id)
         .sort(),
     ).toEqual([1, 2, 3, 4, 5]);
+    // The line that is not JSON gets a parse error (id null), and the session goes on.
+    expect(messages.filter((m) => m.id === null)).toEqual([{ jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32700 }) }]);
+    expect(stderr).toContain('[engram] stdio: a line that is not JSON');
     expect(messages.find((m) => m.id === 3)!.result!.isError).toBe(true);
     expect(messages.find((m) => m.id === 4)!.result!.isError).toBe(true);
     expect(stderr).toContain('[engram] serving agent pure');

@@ -178,12 +178,13 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     await call(client, 'file_write', { path: '/notes/todo/today.txt', content: 'call Bob' });
     expect(await callError(client, 'file_write', { path: '/notes/todo/today.txt', content: 'x', overwrite: false })).toMatch(/^CONFLICT/);
 
-    const whole = await call<{ text: string }>(client, 'file_read', { path: '/notes/deploy.md' });
-    expect(whole.text).toBe('# Deploy\nRun the migrations first.\nThen restart the workers.\nCheck the dashboards.\n');
-    expect(await call(client, 'file_read', { path: '/notes/deploy.md', startLine: 2, endLine: 3 })).toEqual({
-      path: '/notes/deploy.md',
-      text: 'Run the migrations first.\nThen restart the workers.',
-    });
+    // The text comes once, as content; the structured result says which lines and how big.
+    const whole = await client.callTool({ name: 'file_read', arguments: { path: '/notes/deploy.md' } });
+    expect(textOf(whole)).toBe('# Deploy\nRun the migrations first.\nThen restart the workers.\nCheck the dashboards.\n');
+    expect(whole.structuredContent).toEqual({ path: '/notes/deploy.md', startLine: 1, lines: 4, bytes: 83 });
+    const part = await client.callTool({ name: 'file_read', arguments: { path: '/notes/deploy.md', startLine: 2, endLine: 3 } });
+    expect(textOf(part)).toBe('Run the migrations first.\nThen restart the workers.');
+    expect(part.structuredContent).toEqual({ path: '/notes/deploy.md', startLine: 2, lines: 2, bytes: 51 });
     const listed = await client.callTool({ name: 'file_list', arguments: { path: '/notes', recursive: true } });
     expect(textOf(listed)).toMatch(/^3 entries in \/notes:\n- \/notes\/deploy\.md {2}\d+ B {2}text\/markdown/);
     const md = await call<{ entries: { path: string }[] }>(client, 'file_list', { path: '/notes', recursive: true, glob: '*.md' });
@@ -302,6 +303,54 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     expect(listed.actions.map((a) => a.id)).toEqual([failed.id]);
     const stats = await call<{ stats: { name: string; count: number; errors: number; p95Ms: number }[] }>(client, 'action_stats', {});
     expect(stats.stats).toEqual([expect.objectContaining({ name: 'web_search', count: 2, errors: 1, p95Ms: 300 })]);
+  });
+
+  it('remembers one memory given as text plus its fields, or a batch as memories; never both', async () => {
+    const client = await inMemoryClient(await openEngram(driver), 'agent-1');
+    const { tools } = await client.listTools();
+    const remember = tools.find((t) => t.name === 'memory_remember')!;
+    expect(Object.keys(remember.inputSchema.properties!)).toEqual(
+      expect.arrayContaining(['text', 'kind', 'tags', 'metadata', 'supersedes', 'expiresAt', 'memories']),
+    );
+    expect(remember.inputSchema.required ?? []).toEqual([]);
+    expect(remember.description).toMatch(/One memory: pass text/);
+    expect(remember.description).toMatch(/memories: \[/);
+    const one = await call<{ memories: Memory[] }>(client, 'memory_remember', {
+      text: 'Dana takes her coffee black',
+      kind: 'preference',
+      tags: ['dana'],
+      importance: 0.8,
+    });
+    expect(one.memories).toHaveLength(1);
+    expect(one.memories[0]).toMatchObject({ text: 'Dana takes her coffee black', kind: 'preference', tags: ['dana'], importance: 0.8 });
+    const next = await call<{ memories: Memory[] }>(client, 'memory_remember', {
+      text: 'Dana now takes oat milk',
+      supersedes: one.memories[0]!.id,
+    });
+    expect(next.memories[0]!.supersedes).toBe(one.memories[0]!.id);
+    expect(await callError(client, 'memory_remember', { text: 'x', memories: [{ text: 'y' }] })).toMatch(
+      /^INVALID_ARGUMENT: pass either text .* not both/,
+    );
+    expect(await callError(client, 'memory_remember', { kind: 'fact', memories: [{ text: 'y' }] })).toMatch(
+      /not both; got memories and kind/,
+    );
+    expect(await callError(client, 'memory_remember', {})).toMatch(/^INVALID_ARGUMENT: pass text \(one memory/);
+    expect(await callError(client, 'memory_remember', { kind: 'fact', tags: ['a'] })).toMatch(/^INVALID_ARGUMENT: text is missing/);
+    expect(await callError(client, 'memory_remember', { text: 'x', colour: 'red' })).toMatch(/Unrecognized key.*colour/s);
+    expect((await call<{ total: number }>(client, 'memory_list')).total).toBe(1);
+  });
+
+  it('answers malformed percent-escapes in resource URIs as invalid params, without a stack trace', async () => {
+    const client = await inMemoryClient(await openEngram(driver), 'agent-1');
+    await call(client, 'file_write', { path: '/100%/a.md', content: 'percent' });
+    for (const uri of ['engram://files/docs/%E0%A4%A', 'engram://files/%zz', 'engram://files/%', 'engram://files/a%2']) {
+      await expect(client.readResource({ uri }), uri).rejects.toThrow(
+        /^MCP error -32602: INVALID_ARGUMENT: invalid file URI path .*percent-escape|^MCP error -32602: INVALID_ARGUMENT: invalid file URI/,
+      );
+    }
+    const ok = await client.readResource({ uri: 'engram://files/100%25/a.md' });
+    expect(ok.contents[0]).toMatchObject({ text: 'percent' });
+    await expect(client.readResource({ uri: 'engram://memories/%zz' })).rejects.toThrow(/^MCP error -32602: INVALID_ARGUMENT/);
   });
 
   it('serves the recent memories, one memory and one file as resources', async () => {

@@ -62,6 +62,7 @@ export function registerActionTools(server: McpServer, agent: AgentRef): void {
       }),
       output: z.looseObject({ actions: z.array(actionOut) }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit, or a narrower since / until',
     },
     async (options) => {
       const actions = await (await agent()).actions.list(options);

@@ -7,7 +7,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { FileInfo } from '@engram/core';
 import { when } from '../format.js';
-import { DESTRUCTIVE, READ_ONLY, addTool, type AgentRef } from '../tool-kit.js';
+import { MAX_REPLY_BYTES, formatBytes } from '../limits.js';
+import { DESTRUCTIVE, READ_ONLY, addTool, checkReplySize, jsonBytes, type AgentRef } from '../tool-kit.js';
 
 const path = z.string().describe('Absolute path inside the agent, like /notes/todo.md');
 
@@ -58,18 +59,27 @@ export function registerFileTools(server: McpServer, agent: AgentRef): void {
     'file_read',
     {
       title: 'Read a file',
-      description: 'Read a text file of the agent, whole or only lines startLine..endLine (1-based, inclusive). Returns the text.',
+      description:
+        'Read a text file of the agent, whole or only lines startLine..endLine (1-based, inclusive). Returns the text ' +
+        `(once, as the result's text; the structured result says which lines and how many bytes). A part over ${formatBytes(MAX_REPLY_BYTES)} is refused: read large files in line ranges.`,
       input: z.strictObject({
         path,
         startLine: z.number().optional().describe('First line (default 1)'),
         endLine: z.number().optional().describe('Last line (default the last)'),
       }),
-      output: z.looseObject({ path: z.string(), text: z.string() }),
+      output: z.looseObject({ path: z.string(), startLine: z.number(), lines: z.number(), bytes: z.number() }),
       annotations: READ_ONLY,
     },
     async ({ path: p, startLine, endLine }) => {
       const text = await (await agent()).files.readText(p, { startLine, endLine });
-      return { text: text.length === 0 ? '(empty)' : text, data: { path: p, text } };
+      const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+      const first = startLine ?? 1;
+      // The text goes out once (in content), so its escaped size is the reply's size.
+      checkReplySize(
+        jsonBytes(text),
+        `read ${p} in parts with startLine / endLine (lines ${first}-${first + lines - 1} are ${formatBytes(Buffer.byteLength(text))})`,
+      );
+      return { text: text.length === 0 ? '(empty)' : text, data: { path: p, startLine: first, lines, bytes: Buffer.byteLength(text) } };
     },
   );
 
@@ -87,6 +97,7 @@ export function registerFileTools(server: McpServer, agent: AgentRef): void {
       }),
       output: z.looseObject({ entries: z.array(fileOut) }),
       annotations: READ_ONLY,
+      askForLess: 'list one directory at a time, or narrow it with a glob',
     },
     async ({ path: p, recursive, glob }) => {
       const entries = await (await agent()).files.readdir(p, { recursive, glob });
@@ -116,6 +127,7 @@ export function registerFileTools(server: McpServer, agent: AgentRef): void {
         ),
       }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit',
     },
     async ({ query, ...options }) => {
       const results = await (await agent()).files.search(query, options);

@@ -68,6 +68,7 @@ export function registerKvTools(server: McpServer, agent: AgentRef): void {
       }),
       output: z.looseObject({ entries: z.array(entryOut) }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit, or values: false and kv_get the keys you need',
     },
     async (options) => {
       const entries = await (await agent()).kv.list(options);

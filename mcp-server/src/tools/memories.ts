@@ -3,11 +3,12 @@
  * `agent.memories`. Core validates every value (limits, ids, filters); the schemas here only
  * give types and tell the model what each field means.
  */
-import { EngramError, type MetadataCondition } from '@engram/core';
+import { EngramError, type MetadataCondition, type RememberInput } from '@engram/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { memoryLine, memoryList, recallList } from '../format.js';
-import { ADDITIVE, DESTRUCTIVE, READ_ONLY, addTool, optional, timeInput, type AgentRef } from '../tool-kit.js';
+import { MAX_REMEMBER_BYTES, formatBytes } from '../limits.js';
+import { ADDITIVE, DESTRUCTIVE, READ_ONLY, addTool, jsonBytes, optional, timeInput, type AgentRef } from '../tool-kit.js';
 
 const memoryId = z.string().describe('A memory id (mem_...), as returned by the other memory tools');
 const time = timeInput.describe('ISO 8601 time or epoch milliseconds');
@@ -22,6 +23,17 @@ const memoryFields = {
   source: z.string().describe('Where it came from: a conversation, tool or person'),
   validFrom: time.describe('When it became true (default now)'),
   ttlMs: z.number().describe('Forget automatically after this many milliseconds'),
+};
+
+/** The fields of one memory to remember, besides its text. */
+const oneMemoryFields = {
+  ...memoryFields,
+  expiresAt: time.describe('Forget automatically at this time'),
+  supersedes: memoryId.describe('Id of the memory this one replaces'),
+};
+const oneMemory = {
+  text: z.string().describe('The memory, one self-contained statement'),
+  ...optional(oneMemoryFields),
 };
 
 /** Filters shared by recall, list and forget (see core's MemoryFilter). */
@@ -78,27 +90,57 @@ export function registerMemoryTools(server: McpServer, agent: AgentRef): void {
     {
       title: 'Remember',
       description:
-        'Store one or more memories in long-term memory: durable facts, user preferences, events, instructions. ' +
+        'Store memories in long-term memory: durable facts, user preferences, events, instructions. ' +
+        'One memory: pass text and any of its fields ({ text: "...", kind: "preference", tags: [...] }). Several at once: pass memories: [{ text, ...fields }, ...] instead. ' +
         'Write each as a self-contained sentence. When a fact changes, pass supersedes: <old id> so the old one becomes history instead of a contradiction. ' +
-        'Returns the stored memories with their ids.',
+        `A batch carries at most ${formatBytes(MAX_REMEMBER_BYTES)}. Returns the stored memories with their ids.`,
       input: z.strictObject({
+        text: oneMemory.text
+          .optional()
+          .describe('One memory, one self-contained statement (with the fields below); or use memories for a batch'),
+        ...optional(oneMemoryFields),
         memories: z
-          .array(
-            z.strictObject({
-              text: z.string().describe('The memory, one self-contained statement'),
-              ...optional(memoryFields),
-              expiresAt: time.optional().describe('Forget automatically at this time'),
-              supersedes: memoryId.optional().describe('Id of the memory this one replaces'),
-            }),
-          )
-          .describe('One or more memories, stored together'),
+          .array(z.strictObject(oneMemory))
+          .optional()
+          .describe('Several memories, stored together (instead of text and its fields)'),
       }),
       output: memoriesOut,
       annotations: ADDITIVE,
     },
-    async ({ memories }) => {
-      const saved = await (await agent()).memories.remember(memories);
-      return { text: `Remembered ${count(saved.length, 'memory', 'memories')}:\n${memoryList(saved)}`, data: { memories: saved } };
+    async ({ memories, ...one }) => {
+      const given = Object.entries(one).filter(([, v]) => v !== undefined);
+      let batch: RememberInput[];
+      if (memories !== undefined) {
+        if (given.length > 0) {
+          throw new EngramError(
+            'INVALID_ARGUMENT',
+            `pass either text with its fields (one memory) or memories (a batch), not both; got memories and ${given.map(([k]) => k).join(', ')}`,
+          );
+        }
+        batch = memories;
+      } else if (one.text !== undefined) {
+        batch = [{ ...one, text: one.text }];
+      } else {
+        throw new EngramError(
+          'INVALID_ARGUMENT',
+          given.length > 0
+            ? `text is missing: a memory needs text (got only ${given.map(([k]) => k).join(', ')})`
+            : 'pass text (one memory, with its fields) or memories: [{ text, ... }] (a batch)',
+        );
+      }
+      const bytes = jsonBytes(batch);
+      if (bytes > MAX_REMEMBER_BYTES) {
+        throw new EngramError(
+          'LIMIT_EXCEEDED',
+          `these memories are ${formatBytes(bytes)} as JSON, over the ${formatBytes(MAX_REMEMBER_BYTES)} one call may store: split them into several calls`,
+        );
+      }
+      const saved = await (await agent()).memories.remember(batch);
+      // The model wrote these texts: the reply names the ids with a short preview of each.
+      return {
+        text: `Remembered ${count(saved.length, 'memory', 'memories')}:\n${memoryList(saved, undefined, true)}`,
+        data: { memories: saved },
+      };
     },
   );
 
@@ -133,6 +175,7 @@ export function registerMemoryTools(server: McpServer, agent: AgentRef): void {
         results: z.array(z.looseObject({ score: z.number(), memory: memoryOut, parts: scorePartsOut })),
       }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit',
     },
     async ({ query, ...options }) => {
       const results = await (await agent()).memories.recall(query, options);
@@ -157,6 +200,7 @@ export function registerMemoryTools(server: McpServer, agent: AgentRef): void {
       }),
       output: memoriesOut.extend({ total: z.number() }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit and page with offset',
     },
     async ({ limit, offset, order, ...filter }) => {
       const { memories } = await agent();

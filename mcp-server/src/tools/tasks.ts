@@ -81,6 +81,7 @@ export function registerTaskTools(server: McpServer, agent: AgentRef): void {
       }),
       output: z.looseObject({ tasks: z.array(taskOut) }),
       annotations: READ_ONLY,
+      askForLess: 'pass a smaller limit and page with offset',
     },
     async ({ ready, ...options }) => {
       const { tasks } = await agent();
