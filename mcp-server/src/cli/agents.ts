@@ -55,21 +55,27 @@ const agents = defineCommand({
           c,
         ),
       );
-      if (rows.some((r) => r.error)) out.note(out.e.yellow('Some agents could not be opened: engram doctor explains why and how to fix it.'));
+      if (rows.some((r) => r.error))
+        out.note(out.e.yellow('Some agents could not be opened: engram doctor explains why and how to fix it.'));
     });
   },
 });
 
 const info = defineCommand({
   name: 'info',
-  summary: "one agent: engine, embedder, schema, counts, size, branches and snapshots",
+  summary: 'one agent: engine, embedder, schema, counts, size, branches and snapshots',
   usage: `Usage: engram info ID`,
   async run(args, out) {
     const id = args.arg(0, 'agent ID');
     args.noMoreThan(1);
     return withEngram(args, async (engram) => {
       const agent = await existingAgent(engram, id);
-      const [meta, stats, branches, snapshots] = await Promise.all([agent.info(), agentStats(agent), agent.branches.list(), agent.snapshots.list()]);
+      const [meta, stats, branches, snapshots] = await Promise.all([
+        agent.info(),
+        agentStats(agent),
+        agent.branches.list(),
+        agent.snapshots.list(),
+      ]);
       const disk = diskUsage(engram, id);
       const result = { ...meta, ...stats, ...disk, branches: branches.map((b) => b.name), snapshots: snapshots.map((s) => s.name) };
       if (out.json) return void out.data(result);

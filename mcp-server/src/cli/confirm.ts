@@ -10,7 +10,11 @@ import { CliError, EXIT } from './exit-codes.js';
 export async function confirmOrRefuse(question: string, yes: boolean): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
-    throw new CliError(`${question.replace(/\?$/, '')}: refusing without confirmation (no terminal to ask on); pass --yes`, EXIT.NOT_CONFIRMED, 'NOT_CONFIRMED');
+    throw new CliError(
+      `${question.replace(/\?$/, '')}: refusing without confirmation (no terminal to ask on); pass --yes`,
+      EXIT.NOT_CONFIRMED,
+      'NOT_CONFIRMED',
+    );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

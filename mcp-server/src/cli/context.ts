@@ -104,7 +104,8 @@ export async function withEngram<T>(args: Args, fn: (engram: Engram) => Promise<
 /** An agent that must already exist (NOT_FOUND, exit 3, otherwise): reading never creates one. */
 export async function existingAgent(engram: Engram, id: string): Promise<Agent> {
   validateAgentId(id);
-  if (!(await engram.has(id))) throw new EngramError('NOT_FOUND', `agent ${id} does not exist in ${engram.root} (engram agents lists them)`);
+  if (!(await engram.has(id)))
+    throw new EngramError('NOT_FOUND', `agent ${id} does not exist in ${engram.root} (engram agents lists them)`);
   return engram.agent(id, { create: false });
 }
 

@@ -7,12 +7,29 @@ import { AGENT_COMMANDS } from './agents.js';
 import type { Command } from './context.js';
 import { errorCode, EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { MEMORY_COMMANDS } from './memories.js';
+import { FILE_COMMANDS } from './files.js';
+import { KV_COMMANDS } from './kv.js';
+import { TASK_COMMANDS } from './tasks.js';
+import { ACTION_COMMANDS } from './actions.js';
+import { BRANCH_COMMANDS } from './branches.js';
+import { TRANSFER_COMMANDS } from './transfer.js';
+import { DOCTOR_COMMANDS } from './doctor.js';
 import { colors, useColor } from './output.js';
 
 export { EXIT, type ExitCode } from './exit-codes.js';
 
 /** Every command, in the order the help lists them. */
-export const COMMANDS: readonly Command[] = [...AGENT_COMMANDS, ...MEMORY_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...AGENT_COMMANDS,
+  ...MEMORY_COMMANDS,
+  ...FILE_COMMANDS,
+  ...KV_COMMANDS,
+  ...TASK_COMMANDS,
+  ...ACTION_COMMANDS,
+  ...BRANCH_COMMANDS,
+  ...TRANSFER_COMMANDS,
+  ...DOCTOR_COMMANDS,
+];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
 

@@ -33,7 +33,8 @@ ${FILTER_HELP}`,
     const query = args.arg(1, 'the query');
     args.noMoreThan(2);
     const mode = args.str('mode') ?? 'hybrid';
-    if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'text') throw usageError(`--mode must be hybrid, vector or text, not ${JSON.stringify(mode)}`);
+    if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'text')
+      throw usageError(`--mode must be hybrid, vector or text, not ${JSON.stringify(mode)}`);
     const options: RecallOptions = { ...filterOf(args), mode, limit: args.num('limit', { min: 1, max: 200, integer: true }) ?? 10 };
     const minScore = args.num('min-score');
     if (minScore !== undefined) options.minScore = minScore;
@@ -52,10 +53,17 @@ ${FILTER_HELP}`,
       const agent = await existingAgent(engram, id);
       const results = await agent.memories.recall(query, options);
       const chains = await Promise.all(
-        results.map((r) => (r.memory.supersedes || r.memory.supersededBy ? agent.memories.history(r.memory.id) : Promise.resolve([] as Memory[]))),
+        results.map((r) =>
+          r.memory.supersedes || r.memory.supersededBy ? agent.memories.history(r.memory.id) : Promise.resolve([] as Memory[]),
+        ),
       );
       if (out.json) {
-        out.data({ agent: id, query, mode, results: results.map((r, i) => ({ rank: i + 1, score: r.score, parts: r.parts, memory: r.memory, chain: chains[i] })) });
+        out.data({
+          agent: id,
+          query,
+          mode,
+          results: results.map((r, i) => ({ rank: i + 1, score: r.score, parts: r.parts, memory: r.memory, chain: chains[i] })),
+        });
         return;
       }
       if (results.length === 0) return void out.note('No memories matched.');
@@ -154,7 +162,8 @@ ${FILTER_HELP}`,
     const filter = filterOf(args);
     const narrowing = Object.keys(filter).length > 0;
     if (memoryId !== undefined && (narrowing || args.bool('all'))) throw usageError('give a MEMORY_ID or filters (or --all), not both');
-    if (memoryId === undefined && !narrowing && !args.bool('all')) throw usageError('give a MEMORY_ID, filters, or --all to forget every memory');
+    if (memoryId === undefined && !narrowing && !args.bool('all'))
+      throw usageError('give a MEMORY_ID, filters, or --all to forget every memory');
     return withEngram(args, async (engram) => {
       const agent = await existingAgent(engram, id);
       let question: string;
