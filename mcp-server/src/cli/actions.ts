@@ -11,7 +11,7 @@ const STATUSES: ActionStatus[] = ['running', 'ok', 'error'];
 function actionLine(a: Action, out: Output): string {
   const c = out.c;
   const status = a.status === 'ok' ? c.green('ok   ') : a.status === 'error' ? c.red('error') : c.yellow('run  ');
-  const ms = a.durationMs === null ? '-' : `${a.durationMs < 10 ? a.durationMs.toFixed(1) : Math.round(a.durationMs)} ms`;
+  const ms = a.durationMs === null ? '-' : `${a.durationMs < 100 ? a.durationMs.toFixed(1) : Math.round(a.durationMs)} ms`;
   const extra: string[] = [];
   if (a.error) extra.push(c.red(a.error.message));
   if (a.parentId) extra.push(c.dim(`parent ${a.parentId}`));
