@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { Engram, HashEmbedder } from '@engram/core';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { cli, json } from './run-cli.js';
+import { cli, json, onTty } from './run-cli.js';
 
 interface Report {
   agents: { id: string; ok: boolean }[];
@@ -63,6 +63,10 @@ describe('engram doctor', () => {
     expect(reembed.code, reembed.stderr).toBe(0);
     expect(json(reembed)).toMatchObject({ agent: 'mismatched', embedded: 1 });
     expect((await cli(['doctor', 'mismatched', ...d])).code).toBe(0);
+    const tty = await onTty(['reembed', 'mismatched', ...d]); // on a terminal: a progress bar, then the note
+    expect(tty.code).toBe(0);
+    expect(tty.screen).toMatch(/reembed mismatched █+ 100% 1\/1/);
+    expect(tty.screen).toContain('re-embedded 1 vectors of agent mismatched');
     const hit = json<{ results: { memory: { text: string } }[] }>(
       await cli(['recall', 'mismatched', 'what colour is the sky', ...d, '--json']),
     );
