@@ -347,13 +347,20 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           'memory',
           memories.map((m) => m.row[0] as string),
         );
+        // Engram's own term index takes its postings in batches (one statement per term, not per memory).
+        let pending: { id: number; analysis: ReturnType<typeof MEMORY_TEXT_INDEX.analyze> }[] = [];
         for (const [i, m] of memories.entries()) {
           const analysis = ownTextIndex ? MEMORY_TEXT_INDEX.analyze({ text: m.row[1], context: m.row[2] }) : undefined;
           const { lastInsertRowid } = await tx.run(INSERT_MEMORY, [...m.row, analysis?.length ?? 0]);
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [lastInsertRowid, blobs[i]!]);
-          if (analysis) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(lastInsertRowid), analysis }]);
+          if (analysis) pending.push({ id: Number(lastInsertRowid), analysis });
+          if (pending.length >= 500) {
+            await MEMORY_TEXT_INDEX.add(tx, pending);
+            pending = [];
+          }
           step();
         }
+        if (pending.length > 0) await MEMORY_TEXT_INDEX.add(tx, pending);
         if (memories.length > 0) await bumpVectorsVersion(tx);
         const store = async (name: StoreName, count: number) => {
           if (count > 0) await createStoreTables(tx, conn.dialect, name);

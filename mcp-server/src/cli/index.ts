@@ -48,6 +48,11 @@ export async function runCommand(name: string, argv: string[]): Promise<ExitCode
   const command = BY_NAME.get(name);
   if (!command) throw new Error(`no command ${name}`);
   const json = argv.includes('--json');
+  // A reader that stops early (`engram export ID | head`) closes the pipe: stop quietly, as cat does.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
   try {
     return (await command.run(argv)) ?? EXIT.OK;
   } catch (err) {
