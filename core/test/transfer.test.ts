@@ -136,6 +136,19 @@ describe.each(DRIVER_NAMES)('export and import on %s', (driver) => {
     expect(await agentStats(target)).toMatchObject({ memories: 0, files: 0, directories: 0, kv: 0, tasks: 0, actions: 0 });
   });
 
+  it('imports more memories than one batch of term postings, all searchable', async () => {
+    const engram = await openEngram(driver);
+    const source = await engram.agent('source');
+    await source.memories.remember(Array.from({ length: 1100 }, (_, i) => ({ text: `note number ${i} about topic${i % 7} word${i}` })));
+    const copy = await engram.agent('copy');
+    expect((await importAgent(copy, await records(source))).counts.memory).toBe(1100);
+    for (const i of [0, 499, 500, 1099]) {
+      const [hit] = await copy.memories.recall(`word${i}`, { mode: 'text', limit: 1 });
+      expect(hit!.memory.text).toBe(`note number ${i} about topic${i % 7} word${i}`);
+    }
+    expect(await copy.memories.count({ kinds: ['fact'] })).toBe(1100);
+  });
+
   it('re-embeds memories when the file comes from another embedder', async () => {
     const engram = await openEngram(driver);
     const source = await engram.agent('source');
