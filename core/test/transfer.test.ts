@@ -139,7 +139,9 @@ describe.each(DRIVER_NAMES)('export and import on %s', (driver) => {
   it('imports more memories than one batch of term postings, all searchable', async () => {
     const engram = await openEngram(driver);
     const source = await engram.agent('source');
-    await source.memories.remember(Array.from({ length: 1100 }, (_, i) => ({ text: `note number ${i} about topic${i % 7} word${i}` })));
+    const note = (i: number) => ({ text: `note number ${i} about topic${i % 7} word${i}` });
+    await source.memories.remember(Array.from({ length: 550 }, (_, i) => note(i)));
+    await source.memories.remember(Array.from({ length: 550 }, (_, i) => note(550 + i)));
     const copy = await engram.agent('copy');
     expect((await importAgent(copy, await records(source))).counts.memory).toBe(1100);
     for (const i of [0, 499, 500, 1099]) {
