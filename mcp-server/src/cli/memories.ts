@@ -179,6 +179,12 @@ ${FILTER_HELP}`,
           return;
         }
         question = `Forget ${n} memor${n === 1 ? 'y' : 'ies'} of agent ${id}${narrowing ? ' matching the filters' : ''}?`;
+        if (!args.bool('yes') && process.stderr.isTTY) {
+          // Show the person what they are about to lose before asking.
+          const sample = await agent.memories.list({ includeSuperseded: true, ...filter, limit: 5 });
+          for (const m of sample) out.note(`  ${out.e.cyan(m.id)}  ${m.text.slice(0, 80)}`);
+          if (n > sample.length) out.note(out.e.dim(`  … and ${n - sample.length} more`));
+        }
       }
       await confirmOrRefuse(question, args.bool('yes'));
       const forgotten = await agent.memories.forget(memoryId ?? { ...filter, all: args.bool('all') || undefined });

@@ -96,6 +96,9 @@ describe('engram memory commands', () => {
     expect(confirmed.code, confirmed.screen).toBe(0);
     expect(confirmed.screen).toContain('Forgot 1 memory.');
 
+    const preview = await onTty(['forget', 'ann', '--tag', 'temp', '--dir', dir], { answer: 'no' });
+    expect(preview.code).toBe(5);
+    expect(preview.screen).toMatch(/mem_[0-9a-f]{32}\S*\s+drop me too[\s\S]*Forget 1 memory of agent ann matching the filters\? \[y\/N\]/);
     const byFilter = await cli(['forget', 'ann', '--tag', 'temp', '--yes', '--dir', dir, '--json']);
     expect(json(byFilter)).toEqual({ agent: 'ann', forgotten: 1 });
     const left = json<{ memories: Memory[] }>(await cli(['memories', 'ann', '--dir', dir, '--json']));
