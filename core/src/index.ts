@@ -35,3 +35,4 @@ export type * from './files/types.js';
 export { BranchStore } from './branches/branch-store.js';
 export { SnapshotStore } from './branches/snapshot-store.js';
 export type * from './branches/types.js';
+export * from './transfer/index.js';

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engram, validateAgentId, type DriverName } from '@engram/core';
+import { commandList, hasCommand, runCommand } from './cli/index.js';
 import { connectInfo } from './connect-info.js';
 import { startHttpServer, type HttpServerHandle } from './http.js';
 import { checkToken } from './http/auth.js';
@@ -27,6 +28,9 @@ const USAGE = `Usage:
 
 DIR defaults to $ENGRAM_DIR, then ./.engram. LIST picks tool groups (default all):
 ${TOOL_GROUPS.join(',')}.
+
+Look inside and steer (each takes --dir, --driver, --json; engram COMMAND --help for more):
+${commandList()}
 `;
 
 class UsageError extends Error {}
@@ -181,6 +185,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
+      if (hasCommand(command)) return void (process.exitCode = await runCommand(command, rest));
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
