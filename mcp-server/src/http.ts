@@ -4,6 +4,7 @@
  * that opened it; a session id is only honoured on that same route. Loopback by default; any
  * other address needs a bearer token. Bodies over the limit get 413 before they are parsed.
  * `close()` lets calls in progress finish (up to a few seconds), then ends every session.
+ * Every other path is the web inspector's (src/inspector), behind the same token and origin rules.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,6 +13,7 @@ import { EngramError, validateAgentId, type Engram } from '@engram/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { InFlight } from './in-flight.js';
+import { ALL_AGENTS, createInspector, type InspectorAccess } from './inspector/inspector.js';
 import { log as defaultLog, type Log } from './log.js';
 import { createEngramServer, type ToolGroup } from './server.js';
 
@@ -32,6 +34,10 @@ export interface HttpServerOptions {
   maxSessions?: number;
   /** A session unused this long is closed (default 30 minutes). */
   sessionIdleMs?: number;
+  /** Serve the web inspector at `/` (default true), behind the same token and origin rules. */
+  inspector?: boolean;
+  /** Serve the MCP endpoints (default true); `engram inspect` serves the inspector alone. */
+  mcp?: boolean;
   log?: Log;
 }
 
@@ -118,14 +124,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     return origin !== undefined && !isLoopback(hostnameOf(origin, true) ?? '');
   }
 
-  function authorized(req: IncomingMessage): boolean {
-    if (expected === undefined) return true;
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    return match !== null && timingSafeEqual(digest(match[1]!.trim()), expected);
+  /** The token rule, in one place: which agents a presented token reaches, or null to refuse. */
+  function authorize(presented: string | undefined): InspectorAccess | null {
+    if (expected === undefined) return ALL_AGENTS;
+    return presented !== undefined && timingSafeEqual(digest(presented), expected) ? ALL_AGENTS : null;
   }
+
+  function authorized(req: IncomingMessage): boolean {
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    return authorize(match ? match[1]!.trim() : undefined) !== null;
+  }
+
+  const inspector = options.inspector === false ? undefined : createInspector({ engram, authorize, log });
+  const mcp = options.mcp !== false;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (foreign(req)) return send(res, 403, 'Forbidden: this server only answers requests addressed to localhost');
+    // Everything but an MCP endpoint is the inspector's (it checks the same token, and logins).
+    if (inspector && !(mcp && ROUTE.test(new URL(req.url ?? '/', 'http://localhost').pathname))) return inspector.handle(req, res);
+    if (!mcp) return send(res, 404, 'Not found: this server has no MCP endpoints');
     if (!authorized(req))
       return send(res, 401, 'Unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="engram"' });
     const route = ROUTE.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
