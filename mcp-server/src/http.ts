@@ -62,6 +62,13 @@ interface Session {
 }
 
 const ROUTE = /^\/agents\/([^/]*)\/mcp\/?$/;
+/**
+ * Paths the MCP handler answers: any ending in /mcp, malformed ones too, so their errors stay
+ * JSON-RPC; except the inspector's pages of an agent or a branch named "mcp". The rest is the inspector's.
+ */
+function isMcpPath(path: string): boolean {
+  return /\/mcp\/?$/.test(path) && !/^\/agents\/[^/]+\/?$/.test(path) && !/^\/agents\/[^/]+\/branches\/[^/]+\/?$/.test(path);
+}
 const DEFAULT_PORT = 8787;
 const GRACE_MS = 3000;
 
@@ -141,7 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (foreign(req)) return send(res, 403, 'Forbidden: this server only answers requests addressed to localhost');
     // Everything but an MCP endpoint is the inspector's (it checks the same token, and logins).
-    if (inspector && !(mcp && ROUTE.test(new URL(req.url ?? '/', 'http://localhost').pathname))) return inspector.handle(req, res);
+    if (inspector && !(mcp && isMcpPath((req.url ?? '/').split('?')[0]!))) return inspector.handle(req, res);
     if (!mcp) return send(res, 404, 'Not found: this server has no MCP endpoints');
     if (!authorized(req))
       return send(res, 401, 'Unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="engram"' });

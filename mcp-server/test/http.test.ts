@@ -130,7 +130,8 @@ describe('engram serve: security and limits', () => {
 
   it('answers 413 to a body over the limit, 403 to foreign Host or Origin, 404 elsewhere, 400 without a session', async () => {
     const engram = await openEngram('turso');
-    const http = await serve({ engram });
+    // Without the inspector, which answers every other path (see inspector/inspector-http.test.ts).
+    const http = await serve({ engram, inspector: false });
     const url = http.agentUrl('agent-1');
     const huge = Buffer.alloc(5 * 1024 * 1024, 'a');
     expect((await raw(url, { body: huge })).status).toBe(413);

@@ -93,7 +93,19 @@ class HttpProblem extends Error {
   }
 }
 
-const STATUS_OF: Record<string, number> = { NOT_FOUND: 404, INVALID_ARGUMENT: 400, CONFLICT: 409, LOCKED: 423, LIMIT_EXCEEDED: 413 };
+/** EngramError codes a person can act on, shown with their message; anything else is a 500. */
+const STATUS_OF: Record<string, number> = {
+  NOT_FOUND: 404,
+  INVALID_ARGUMENT: 400,
+  CONFLICT: 409,
+  LOCKED: 423,
+  LIMIT_EXCEEDED: 413,
+  EMBEDDER_MISMATCH: 409,
+  ENGINE_MISMATCH: 409,
+  UNSUPPORTED: 501,
+  READ_ONLY: 403,
+  CORRUPT: 500,
+};
 
 async function readForm(req: IncomingMessage, limit: number): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
