@@ -36,6 +36,7 @@ th, td { text-align:left; padding:.4rem .6rem; border-bottom:1px solid var(--lin
 th { font-size:.82rem; color:var(--muted); font-weight:600; background:#fbfcfd; }
 td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 tr:focus-within { background:#f1f5ff; }
+td details { display:inline-block; vertical-align:top; } summary.open { cursor:pointer; color:var(--accent); }
 form.filters { display:flex; flex-wrap:wrap; gap:.6rem; align-items:flex-end; margin-bottom:1rem; }
 form.filters label, form.stack label { display:flex; flex-direction:column; font-size:.82rem; color:var(--muted); gap:.2rem; }
 form.stack { display:grid; gap:.7rem; max-width:720px; }
@@ -100,7 +101,7 @@ export const SCRIPT = `
     }
     if (e.key === 'g') { pending = 'g'; setTimeout(function () { pending = ''; }, 1200); return; }
     if (e.key === 'j' || e.key === 'k') {
-      var rows = Array.prototype.slice.call(document.querySelectorAll('[data-row] a.open'));
+      var rows = Array.prototype.slice.call(document.querySelectorAll('[data-row] .open'));
       if (!rows.length) return;
       var i = rows.indexOf(document.activeElement);
       i = e.key === 'j' ? Math.min(rows.length - 1, i + 1) : Math.max(0, i - 1);

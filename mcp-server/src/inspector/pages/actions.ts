@@ -18,15 +18,28 @@ function ms(n: number | null): string {
   return n < 1000 ? `${n < 10 ? n.toFixed(1) : Math.round(n)} ms` : `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)} s`;
 }
 
-function durationBar(a: Action, max: number): Html {
-  const w = a.durationMs === null || max <= 0 ? 0 : Math.max(1, (a.durationMs / max) * 120);
-  return html`<svg class="timeline" width="124" height="12" aria-hidden="true">
-    <rect class="bar${a.status === 'error' ? ' error' : ''}" x="0" y="2" width="${w.toFixed(1)}" height="8" />
+/** A bar for the duration: on one time axis (start offset and length) for a run, else scaled to the longest. */
+function durationBar(a: Action, scale: { max: number; start?: number; span?: number }): Html {
+  const width = 160;
+  let x = 0;
+  let w: number;
+  if (scale.start !== undefined && scale.span) {
+    x = ((Date.parse(a.startedAt) - scale.start) / scale.span) * width;
+    w = ((a.durationMs ?? 0) / scale.span) * width;
+  } else {
+    w = a.durationMs === null || scale.max <= 0 ? 0 : (a.durationMs / scale.max) * width;
+  }
+  w = Math.max(1, Math.min(w, width - x));
+  return html`<svg class="timeline" width="${width + 4}" height="12" aria-hidden="true">
+    <rect class="bar${a.status === 'error' ? ' error' : ''}" x="${x.toFixed(1)}" y="2" width="${w.toFixed(1)}" height="8" />
   </svg>`;
 }
 
-function rows(c: AgentContext, actions: readonly (Action | TimelineEntry)[]): Html {
+function rows(c: AgentContext, actions: readonly (Action | TimelineEntry)[], onOneAxis = false): Html {
   const max = Math.max(0, ...actions.map((a) => a.durationMs ?? 0));
+  const start = Math.min(...actions.map((a) => Date.parse(a.startedAt)));
+  const end = Math.max(...actions.map((a) => Date.parse(a.startedAt) + (a.durationMs ?? 0)));
+  const scale = onOneAxis ? { max, start, span: Math.max(1, end - start) } : { max };
   const base = agentPath(c.agentId, 'actions');
   return html`<table>
     <thead>
@@ -47,7 +60,7 @@ function rows(c: AgentContext, actions: readonly (Action | TimelineEntry)[]): Ht
           <td>
             ${depth ? html`<span class="muted">${'· '.repeat(depth)}</span>` : ''}
             <details>
-              <summary><a class="open" href="#${a.id}" id="${a.id}">${a.name}</a></summary>
+              <summary class="open" id="${a.id}">${a.name}</summary>
               <dl class="kv small">
                 <dt>Id</dt>
                 <dd><code>${a.id}</code></dd>
@@ -71,7 +84,7 @@ function rows(c: AgentContext, actions: readonly (Action | TimelineEntry)[]): Ht
           </td>
           <td class="status-${a.status}">${a.status}</td>
           <td class="num">${ms(a.durationMs)}</td>
-          <td>${durationBar(a, max)}</td>
+          <td>${durationBar(a, scale)}</td>
           <td class="small">${a.runId ? html`<a href="${href(base, { run: a.runId })}">${a.runId}</a>` : ''}</td>
         </tr>`;
       })}
@@ -100,12 +113,12 @@ export async function actionsPage(c: AgentContext): Promise<Reply> {
     const timeline = await c.agent.actions.timeline({ runId: run, limit: 1000 });
     log = html`<h2>Run ${run}</h2>
       <p><a href="${base}">← All actions</a></p>
-      ${timeline.length ? rows(c, timeline) : html`<p class="card muted">No actions in this run.</p>`}`;
+      ${timeline.length ? rows(c, timeline, true) : html`<p class="card muted">No actions in this run.</p>`}`;
   } else {
     const actions = await c.agent.actions.list({ name, status, limit: PAGE, offset });
     log = html`<h2>Timeline</h2>
       <form class="filters" method="get" action="${base}" role="search">
-        <label>Name <input type="search" name="name" value="${name ?? ''}" list="action-names" data-autofocus /></label>
+        <label>Name <input type="search" name="name" value="${name ?? ''}" list="action-names" /></label>
         <datalist id="action-names">${stats.map((s) => html`<option value="${s.name}"></option>`)}</datalist>
         <label
           >Status

@@ -61,7 +61,7 @@ export async function agentsPage(c: RequestContext): Promise<Reply> {
   for (const id of matching.slice(offset, offset + PAGE)) rows.push(await agentRow(c.engram, id));
   const body = html`<h1>Agents</h1>
     <form class="filters" method="get" action="/" role="search">
-      <label>Search agents <input type="search" name="q" value="${q ?? ''}" placeholder="agent id contains…" data-autofocus /></label>
+      <label>Search agents <input type="search" name="q" value="${q ?? ''}" placeholder="agent id contains…" /></label>
       <button type="submit">Search</button>
       ${q === undefined ? '' : html`<a href="/">Clear</a>`}
     </form>

@@ -128,7 +128,7 @@ export async function filesPage(c: AgentContext): Promise<Reply> {
   }
   const body = html`<h1>Files</h1>
     <form class="filters" method="get" action="${base}" role="search">
-      <label>Search file contents <input type="search" name="q" value="${q ?? ''}" placeholder="words or meaning" data-autofocus /></label>
+      <label>Search file contents <input type="search" name="q" value="${q ?? ''}" placeholder="words or meaning" /></label>
       <button type="submit" class="primary">Search</button>
       ${q === undefined ? '' : html`<a href="${base}">Clear</a>`}
     </form>

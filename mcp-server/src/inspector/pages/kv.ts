@@ -17,7 +17,7 @@ export async function kvPage(c: AgentContext): Promise<Reply> {
   const last = entries.at(-1);
   const body = html`<h1>Key-value state</h1>
     <form class="filters" method="get" action="${base}" role="search">
-      <label>Key prefix <input type="search" name="prefix" value="${prefix ?? ''}" data-autofocus /></label>
+      <label>Key prefix <input type="search" name="prefix" value="${prefix ?? ''}" /></label>
       <button type="submit" class="primary">Filter</button>
       ${prefix === undefined ? '' : html`<a href="${base}">Clear</a>`}
     </form>

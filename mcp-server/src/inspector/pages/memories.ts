@@ -122,7 +122,7 @@ export async function memoriesPage(c: AgentContext): Promise<Reply> {
   }
   const body = html`<h1>Memories</h1>
     <form class="filters" method="get" action="${base}" role="search">
-      <label>Recall <input type="search" name="q" value="${q ?? ''}" placeholder="what do you want to find?" data-autofocus /></label>
+      <label>Recall <input type="search" name="q" value="${q ?? ''}" placeholder="what do you want to find?" /></label>
       <label
         >Mode
         <select name="mode">
