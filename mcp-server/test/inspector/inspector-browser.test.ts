@@ -129,6 +129,7 @@ describe.skipIf(!browserTestsRun())('inspector in a browser', () => {
     );
     await shot(page, '08-tasks');
     await page.getByRole('link', { name: 'Actions' }).click();
+    await page.waitForURL(/\/actions$/);
     expect(await page.locator('td.status-error').count()).toBe(2);
     expect(await page.locator('.bad').allTextContents()).toContainEqual(expect.stringContaining('SMTP timeout'));
     // "j" moves to the first row, Enter opens its details.
@@ -146,6 +147,45 @@ describe.skipIf(!browserTestsRun())('inspector in a browser', () => {
     expect(await page.locator('dialog#keys').getAttribute('open')).not.toBeNull();
     await page.keyboard.press('Escape');
 
+    expect(problems).toEqual([]);
+  });
+  it('with a token: log in by keyboard, land on the page asked for, restore a snapshot after confirming, log out', async () => {
+    const engram = await openEngram('turso');
+    const agent = await seedAgent(engram, 'support-bot');
+    await agent.kv.set('cursor', 7); // after the snapshot was taken
+    const http = await startHttpServer({ engram, port: 0, token: 'a long shared secret' });
+    onCleanup(() => http.close());
+    const browser = await launch();
+    onCleanup(browser.close);
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().includes('401')) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+
+    await page.goto(`${http.url}/agents/support-bot/branches`);
+    expect(await page.locator('h1').textContent()).toBe('Log in');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('token'); // focused
+    await page.keyboard.type('a long shared secret');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(page.url()).toBe(`${http.url}/agents/support-bot/branches`);
+    expect(await page.locator('h1').textContent()).toBe('Branches and snapshots');
+    await shot(page, '10-branches');
+
+    await page.getByRole('link', { name: 'Restore…' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Restore snapshot before-experiment?');
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.waitForURL(/done=restored/);
+    expect(await agent.kv.get('cursor')).toBe(42);
+    await page.getByRole('link', { name: 'KV' }).click();
+    expect(await page.locator('tbody tr', { hasText: 'cursor' }).locator('pre').textContent()).toBe('42');
+    await shot(page, '11-kv');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login$/);
+    const res = await page.goto(`${http.url}/agents/support-bot/`);
+    expect(res!.status()).toBe(401);
     expect(problems).toEqual([]);
   });
 });
