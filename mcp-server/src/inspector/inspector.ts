@@ -217,11 +217,11 @@ export function createInspector(options: InspectorOptions): Inspector {
         const token = form.get('token') ?? '';
         if (!token || !authorize(token)) return send(res, 401, loginPage(ctx, next, 'That token is not valid.'));
         const id = sessions.create(token);
-        return send(res, 303, '', { location: next, 'set-cookie': setCookie(id) });
+        return send(res, 303, '', { location: next, 'set-cookie': setCookie(req, id) });
       }
       if (url.pathname === '/logout' && method === 'POST') {
         sessions.end(sessionId);
-        return send(res, 303, '', { location: '/login', 'set-cookie': clearCookie() });
+        return send(res, 303, '', { location: '/login', 'set-cookie': clearCookie(req) });
       }
       // One access decision per request: the bearer header, else the login session's token.
       const access: InspectorAccess | null = authorize(bearerToken(req) ?? sessionToken);

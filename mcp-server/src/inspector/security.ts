@@ -7,7 +7,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const SESSION_COOKIE = 'engram_inspector';
+/**
+ * The session cookie's name, per port: browsers send cookies to every port of a host, and two
+ * servers (say `engram serve` and `engram inspect`) must not log each other out.
+ */
+export function cookieName(req: IncomingMessage): string {
+  const port = /:(\d{1,5})$/.exec(req.headers.host ?? '')?.[1] ?? '80';
+  return `engram_inspector_${port}`;
+}
 const MAX_SESSIONS = 1000;
 const SESSION_MS = 12 * 60 * 60_000;
 
@@ -79,19 +86,20 @@ export class Sessions {
 
 /** The session cookie's value, if the request carries one. */
 export function sessionCookie(req: IncomingMessage): string | undefined {
+  const wanted = cookieName(req);
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return rest.join('=') || undefined;
+    if (name === wanted) return rest.join('=') || undefined;
   }
   return undefined;
 }
 
-export function setCookie(value: string): string {
-  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`;
+export function setCookie(req: IncomingMessage, value: string): string {
+  return `${cookieName(req)}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`;
 }
 
-export function clearCookie(): string {
-  return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+export function clearCookie(req: IncomingMessage): string {
+  return `${cookieName(req)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
 }
 
 /** The bearer token of the request, if any. */

@@ -73,7 +73,7 @@ export async function agentsPage(c: RequestContext): Promise<Reply> {
     ${
       rows.length === 0
         ? html`<p class="card">
-            ${visible.length === 0 ? 'No agents yet. Agents appear here once an MCP client or the SDK writes to one.' : 'No agent matches.'}
+            ${visible.length === 0 ? html`No agents yet in ${c.engram.root}. Agents appear here once an MCP client or the SDK writes to one; <code>npm run demo</code> makes one from this repository.` : 'No agent matches.'}
           </p>`
         : html`<table>
             <thead>

@@ -69,7 +69,16 @@ export async function branchesPage(c: AgentContext, error?: string): Promise<Rep
       ${postForm(
         c,
         agentPath(agentId, 'snapshots'),
-        html`<label>New snapshot name <input name="name" placeholder="optional" pattern="[a-z0-9][a-z0-9_\\-]*" size="20" /></label>
+        html`<label
+            >New snapshot name
+            <input
+              name="name"
+              placeholder="optional"
+              pattern="[a-z0-9][a-z0-9_\\-]*"
+              maxlength="64"
+              size="20"
+              title="lowercase letters, digits, - and _"
+          /></label>
           <button type="submit">Take snapshot</button>`,
         html`class="filters" aria-label="Take a snapshot"`,
       )}
