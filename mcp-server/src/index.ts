@@ -10,3 +10,11 @@
 export { createEngramServer, checkToolGroups, SERVER_INFO, TOOL_GROUPS, type EngramServerOptions, type ToolGroup } from './server.js';
 export { startHttpServer, type HttpServerOptions, type HttpServerHandle } from './http.js';
 export { serveStdio, type StdioOptions, type StdioSession } from './stdio.js';
+export {
+  createInspector,
+  ALL_AGENTS,
+  type Inspector,
+  type InspectorOptions,
+  type Authorize,
+  type InspectorAccess,
+} from './inspector/inspector.js';

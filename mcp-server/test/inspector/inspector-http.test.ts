@@ -72,6 +72,15 @@ describe.each(DRIVER_NAMES)('inspector over HTTP (%s)', (driver) => {
     expect(recall.body).toMatch(/text \d+\.\d{3} \(#1\)/);
     expect(recall.body).toMatch(/vector -?\d\.\d{3} \(#\d+\)/);
     expect(recall.body).toMatch(/fused \d\.\d{3}/);
+    // Filters: kind, tag, dates (the "to" day included).
+    const events = await hit(`${http.url}/agents/support-bot/memories?kind=event`);
+    expect(events.body).toContain('Bob moved to Lisbon in March');
+    expect(events.body).not.toContain('Always answer in British English');
+    const today = new Date().toISOString().slice(0, 10);
+    const recent = await hit(`${http.url}/agents/support-bot/memories?since=${today}&until=${today}`);
+    expect(recent.body).toContain('Alice switched to oolong tea');
+    expect(recent.body).not.toContain('Bob moved to Lisbon in March');
+    expect(recent.body).toContain('1–1 of 1');
     const text = await hit(`${http.url}/agents/support-bot/memories?q=oolong&mode=text`);
     expect(text.body).toMatch(/text \d+\.\d{3} \(#1\)/);
     expect(text.body).not.toMatch(/vector -?\d\.\d{3}/);

@@ -13,17 +13,28 @@ const PAGE = 50;
 const MODES: RecallMode[] = ['hybrid', 'vector', 'text'];
 const KINDS = ['fact', 'event', 'preference', 'instruction'];
 
+/** A yyyy-mm-dd date from a date input, or undefined. */
+function dateParam(query: URLSearchParams, name: string): string | undefined {
+  const value = query.get(name) ?? '';
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && Number.isFinite(Date.parse(value)) ? value : undefined;
+}
+
 function filterOf(query: URLSearchParams): { filter: MemoryFilter; echo: Record<string, string | undefined> } {
   const kind = textParam(query, 'kind', 32);
   const tag = textParam(query, 'tag', 128);
   const source = textParam(query, 'source', 256);
   const superseded = query.get('superseded') === '1';
+  const since = dateParam(query, 'since');
+  const until = dateParam(query, 'until');
   const filter: MemoryFilter = {};
+  if (since) filter.since = `${since}T00:00:00Z`;
+  // Until a day: that whole day included.
+  if (until) filter.until = new Date(Date.parse(`${until}T00:00:00Z`) + 86_400_000).toISOString();
   if (kind) filter.kinds = [kind];
   if (tag) filter.tags = [tag];
   if (source) filter.source = source;
   if (superseded) filter.includeSuperseded = true;
-  return { filter, echo: { kind, tag, source, superseded: superseded ? '1' : undefined } };
+  return { filter, echo: { kind, tag, source, since, until, superseded: superseded ? '1' : undefined } };
 }
 
 function tags(memory: Memory): Html {
@@ -133,6 +144,8 @@ export async function memoriesPage(c: AgentContext): Promise<Reply> {
       <datalist id="kinds">${KINDS.map((k) => html`<option value="${k}"></option>`)}</datalist>
       <label>Tag <input name="tag" value="${echo.tag ?? ''}" size="10" /></label>
       <label>Source <input name="source" value="${echo.source ?? ''}" size="10" /></label>
+      <label>Valid from <input type="date" name="since" value="${echo.since ?? ''}" /></label>
+      <label>to <input type="date" name="until" value="${echo.until ?? ''}" /></label>
       <label class="checkbox"
         ><input type="checkbox" name="superseded" value="1" ${echo.superseded ? html` checked` : ''} /> include superseded</label
       >
