@@ -135,9 +135,8 @@ async function serve(args: string[]): Promise<void> {
     throw err;
   }
   process.stdout.write(
-    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: Boolean(token), agentId: 'demo-agent', tools })}\n`,
+    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: Boolean(token), agentId: 'demo-agent', tools, inspector: true })}\n`,
   );
-  process.stdout.write(`Web inspector: ${http.url}/\n`);
   onSignal(() =>
     exitAfter(async () => {
       await http.close();

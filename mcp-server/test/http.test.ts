@@ -178,6 +178,7 @@ describe('engram serve (the CLI)', () => {
       void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     });
     expect(stdout).toContain(`${url}/agents/demo-agent/mcp`);
+    expect(stdout).toContain(`Web inspector: ${url}/`);
     const desktop = JSON.parse(/over stdio:\n(\{[\s\S]*?\n\})\n/.exec(stdout)![1]!) as unknown;
     expect(desktop).toEqual({ mcpServers: { engram: { command: 'node', args: [CLI, 'mcp', '--agent', 'demo-agent', '--dir', dir] } } });
     expect(stdout).toContain(`claude mcp add engram -- node ${CLI} mcp --agent demo-agent --dir ${dir}`);
