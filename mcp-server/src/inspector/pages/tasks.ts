@@ -2,12 +2,12 @@
 import { TASK_STATUSES, type Task } from '@engram/core';
 import type { AgentContext, Reply } from '../context.js';
 import { textParam } from '../context.js';
-import { html, json, when } from '../html.js';
+import { html, json, when, type Html } from '../html.js';
 import { agentPath, layout } from '../layout.js';
 
 const PER_COLUMN = 200;
 
-function card(t: Task, known: Map<string, Task>): ReturnType<typeof html> {
+function card(t: Task, known: Map<string, Task>): Html {
   const deps = t.dependsOn.map((id) => {
     const d = known.get(id);
     return html`<li>
