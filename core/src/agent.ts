@@ -14,7 +14,7 @@ import type { TryOptions } from './branches/types.js';
 import { FileStore } from './files/file-store.js';
 import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
-import { storeRuntime } from './schema/store-tables.js';
+import { hasStoreTables, storeRuntime, type StoreName } from './schema/store-tables.js';
 import { TaskStore } from './tasks/task-store.js';
 import { ensureTableSet } from './schema/declared-tables.js';
 import type { TableSet } from './schema/table-set.js';
@@ -104,6 +104,21 @@ export class Agent implements AgentRuntime {
         dims: state.meta.embedder_dims === undefined ? null : Number(state.meta.embedder_dims),
       },
       encrypted: this.encrypted,
+    }));
+  }
+
+  /**
+   * Which sub-stores hold tables yet (each makes its tables on first use). Reads only: an
+   * inspector can skip the stores an agent never used without creating their tables.
+   * @example
+   * const used = await agent.storesInUse(); // { files: false, actions: true, tasks: false, kv: true }
+   */
+  async storesInUse(): Promise<Record<StoreName, boolean>> {
+    return this.use(async (state) => ({
+      files: await hasStoreTables(state.conn, 'files'),
+      actions: await hasStoreTables(state.conn, 'actions'),
+      tasks: await hasStoreTables(state.conn, 'tasks'),
+      kv: await hasStoreTables(state.conn, 'kv'),
     }));
   }
 

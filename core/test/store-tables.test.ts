@@ -33,6 +33,18 @@ describe.each(DRIVER_NAMES)('sub-store tables on first use (%s)', (driver) => {
     expect(statSync(engram.pathOf('lean')).size).toBeGreaterThan(2 * lean);
   });
 
+  it('storesInUse() tells which stores have tables, and creates none', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('probe');
+    await agent.memories.remember({ text: 'only memories here' });
+    expect(await agent.storesInUse()).toEqual({ files: false, actions: false, tasks: false, kv: false });
+    expect(await tables(agent)).toEqual([]);
+    await agent.kv.set('k', 1);
+    await agent.tasks.create({ title: 't' });
+    expect(await agent.storesInUse()).toEqual({ files: false, actions: false, tasks: true, kv: true });
+    expect(await tables(agent)).toEqual(['kv', 'task_deps', 'tasks']);
+  });
+
   it('merges a branch that created a store’s tables after the fork, full-text index included', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('fork');

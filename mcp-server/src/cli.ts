@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `engram` command. `engram mcp` serves one agent over stdio (stdout is the protocol's:
- * everything else goes to stderr); `engram serve` serves every agent over Streamable HTTP.
+ * everything else goes to stderr); `engram serve` serves every agent over Streamable HTTP, with
+ * the web inspector at `/`; `engram inspect` serves the inspector alone.
  * Both close the Engram on exit, so every agent database is checkpointed.
  */
 import { resolve } from 'node:path';
@@ -25,6 +26,9 @@ const USAGE = `Usage:
       the agent ids or globs it opens ({"<token>": ["agent-1", "team-*"]}, "*" for all), re-read
       on SIGHUP. A host other than loopback requires a token. Web pages may call the server
       only from its own origin or an --allow-origin (e.g. http://localhost:5173).
+      The web inspector is at http://HOST:PORT/ (same token: log in with it).
+  engram inspect [--dir DIR] [--port 8788] [--host 127.0.0.1] [--token TOKEN] [--driver turso|sqlite]
+      Only the web inspector: browse and edit every agent's memories, files, kv, tasks, actions, branches.
 
 DIR defaults to $ENGRAM_DIR, then ./.engram. LIST picks tool groups (default all):
 ${TOOL_GROUPS.join(',')}.
@@ -153,7 +157,7 @@ async function serve(args: string[]): Promise<void> {
     throw err;
   }
   process.stdout.write(
-    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: http.auth.required, agentId: 'demo-agent', tools })}\n`,
+    `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: http.auth.required, agentId: 'demo-agent', tools, inspector: true })}\n`,
   );
   onSignal(() =>
     exitAfter(async () => {
@@ -171,6 +175,44 @@ async function serve(args: string[]): Promise<void> {
   }
 }
 
+async function inspect(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: COMMON.dir,
+      driver: COMMON.driver,
+      help: COMMON.help,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.help) return void process.stdout.write(USAGE);
+  const port = Number(values.port ?? 8788);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
+  const token = values.token ?? process.env.ENGRAM_TOKEN;
+  const dir = dataDir(values.dir);
+  const engram = await Engram.open({ dir, driver: driverName(values.driver) });
+  let http: HttpServerHandle;
+  try {
+    http = await startHttpServer({ engram, port, host: values.host, token, mcp: false, log });
+  } catch (err) {
+    await engram.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port <another>`);
+    throw err;
+  }
+  process.stdout.write(
+    `Engram inspector on ${http.url}/ (data: ${dir}, driver ${engram.driver.name}${token ? ', log in with the token' : ''})\nCtrl+C stops it.\n`,
+  );
+  onSignal(() =>
+    exitAfter(async () => {
+      await http.close();
+      await engram.close();
+    }),
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -178,6 +220,8 @@ async function main(argv: string[]): Promise<void> {
       return mcp(rest);
     case 'serve':
       return serve(rest);
+    case 'inspect':
+      return inspect(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -16,6 +16,8 @@ export interface ConnectInfoOptions {
   agentId: string;
   /** Tool groups, when not all. */
   tools?: readonly string[];
+  /** The web inspector is served at `/`. */
+  inspector?: boolean;
 }
 
 /** Absolute path of the built CLI (this module's sibling). */
@@ -26,7 +28,7 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-export function connectInfo({ url, dir, driver, token, agentId, tools }: ConnectInfoOptions): string {
+export function connectInfo({ url, dir, driver, token, agentId, tools, inspector }: ConnectInfoOptions): string {
   const endpoint = `${url}/agents/${agentId}/mcp`;
   const args = [CLI_PATH, 'mcp', '--agent', agentId, '--dir', dir];
   if (driver !== 'turso') args.push('--driver', driver);
@@ -36,6 +38,7 @@ export function connectInfo({ url, dir, driver, token, agentId, tools }: Connect
   return [
     `Engram MCP server on ${url} (data: ${dir}, driver ${driver}${token ? ', bearer token required' : ''})`,
     `Each agent has its own endpoint, /agents/<agent-id>/mcp, e.g. ${endpoint}`,
+    ...(inspector ? [`Web inspector: ${url}/${token ? ' (log in with the token)' : ''}`] : []),
     '',
     'Claude Desktop (claude_desktop_config.json), over stdio:',
     JSON.stringify(desktop, null, 2),

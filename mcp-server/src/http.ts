@@ -6,6 +6,7 @@
  * token and the agents it covers: see http/auth.ts); sessions are bounded per client and
  * expire (http/sessions.ts). Bodies over the limit get 413 before they are parsed.
  * `close()` lets calls in progress finish (up to a few seconds), then ends every session.
+ * Every other path is the web inspector's (src/inspector), behind the same token and origin rules.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,7 @@ import { isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { HttpAuth, type AuthResult, type TokenScopes } from './http/auth.js';
 import { DEFAULT_SESSION_LIMITS, SessionTable } from './http/sessions.js';
 import { InFlight } from './in-flight.js';
+import { createInspector } from './inspector/inspector.js';
 import { MAX_MESSAGE_BYTES } from './limits.js';
 import { log as defaultLog, type Log } from './log.js';
 import { createEngramServer, type ToolGroup } from './server.js';
@@ -49,6 +51,10 @@ export interface HttpServerOptions {
   sessionIdleMs?: number;
   /** A session that sends no request after initialize is closed after this long (default 5 s). */
   sessionInitTimeoutMs?: number;
+  /** Serve the web inspector at `/` (default true), behind the same token and origin rules. */
+  inspector?: boolean;
+  /** Serve the MCP endpoints (default true); `engram inspect` serves the inspector alone. */
+  mcp?: boolean;
   log?: Log;
 }
 
@@ -73,6 +79,13 @@ export interface HttpServerHandle {
 }
 
 const ROUTE = /^\/agents\/([^/]*)\/mcp\/?$/;
+/**
+ * Paths the MCP handler answers: any ending in /mcp, malformed ones too, so their errors stay
+ * JSON-RPC; except the inspector's pages of an agent or a branch named "mcp". The rest is the inspector's.
+ */
+function isMcpPath(path: string): boolean {
+  return /\/mcp\/?$/.test(path) && !/^\/agents\/[^/]+\/?$/.test(path) && !/^\/agents\/[^/]+\/branches\/[^/]+\/?$/.test(path);
+}
 const DEFAULT_PORT = 8787;
 const GRACE_MS = 3000;
 
@@ -116,6 +129,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     initTimeoutMs: options.sessionInitTimeoutMs ?? DEFAULT_SESSION_LIMITS.initTimeoutMs,
   });
 
+  const inspector = options.inspector === false ? undefined : createInspector({ engram, authorize: (token) => auth.authorize(token), log });
+  const mcp = options.mcp !== false;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // CORS, for pages of allowed origins only (others get 403 below): the preflight, then the
     // headers a browser needs to read the answer and the session id.
@@ -135,6 +151,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return void res.end();
     }
+    // Everything but an MCP endpoint is the inspector's: Host and Origin first, then its own
+    // token check (bearer or login) and same-origin + form-token rule for every change.
+    if (inspector && !(mcp && isMcpPath((req.url ?? '/').split('?')[0]!))) {
+      const refused = auth.checkSource(req);
+      if (refused) return refuse(res, refused);
+      return inspector.handle(req, res);
+    }
+    if (!mcp) return send(res, 404, 'Not found: this server has no MCP endpoints');
     const route = ROUTE.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
     let agentId: string | undefined;
     if (route) {

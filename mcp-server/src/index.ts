@@ -13,3 +13,11 @@ export { HttpAuth, isLoopback, type AuthResult, type HttpAuthOptions, type Princ
 export { serveStdio, type StdioOptions, type StdioSession } from './stdio.js';
 export { LineTransport, type LineTransportOptions } from './stdio/transport.js';
 export { MAX_MESSAGE_BYTES, MAX_OUTBOUND_BYTES, MAX_REPLY_BYTES, MAX_REMEMBER_BYTES } from './limits.js';
+export {
+  createInspector,
+  ALL_AGENTS,
+  type Inspector,
+  type InspectorOptions,
+  type Authorize,
+  type InspectorAccess,
+} from './inspector/inspector.js';

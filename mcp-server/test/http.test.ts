@@ -133,7 +133,8 @@ describe('engram serve: security and limits', () => {
 
   it('answers 413 to a body over the limit, 403 to foreign Host or Origin, 404 elsewhere, 400 without a session', async () => {
     const engram = await openEngram('turso');
-    const http = await serve({ engram });
+    // Without the inspector, which answers every other path (see inspector/inspector-http.test.ts).
+    const http = await serve({ engram, inspector: false });
     const url = http.agentUrl('agent-1');
     const huge = Buffer.alloc(17 * 1024 * 1024, 'a');
     expect((await raw(url, { body: huge })).status).toBe(413);
@@ -170,6 +171,7 @@ describe('engram serve (the CLI)', () => {
       void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     });
     expect(stdout).toContain(`${url}/agents/demo-agent/mcp`);
+    expect(stdout).toContain(`Web inspector: ${url}/`);
     const desktop = JSON.parse(/over stdio:\n(\{[\s\S]*?\n\})\n/.exec(stdout)![1]!) as unknown;
     expect(desktop).toEqual({ mcpServers: { engram: { command: 'node', args: [CLI, 'mcp', '--agent', 'demo-agent', '--dir', dir] } } });
     expect(stdout).toContain(`claude mcp add engram -- node ${CLI} mcp --agent demo-agent --dir ${dir}`);

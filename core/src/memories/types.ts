@@ -150,6 +150,21 @@ export interface ListOptions extends MemoryFilter {
   order?: 'newest' | 'oldest';
 }
 
+export interface HistogramOptions extends MemoryFilter {
+  /** Most buckets (1-366, default 30); each spans a whole number of UTC days. */
+  buckets?: number;
+}
+
+/** How many memories fall in each period of valid-from time, oldest period first. */
+export interface MemoryHistogram {
+  /** Start of the first bucket (UTC midnight), or null when no memory matches. */
+  start: string | null;
+  /** Length of each bucket in milliseconds (a whole number of days). */
+  bucketMs: number;
+  /** Memories per bucket; empty when none matches. */
+  counts: number[];
+}
+
 export interface ReembedProgress {
   done: number;
   total: number;

@@ -258,6 +258,16 @@ export class HttpAuth {
     return this.loopback ? isLoopback(url.hostname) : url.hostname === this.options.host.replace(/^\[|\]$/g, '').toLowerCase();
   }
 
+  /**
+   * The token rule alone, for routes whose token does not come as a bearer header (the
+   * inspector's login session): which agents `token` opens, or null to refuse it.
+   */
+  authorize(token: string | undefined): { canSee(agentId: string): boolean } | null {
+    if (!this.required) return { canSee: () => true };
+    const found = token === undefined || token.trim() === '' ? undefined : this.lookup(token.trim());
+    return found ? { canSee: found.matches } : null;
+  }
+
   private principal(req: IncomingMessage): Principal | undefined {
     if (!this.required) {
       const key = `addr:${req.socket.remoteAddress ?? 'unknown'}`;
@@ -265,13 +275,18 @@ export class HttpAuth {
     }
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!match) return undefined;
-    const presented = digest(match[1]!.trim());
-    let found: TokenEntry | undefined;
-    // Compare with every token, without stopping early, so timing tells nothing.
-    for (const t of [...this.fixed, ...this.fileTokens]) if (timingSafeEqual(presented, t.digest) && !found) found = t;
+    const found = this.lookup(match[1]!.trim());
     if (!found) return undefined;
     const { key, matches } = found;
     return { key, authenticated: true, canOpen: matches };
+  }
+
+  private lookup(token: string): TokenEntry | undefined {
+    const presented = digest(token);
+    let found: TokenEntry | undefined;
+    // Compare with every token, without stopping early, so timing tells nothing.
+    for (const t of [...this.fixed, ...this.fileTokens]) if (timingSafeEqual(presented, t.digest) && !found) found = t;
+    return found;
   }
 }
 
