@@ -1,5 +1,5 @@
 /**
- * Test support shared by every package's tests (they import it by relative path): the two
+ * Test support shared by every package's tests (imported as `@engram/test-support`): the two
  * driver names, per-test cleanup, fresh temp directories and typed-error assertions. It
  * imports nothing from Engram itself, so tests of built packages can use it too.
  */
