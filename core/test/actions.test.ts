@@ -1,109 +1,196 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/agent.js';
 import { actionStats } from '../src/actions/stats.js';
 import type { ActionNode } from '../src/actions/types.js';
 import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Log = Agent['actions'];
 const shape = (n: ActionNode): unknown => ({ name: n.name, children: n.children.map(shape) });
 
+/** A run with a root, two nested calls (one failed, in another run), a recorded call and an old recorded error. */
+async function buildRun(log: Log) {
+  const root = await log.start({ name: 'plan', input: { goal: 'tea' }, runId: 'run-1', sessionId: 's-1', taskId: 'task-9' });
+  const search = await log.start({ name: 'web_search', input: 'green tea', parentId: root.id });
+  await sleep(5);
+  await log.finish(search.id, { output: { hits: ['a', 'b'] } });
+  const fetch = await log.start({ name: 'fetch', input: { url: 'https://x' }, parentId: search.id, runId: 'run-other' });
+  await log.finish(fetch.id, { error: Object.assign(new TypeError('boom'), { code: 'E_NET' }) });
+  await sleep(20); // so that the recorded action below starts after fetch
+  const recorded = await log.record({ name: 'web_search', input: 'oolong', output: [], parentId: root.id, durationMs: 12.5 });
+  const recordedError = await log.record({
+    name: 'web_search',
+    error: 'rate limited',
+    startedAt: '2020-01-01T00:00:00.000Z',
+    finishedAt: new Date('2020-01-01T00:00:01.500Z'),
+  });
+  await log.finish(root.id, {});
+  return { root, search, fetch, recorded, recordedError };
+}
+
 describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
-  it('walks through start, finish, record, get, recent, list, stats, timeline and trace', async () => {
-    const engram = await openEngram(driver);
-    const log = (await engram.agent('act-walk')).actions;
+  let agent: Agent;
+  let log: Log;
+  beforeEach(async () => {
+    agent = await (await openEngram(driver)).agent('actions');
+    log = agent.actions;
+  });
 
-    const root = await log.start({
-      name: 'plan',
-      input: { goal: 'tea' },
-      runId: 'run-1',
-      sessionId: 's-1',
-      taskId: 'task-9',
-      metadata: { model: 'm' },
+  describe('start, finish and record', () => {
+    it('start returns a running action with its input, run, session, task and metadata', async () => {
+      const root = await log.start({
+        name: 'plan',
+        input: { goal: 'tea' },
+        runId: 'run-1',
+        sessionId: 's-1',
+        taskId: 'task-9',
+        metadata: { model: 'm' },
+      });
+      expect(root).toMatchObject({ name: 'plan', status: 'running', input: { goal: 'tea' }, output: null, error: null, parentId: null });
+      expect(root).toMatchObject({
+        runId: 'run-1',
+        sessionId: 's-1',
+        taskId: 'task-9',
+        metadata: { model: 'm' },
+        finishedAt: null,
+        durationMs: null,
+      });
+      expect(root.id).toMatch(/^act_[0-9a-f]{32}$/);
+      expect(await log.get(root.id)).toEqual(root);
     });
-    expect(root).toMatchObject({ name: 'plan', status: 'running', input: { goal: 'tea' }, output: null, error: null, parentId: null });
-    expect(root).toMatchObject({
-      runId: 'run-1',
-      sessionId: 's-1',
-      taskId: 'task-9',
-      metadata: { model: 'm' },
-      finishedAt: null,
-      durationMs: null,
+
+    it('a child inherits run, session and task from its parent, unless it names its own run', async () => {
+      const root = await log.start({ name: 'plan', runId: 'run-1', sessionId: 's-1', taskId: 'task-9' });
+      const search = await log.start({ name: 'web_search', input: 'green tea', parentId: root.id });
+      expect(search).toMatchObject({ parentId: root.id, runId: 'run-1', sessionId: 's-1', taskId: 'task-9' });
+      const fetch = await log.start({ name: 'fetch', input: { url: 'https://x' }, parentId: search.id, runId: 'run-other' });
+      expect(fetch.runId).toBe('run-other');
     });
-    expect(root.id).toMatch(/^act_[0-9a-f]{32}$/);
-    expect(await log.get(root.id)).toEqual(root);
 
-    // Children inherit run, session and task from their parent.
-    const search = await log.start({ name: 'web_search', input: 'green tea', parentId: root.id });
-    expect(search).toMatchObject({ parentId: root.id, runId: 'run-1', sessionId: 's-1', taskId: 'task-9' });
-    await sleep(5);
-    const done = await log.finish(search.id, { output: { hits: ['a', 'b'] } });
-    expect(done).toMatchObject({ status: 'ok', output: { hits: ['a', 'b'] }, error: null });
-    expect(done.durationMs).toBeGreaterThanOrEqual(4);
-    expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
-
-    const fetch = await log.start({ name: 'fetch', input: { url: 'https://x' }, parentId: search.id, runId: 'run-other' });
-    expect(fetch.runId).toBe('run-other');
-    const failed = await log.finish(fetch.id, { error: Object.assign(new TypeError('boom'), { code: 'E_NET' }) });
-    expect(failed).toMatchObject({ status: 'error', output: null, error: { name: 'TypeError', message: 'boom', code: 'E_NET' } });
-
-    await sleep(20); // so that the recorded action below starts after fetch
-    const recorded = await log.record({ name: 'web_search', input: 'oolong', output: [], parentId: root.id, durationMs: 12.5 });
-    expect(recorded).toMatchObject({ status: 'ok', durationMs: 12.5, runId: 'run-1' });
-    expect(Date.parse(recorded.finishedAt!) - Date.parse(recorded.startedAt)).toBe(13);
-    const recordedError = await log.record({
-      name: 'web_search',
-      error: 'rate limited',
-      startedAt: '2020-01-01T00:00:00.000Z',
-      finishedAt: new Date('2020-01-01T00:00:01.500Z'),
+    it('finish with an output marks the action ok and stores how long it ran', async () => {
+      const search = await log.start({ name: 'web_search', input: 'green tea' });
+      await sleep(5);
+      const done = await log.finish(search.id, { output: { hits: ['a', 'b'] } });
+      expect(done).toMatchObject({ status: 'ok', output: { hits: ['a', 'b'] }, error: null });
+      expect(done.durationMs).toBeGreaterThanOrEqual(4);
+      expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
     });
-    expect(recordedError).toMatchObject({
-      status: 'error',
-      error: { message: 'rate limited' },
-      durationMs: 1500,
-      parentId: null,
-      input: null,
+
+    it('finish with an error stores its name, message and code', async () => {
+      const fetch = await log.start({ name: 'fetch', input: { url: 'https://x' } });
+      const failed = await log.finish(fetch.id, { error: Object.assign(new TypeError('boom'), { code: 'E_NET' }) });
+      expect(failed).toMatchObject({ status: 'error', output: null, error: { name: 'TypeError', message: 'boom', code: 'E_NET' } });
     });
-    await log.finish(root.id, {});
-    expect((await log.get(root.id))!.status).toBe('ok');
 
-    expect((await log.recent({ limit: 2 })).map((a) => a.id)).toEqual([recorded.id, fetch.id]);
-    expect((await log.list({ name: 'web_search' })).map((a) => a.id)).toEqual([recorded.id, search.id, recordedError.id]);
-    expect((await log.list({ status: 'error' })).map((a) => a.id)).toEqual([fetch.id, recordedError.id]);
-    expect((await log.list({ runId: 'run-1', order: 'oldest' })).map((a) => a.name)).toEqual(['plan', 'web_search', 'web_search']);
-    expect((await log.list({ sessionId: 's-1' })).length).toBe(4);
-    expect((await log.list({ taskId: 'task-9' })).length).toBe(4);
-    expect((await log.list({ parentId: root.id, order: 'oldest' })).map((a) => a.id)).toEqual([search.id, recorded.id]);
-    expect((await log.list({ parentId: null })).map((a) => a.id)).toEqual([root.id, recordedError.id]);
-    expect((await log.list({ until: '2021-01-01' })).map((a) => a.id)).toEqual([recordedError.id]);
-    expect((await log.list({ since: '2021-01-01' })).length).toBe(4);
-    expect((await log.list({ limit: 2, offset: 1 })).map((a) => a.id)).toEqual([fetch.id, search.id]);
-
-    const stats = await log.stats();
-    expect(stats.map((s) => s.name)).toEqual(['web_search', 'fetch', 'plan']);
-    expect(stats[0]).toMatchObject({ count: 3, ok: 2, errors: 1, running: 0, errorRate: 1 / 3, maxMs: 1500 });
-    expect((await log.stats({ name: 'fetch' })).map((s) => s.errorRate)).toEqual([1]);
-    expect(await log.stats({ since: '2030-01-01' })).toEqual([]);
-
-    const timeline = await log.timeline({ runId: 'run-1' });
-    expect(timeline.map((a) => [a.name, a.depth])).toEqual([
-      ['plan', 0],
-      ['web_search', 1],
-      ['web_search', 1],
-    ]);
-    // fetch belongs to another run, but its depth counts ancestors outside the selection.
-    expect((await log.timeline({ runId: 'run-other' })).map((a) => [a.name, a.depth])).toEqual([['fetch', 2]]);
-    expect((await log.timeline({ since: '2019-01-01', limit: 1 })).map((a) => a.id)).toEqual([recordedError.id]);
-
-    const tree = await log.trace(root.id);
-    expect(shape(tree)).toEqual({
-      name: 'plan',
-      children: [
-        { name: 'web_search', children: [{ name: 'fetch', children: [] }] },
-        { name: 'web_search', children: [] },
-      ],
+    it('finish with neither output nor error marks the action ok', async () => {
+      const root = await log.start({ name: 'plan' });
+      await log.finish(root.id, {});
+      expect((await log.get(root.id))!.status).toBe('ok');
     });
-    expect(tree.children[0]!.children[0]!.id).toBe(fetch.id);
-    expect((await log.trace(fetch.id)).children).toEqual([]);
+
+    it('record stores a finished call, inheriting the run and spanning its duration', async () => {
+      const root = await log.start({ name: 'plan', runId: 'run-1' });
+      const recorded = await log.record({ name: 'web_search', input: 'oolong', output: [], parentId: root.id, durationMs: 12.5 });
+      expect(recorded).toMatchObject({ status: 'ok', durationMs: 12.5, runId: 'run-1' });
+      expect(Date.parse(recorded.finishedAt!) - Date.parse(recorded.startedAt)).toBe(13);
+    });
+
+    it('record with an error and explicit times derives the duration', async () => {
+      const recordedError = await log.record({
+        name: 'web_search',
+        error: 'rate limited',
+        startedAt: '2020-01-01T00:00:00.000Z',
+        finishedAt: new Date('2020-01-01T00:00:01.500Z'),
+      });
+      expect(recordedError).toMatchObject({
+        status: 'error',
+        error: { message: 'rate limited' },
+        durationMs: 1500,
+        parentId: null,
+        input: null,
+      });
+    });
+  });
+
+  describe('reading a run back', () => {
+    let run: Awaited<ReturnType<typeof buildRun>>;
+    beforeEach(async () => {
+      run = await buildRun(log);
+    });
+
+    it('recent returns the latest started first', async () => {
+      expect((await log.recent({ limit: 2 })).map((a) => a.id)).toEqual([run.recorded.id, run.fetch.id]);
+    });
+
+    it('list filters by name and by status, newest first', async () => {
+      const { search, fetch, recorded, recordedError } = run;
+      expect((await log.list({ name: 'web_search' })).map((a) => a.id)).toEqual([recorded.id, search.id, recordedError.id]);
+      expect((await log.list({ status: 'error' })).map((a) => a.id)).toEqual([fetch.id, recordedError.id]);
+    });
+
+    it('list filters by run (oldest first on request), session and task', async () => {
+      expect((await log.list({ runId: 'run-1', order: 'oldest' })).map((a) => a.name)).toEqual(['plan', 'web_search', 'web_search']);
+      expect((await log.list({ sessionId: 's-1' })).length).toBe(4);
+      expect((await log.list({ taskId: 'task-9' })).length).toBe(4);
+    });
+
+    it('list filters by parent, and parentId: null keeps the top-level actions', async () => {
+      const { root, search, recorded, recordedError } = run;
+      expect((await log.list({ parentId: root.id, order: 'oldest' })).map((a) => a.id)).toEqual([search.id, recorded.id]);
+      expect((await log.list({ parentId: null })).map((a) => a.id)).toEqual([root.id, recordedError.id]);
+    });
+
+    it('list filters by time and pages with limit and offset', async () => {
+      expect((await log.list({ until: '2021-01-01' })).map((a) => a.id)).toEqual([run.recordedError.id]);
+      expect((await log.list({ since: '2021-01-01' })).length).toBe(4);
+      expect((await log.list({ limit: 2, offset: 1 })).map((a) => a.id)).toEqual([run.fetch.id, run.search.id]);
+    });
+
+    it('stats counts calls, outcomes and durations per name, busiest first', async () => {
+      const stats = await log.stats();
+      expect(stats.map((s) => s.name)).toEqual(['web_search', 'fetch', 'plan']);
+      expect(stats[0]).toMatchObject({ count: 3, ok: 2, errors: 1, running: 0, errorRate: 1 / 3, maxMs: 1500 });
+    });
+
+    it('stats filters by name and by time', async () => {
+      expect((await log.stats({ name: 'fetch' })).map((s) => s.errorRate)).toEqual([1]);
+      expect(await log.stats({ since: '2030-01-01' })).toEqual([]);
+    });
+
+    it('timeline lists a run in order with each depth', async () => {
+      const timeline = await log.timeline({ runId: 'run-1' });
+      expect(timeline.map((a) => [a.name, a.depth])).toEqual([
+        ['plan', 0],
+        ['web_search', 1],
+        ['web_search', 1],
+      ]);
+    });
+
+    it('timeline depth counts ancestors outside the selection', async () => {
+      // fetch belongs to another run, but its depth counts ancestors outside the selection.
+      expect((await log.timeline({ runId: 'run-other' })).map((a) => [a.name, a.depth])).toEqual([['fetch', 2]]);
+    });
+
+    it('timeline selects by time with a limit', async () => {
+      expect((await log.timeline({ since: '2019-01-01', limit: 1 })).map((a) => a.id)).toEqual([run.recordedError.id]);
+    });
+
+    it('trace returns the tree under an action', async () => {
+      const tree = await log.trace(run.root.id);
+      expect(shape(tree)).toEqual({
+        name: 'plan',
+        children: [
+          { name: 'web_search', children: [{ name: 'fetch', children: [] }] },
+          { name: 'web_search', children: [] },
+        ],
+      });
+      expect(tree.children[0]!.children[0]!.id).toBe(run.fetch.id);
+    });
+
+    it('trace of a leaf has no children', async () => {
+      expect((await log.trace(run.fetch.id)).children).toEqual([]);
+    });
   });
 
   it('nests wrapped calls into a tree, also when they run concurrently', async () => {
