@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { actionStats } from '../src/actions/stats.js';
-import type { ActionNode } from '../src/actions/types.js';
+import type { Action, ActionNode } from '../src/actions/types.js';
 import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -194,8 +194,6 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
   });
 
   it('nests wrapped calls into a tree, also when they run concurrently', async () => {
-    const engram = await openEngram(driver);
-    const log = (await engram.agent('act-wrap')).actions;
     const fetchPage = log.wrap('fetch', async (url: string) => {
       await sleep(2);
       if (url.includes('bad')) throw new Error(`cannot fetch ${url}`);
@@ -242,42 +240,54 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
     expect((await log.stats({ name: 'fetch' }))[0]).toMatchObject({ count: 8, ok: 4, errors: 4, errorRate: 0.5 });
   });
 
-  it('wrap rethrows the original error and logs what cannot be stored as $omitted', async () => {
-    const engram = await openEngram(driver);
-    const log = (await engram.agent('act-wrap-edge')).actions;
-    const err = new RangeError('nope');
-    const fails = log.wrap('fails', () => {
-      throw err;
+  describe('wrap', () => {
+    it('rethrows the original error and logs it', async () => {
+      const err = new RangeError('nope');
+      const fails = log.wrap('fails', () => {
+        throw err;
+      });
+      await expect(fails()).rejects.toBe(err);
+      const [f] = await log.recent({ limit: 1 });
+      expect(f).toMatchObject({ name: 'fails', status: 'error', error: { name: 'RangeError', message: 'nope' } });
     });
-    await expect(fails()).rejects.toBe(err);
-    const big = log.wrap('big', (n: number) => ({ blob: 'x'.repeat(n), id: 10n }), {
-      input: (n) => ({ size: n, secret: undefined }),
-      output: (r) => ({ length: r.blob.length }),
+
+    it('logs what the input and output mappers return, and passes the real result through', async () => {
+      const big = log.wrap('big', (n: number) => ({ blob: 'x'.repeat(n), id: 10n }), {
+        input: (n) => ({ size: n, secret: undefined }),
+        output: (r) => ({ length: r.blob.length }),
+      });
+      expect((await big(70_000)).blob).toHaveLength(70_000);
+      const [b] = await log.recent({ limit: 1 });
+      expect(b).toMatchObject({ name: 'big', status: 'ok', input: { size: 70_000 }, output: { length: 70_000 } });
     });
-    expect((await big(70_000)).blob).toHaveLength(70_000);
-    const raw = log.wrap('raw', (n: number) => ({ blob: 'x'.repeat(n) }));
-    await raw(70_000);
-    const cyclic = log.wrap('cyclic', (a?: number) => {
-      const o: Record<string, unknown> = { a };
-      o.self = o;
-      return o;
+
+    it('logs an output over the size limit as $omitted', async () => {
+      const raw = log.wrap('raw', (n: number) => ({ blob: 'x'.repeat(n) }));
+      await raw(70_000);
+      const [r] = await log.recent({ limit: 1 });
+      expect(r!.output).toEqual({ $omitted: expect.stringMatching(/limit is 65536/) });
     });
-    await cyclic(undefined);
-    const [c, r, b, f] = await log.recent({ limit: 4 });
-    expect(f).toMatchObject({ name: 'fails', status: 'error', error: { name: 'RangeError', message: 'nope' } });
-    expect(b).toMatchObject({ name: 'big', status: 'ok', input: { size: 70_000 }, output: { length: 70_000 } });
-    expect(r!.output).toEqual({ $omitted: expect.stringMatching(/limit is 65536/) });
-    expect(c!.input).toEqual([null]);
-    expect(c!.output).toEqual({ $omitted: expect.stringMatching(/not JSON-serialisable/) });
-    expect(() => log.wrap('x', 'nope' as never)).toThrow(/takes a name and a function/);
-    expect(() => log.wrap('', () => 1)).toThrow(/name must be/);
-    expect(() => log.wrap('x', () => 1, { runID: 'r' } as never)).toThrow(/unknown field "runID"/);
+
+    it('logs undefined arguments as null and a cyclic output as $omitted', async () => {
+      const cyclic = log.wrap('cyclic', (a?: number) => {
+        const o: Record<string, unknown> = { a };
+        o.self = o;
+        return o;
+      });
+      await cyclic(undefined);
+      const [c] = await log.recent({ limit: 1 });
+      expect(c!.input).toEqual([null]);
+      expect(c!.output).toEqual({ $omitted: expect.stringMatching(/not JSON-serialisable/) });
+    });
+
+    it('refuses a missing function, an empty name and unknown options', () => {
+      expect(() => log.wrap('x', 'nope' as never)).toThrow(/takes a name and a function/);
+      expect(() => log.wrap('', () => 1)).toThrow(/name must be/);
+      expect(() => log.wrap('x', () => 1, { runID: 'r' } as never)).toThrow(/unknown field "runID"/);
+    });
   });
 
   it('computes nearest-rank percentiles from known durations', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('act-stats');
-    const log = agent.actions;
     // 1..100 ms in shuffled order, every tenth an error; a 3-value and a 1-value tool.
     const durations = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
     const batch = await log.record(
@@ -311,115 +321,194 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
     expect(paged).toEqual(await log.stats());
   });
 
-  it('prunes by age and by count, and applies a stored retention policy on writes', async () => {
-    const engram = await openEngram(driver);
-    const log = (await engram.agent('act-retention')).actions;
+  describe('retention', () => {
     const now = Date.now();
-    for (let day = 1; day <= 10; day++) await log.record({ name: 'old', startedAt: now - day * DAY, durationMs: 1 });
-    const parent = await log.record({ name: 'parent', startedAt: now - 20 * DAY, durationMs: 1 });
-    const child = await log.record({ name: 'child', parentId: parent.id, startedAt: now - 1000, durationMs: 1 });
-    expect(await log.prune({ olderThanDays: 5.5 })).toBe(6); // days 6..10 and the parent
-    expect((await log.list({ limit: 100 })).length).toBe(6);
-    // The child of a pruned action is a root in timelines and traces.
-    expect((await log.timeline({ since: now - DAY })).find((a) => a.id === child.id)!.depth).toBe(0);
-    expect((await log.trace(child.id)).parentId).toBe(parent.id);
-    await expectCode(log.trace(parent.id), 'NOT_FOUND');
-    expect(await log.prune({ keepLast: 2 })).toBe(4);
-    expect((await log.list()).map((a) => a.name)).toEqual(['child', 'old']);
-    expect(await log.prune({ keepLast: 5 })).toBe(0);
-    expect(await log.prune()).toBe(0); // no policy yet
 
-    expect(await log.getRetention()).toBeNull();
-    await log.setRetention({ maxRows: 30 });
-    expect(await log.getRetention()).toEqual({ maxRows: 30 });
-    // Row ids 13..150: the policy runs when a new row id is a multiple of 100.
-    for (let i = 0; i < 138; i++) await log.record({ name: 'tick', input: i, durationMs: 1 });
-    const rows = await log.list({ limit: 1000 });
-    expect(rows).toHaveLength(80); // 30 kept at id 100, then 50 more
-    expect(rows.at(-1)!.input).toBe(58);
-    expect(await log.prune()).toBe(50);
-    expect((await log.list({ limit: 1000, order: 'oldest' }))[0]!.input).toBe(108);
-    // A batch spanning a multiple of 100 (ids 151..250) applies the policy once, after its last row.
-    await log.record(Array.from({ length: 100 }, (_, i) => ({ name: 'batch', input: i })));
-    expect((await log.list({ limit: 1000 })).map((a) => a.name)).toEqual(Array(30).fill('batch'));
-    await log.setRetention({ maxAgeDays: 1, maxRows: 1000 });
-    expect(await log.getRetention()).toEqual({ maxAgeDays: 1, maxRows: 1000 });
-    await log.record({ name: 'ancient', startedAt: now - 3 * DAY, durationMs: 1 });
-    expect(await log.prune()).toBe(1);
-    await log.setRetention(null);
-    expect(await log.getRetention()).toBeNull();
-    expect(await log.prune({ keepLast: 0 })).toBe(30);
-    expect(await log.recent()).toEqual([]);
+    describe('prune by age and by count', () => {
+      let parent: Action, child: Action;
+      beforeEach(async () => {
+        for (let day = 1; day <= 10; day++) await log.record({ name: 'old', startedAt: now - day * DAY, durationMs: 1 });
+        parent = await log.record({ name: 'parent', startedAt: now - 20 * DAY, durationMs: 1 });
+        child = await log.record({ name: 'child', parentId: parent.id, startedAt: now - 1000, durationMs: 1 });
+      });
+
+      it('olderThanDays removes the actions started before then', async () => {
+        expect(await log.prune({ olderThanDays: 5.5 })).toBe(6); // days 6..10 and the parent
+        expect((await log.list({ limit: 100 })).length).toBe(6);
+      });
+
+      it('the child of a pruned action is a root in timelines and traces', async () => {
+        await log.prune({ olderThanDays: 5.5 });
+        expect((await log.timeline({ since: now - DAY })).find((a) => a.id === child.id)!.depth).toBe(0);
+        expect((await log.trace(child.id)).parentId).toBe(parent.id);
+        await expectCode(log.trace(parent.id), 'NOT_FOUND');
+      });
+
+      it('keepLast keeps the newest actions and removes the rest', async () => {
+        await log.prune({ olderThanDays: 5.5 });
+        expect(await log.prune({ keepLast: 2 })).toBe(4);
+        expect((await log.list()).map((a) => a.name)).toEqual(['child', 'old']);
+        expect(await log.prune({ keepLast: 5 })).toBe(0);
+      });
+
+      it('without options or a stored policy removes nothing', async () => {
+        expect(await log.prune()).toBe(0); // no policy yet
+      });
+    });
+
+    it('setRetention stores a policy, getRetention reads it, and null clears it', async () => {
+      expect(await log.getRetention()).toBeNull();
+      await log.setRetention({ maxRows: 30 });
+      expect(await log.getRetention()).toEqual({ maxRows: 30 });
+      await log.setRetention({ maxAgeDays: 1, maxRows: 1000 });
+      expect(await log.getRetention()).toEqual({ maxAgeDays: 1, maxRows: 1000 });
+      await log.setRetention(null);
+      expect(await log.getRetention()).toBeNull();
+    });
+
+    describe('a maxRows policy', () => {
+      beforeEach(async () => {
+        for (let i = 0; i < 12; i++) await log.record({ name: 'old', startedAt: now - DAY, durationMs: 1 });
+        await log.setRetention({ maxRows: 30 });
+        // Row ids 13..150: the policy runs when a new row id is a multiple of 100.
+        for (let i = 0; i < 138; i++) await log.record({ name: 'tick', input: i, durationMs: 1 });
+      });
+
+      it('runs on a write whose row id is a multiple of 100, and prune() applies it', async () => {
+        const rows = await log.list({ limit: 1000 });
+        expect(rows).toHaveLength(80); // 30 kept at id 100, then 50 more
+        expect(rows.at(-1)!.input).toBe(58);
+        expect(await log.prune()).toBe(50);
+        expect((await log.list({ limit: 1000, order: 'oldest' }))[0]!.input).toBe(108);
+      });
+
+      it('runs once for a batch spanning a multiple of 100, after its last row', async () => {
+        // ids 151..250
+        await log.record(Array.from({ length: 100 }, (_, i) => ({ name: 'batch', input: i })));
+        expect((await log.list({ limit: 1000 })).map((a) => a.name)).toEqual(Array(30).fill('batch'));
+      });
+    });
+
+    it('a maxAgeDays policy makes prune() remove older actions', async () => {
+      await log.record({ name: 'recent', durationMs: 1 });
+      await log.setRetention({ maxAgeDays: 1, maxRows: 1000 });
+      await log.record({ name: 'ancient', startedAt: now - 3 * DAY, durationMs: 1 });
+      expect(await log.prune()).toBe(1);
+    });
+
+    it('keepLast: 0 empties the log', async () => {
+      for (let i = 0; i < 30; i++) await log.record({ name: 'batch', input: i });
+      expect(await log.prune({ keepLast: 0 })).toBe(30);
+      expect(await log.recent()).toEqual([]);
+    });
   });
 
-  it('rejects bad input with typed errors and changes nothing', async () => {
-    const engram = await openEngram(driver);
-    const log = (await engram.agent('act-bad')).actions;
-    const a = await log.start({ name: 'tool', input: { ok: true } });
+  describe('bad input is refused with a typed error and changes nothing', () => {
     const unknownId = 'act_' + '0'.repeat(32);
-    const cyclic: Record<string, unknown> = {};
-    cyclic.me = cyclic;
+    let a: Action;
+    beforeEach(async () => {
+      a = await log.start({ name: 'tool', input: { ok: true } });
+    });
+    const unchanged = async () => {
+      expect(await log.getRetention()).toBeNull();
+      expect((await log.list()).map((x) => x.id)).toEqual([a.id]);
+    };
 
-    await expectCode(log.finish(unknownId, { output: 1 }), 'NOT_FOUND');
-    await expectCode(log.trace(unknownId), 'NOT_FOUND');
-    await expectCode(log.start({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
-    await expectCode(log.record({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
-    expect(await log.get(unknownId)).toBeNull();
-    await expectCode(log.get('mem_123'), 'INVALID_ARGUMENT');
-    await expectCode(log.finish('nope', {}), 'INVALID_ARGUMENT');
+    it('an unknown action id is NOT_FOUND, and get returns null', async () => {
+      await expectCode(log.finish(unknownId, { output: 1 }), 'NOT_FOUND');
+      await expectCode(log.trace(unknownId), 'NOT_FOUND');
+      await expectCode(log.start({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
+      await expectCode(log.record({ name: 'child', parentId: unknownId }), 'NOT_FOUND');
+      expect(await log.get(unknownId)).toBeNull();
+      await unchanged();
+    });
 
-    await expectCode(log.start({ name: '' }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x'.repeat(257) }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', input: 'y'.repeat(64 * 1024) }), 'LIMIT_EXCEEDED');
-    await expectCode(log.start({ name: 'x', input: cyclic }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', input: { n: 1n } }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', input: () => 1 }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', metadata: [] as never }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', metadata: { s: 'm'.repeat(20_000) } }), 'LIMIT_EXCEEDED');
-    await expectCode(log.start({ name: 'x', runId: 5 as never }), 'INVALID_ARGUMENT');
-    await expectCode(log.start({ name: 'x', nme: 'y' } as never), 'INVALID_ARGUMENT');
-    await expectCode(log.start(null as never), 'INVALID_ARGUMENT');
+    it('a malformed action id is INVALID_ARGUMENT', async () => {
+      await expectCode(log.get('mem_123'), 'INVALID_ARGUMENT');
+      await expectCode(log.finish('nope', {}), 'INVALID_ARGUMENT');
+      await unchanged();
+    });
 
-    await expectCode(log.finish(a.id, { output: 'z'.repeat(70_000) }), 'LIMIT_EXCEEDED');
-    await expectCode(log.finish(a.id, { output: NaN }), 'INVALID_ARGUMENT');
-    await expectCode(log.finish(a.id, { output: 1, error: 'x' }), 'INVALID_ARGUMENT');
-    await expectCode(log.finish(a.id, { error: 42 as never }), 'INVALID_ARGUMENT');
-    await expectCode(log.finish(a.id, { result: 1 } as never), 'INVALID_ARGUMENT');
-    expect((await log.get(a.id))!.status).toBe('running');
-    await log.finish(a.id, { error: { message: 'tool said no', retryable: false } });
-    expect((await log.get(a.id))!.error).toEqual({ message: 'tool said no', retryable: false });
-    const conflict = await expectCode(log.finish(a.id, { output: 1 }), 'CONFLICT');
-    expect(conflict.message).toMatch(/already finished \(status error\)/);
-    expect((await log.get(a.id))!.status).toBe('error');
+    it('start refuses bad names, oversized or non-JSON input, bad metadata and unknown fields', async () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.me = cyclic;
+      await expectCode(log.start({ name: '' }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x'.repeat(257) }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', input: 'y'.repeat(64 * 1024) }), 'LIMIT_EXCEEDED');
+      await expectCode(log.start({ name: 'x', input: cyclic }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', input: { n: 1n } }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', input: () => 1 }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', metadata: [] as never }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', metadata: { s: 'm'.repeat(20_000) } }), 'LIMIT_EXCEEDED');
+      await expectCode(log.start({ name: 'x', runId: 5 as never }), 'INVALID_ARGUMENT');
+      await expectCode(log.start({ name: 'x', nme: 'y' } as never), 'INVALID_ARGUMENT');
+      await expectCode(log.start(null as never), 'INVALID_ARGUMENT');
+      await unchanged();
+    });
 
-    const inBatch = await expectCode(log.record([{ name: 'fine' }, { name: '' }]), 'INVALID_ARGUMENT');
-    expect(inBatch.message).toMatch(/^action 1: name must be/);
-    const parentInBatch = await expectCode(log.record([{ name: 'fine' }, { name: 'x', parentId: unknownId }]), 'NOT_FOUND');
-    expect(parentInBatch.message).toMatch(/^action 1: parent action/);
-    await expectCode(log.record(Array.from({ length: 1001 }, () => ({ name: 'x' }))), 'LIMIT_EXCEEDED');
-    expect(await log.record([])).toEqual([]);
-    await expectCode(log.record({ name: 'x', durationMs: -1 }), 'INVALID_ARGUMENT');
-    await expectCode(log.record({ name: 'x', startedAt: 2000, finishedAt: 1000 }), 'INVALID_ARGUMENT');
-    await expectCode(log.record({ name: 'x', startedAt: 1000, finishedAt: 2000, durationMs: 5 }), 'INVALID_ARGUMENT');
-    await expectCode(log.record({ name: 'x', startedAt: Date.now() + DAY }), 'INVALID_ARGUMENT');
-    await expectCode(log.record({ name: 'x', startedAt: 'yesterday' }), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ limit: 0 }), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ limit: 1001 }), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ status: 'done' as never }), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ order: 'up' as never }), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ tool: 'x' } as never), 'INVALID_ARGUMENT');
-    await expectCode(log.list({ parentId: 'p' }), 'INVALID_ARGUMENT');
-    await expectCode(log.stats({ status: 'ok' } as never), 'INVALID_ARGUMENT');
-    await expectCode(log.timeline({}), 'INVALID_ARGUMENT');
-    await expectCode(log.timeline({ runId: 'r', limit: 10_001 }), 'INVALID_ARGUMENT');
-    await expectCode(log.prune({}), 'INVALID_ARGUMENT');
-    await expectCode(log.prune({ olderThanDays: 0 }), 'INVALID_ARGUMENT');
-    await expectCode(log.prune({ keepLast: -1 }), 'INVALID_ARGUMENT');
-    await expectCode(log.prune({ keep: 1 } as never), 'INVALID_ARGUMENT');
-    await expectCode(log.setRetention({}), 'INVALID_ARGUMENT');
-    await expectCode(log.setRetention({ maxRows: 0 }), 'INVALID_ARGUMENT');
-    await expectCode(log.setRetention({ maxAgeDays: -1 }), 'INVALID_ARGUMENT');
-    expect(await log.getRetention()).toBeNull();
-    expect((await log.list()).map((x) => x.id)).toEqual([a.id]);
+    it('finish refuses an oversized or non-JSON output, both output and error, a bad error and unknown fields', async () => {
+      await expectCode(log.finish(a.id, { output: 'z'.repeat(70_000) }), 'LIMIT_EXCEEDED');
+      await expectCode(log.finish(a.id, { output: NaN }), 'INVALID_ARGUMENT');
+      await expectCode(log.finish(a.id, { output: 1, error: 'x' }), 'INVALID_ARGUMENT');
+      await expectCode(log.finish(a.id, { error: 42 as never }), 'INVALID_ARGUMENT');
+      await expectCode(log.finish(a.id, { result: 1 } as never), 'INVALID_ARGUMENT');
+      expect((await log.get(a.id))!.status).toBe('running');
+      await unchanged();
+    });
+
+    it('finish stores an error object as given, and a second finish is CONFLICT', async () => {
+      await log.finish(a.id, { error: { message: 'tool said no', retryable: false } });
+      expect((await log.get(a.id))!.error).toEqual({ message: 'tool said no', retryable: false });
+      const conflict = await expectCode(log.finish(a.id, { output: 1 }), 'CONFLICT');
+      expect(conflict.message).toMatch(/already finished \(status error\)/);
+      expect((await log.get(a.id))!.status).toBe('error');
+    });
+
+    it('record names the failing item of a batch and stores none of it', async () => {
+      const inBatch = await expectCode(log.record([{ name: 'fine' }, { name: '' }]), 'INVALID_ARGUMENT');
+      expect(inBatch.message).toMatch(/^action 1: name must be/);
+      const parentInBatch = await expectCode(log.record([{ name: 'fine' }, { name: 'x', parentId: unknownId }]), 'NOT_FOUND');
+      expect(parentInBatch.message).toMatch(/^action 1: parent action/);
+      await unchanged();
+    });
+
+    it('record refuses a batch over 1000 actions and accepts an empty one', async () => {
+      await expectCode(log.record(Array.from({ length: 1001 }, () => ({ name: 'x' }))), 'LIMIT_EXCEEDED');
+      expect(await log.record([])).toEqual([]);
+      await unchanged();
+    });
+
+    it('record refuses negative durations and times that disagree, lie in the future or do not parse', async () => {
+      await expectCode(log.record({ name: 'x', durationMs: -1 }), 'INVALID_ARGUMENT');
+      await expectCode(log.record({ name: 'x', startedAt: 2000, finishedAt: 1000 }), 'INVALID_ARGUMENT');
+      await expectCode(log.record({ name: 'x', startedAt: 1000, finishedAt: 2000, durationMs: 5 }), 'INVALID_ARGUMENT');
+      await expectCode(log.record({ name: 'x', startedAt: Date.now() + DAY }), 'INVALID_ARGUMENT');
+      await expectCode(log.record({ name: 'x', startedAt: 'yesterday' }), 'INVALID_ARGUMENT');
+      await unchanged();
+    });
+
+    it('list, stats and timeline refuse bad limits, statuses, orders, parent ids and unknown fields', async () => {
+      await expectCode(log.list({ limit: 0 }), 'INVALID_ARGUMENT');
+      await expectCode(log.list({ limit: 1001 }), 'INVALID_ARGUMENT');
+      await expectCode(log.list({ status: 'done' as never }), 'INVALID_ARGUMENT');
+      await expectCode(log.list({ order: 'up' as never }), 'INVALID_ARGUMENT');
+      await expectCode(log.list({ tool: 'x' } as never), 'INVALID_ARGUMENT');
+      await expectCode(log.list({ parentId: 'p' }), 'INVALID_ARGUMENT');
+      await expectCode(log.stats({ status: 'ok' } as never), 'INVALID_ARGUMENT');
+      await expectCode(log.timeline({}), 'INVALID_ARGUMENT');
+      await expectCode(log.timeline({ runId: 'r', limit: 10_001 }), 'INVALID_ARGUMENT');
+      await unchanged();
+    });
+
+    it('prune and setRetention refuse empty, out-of-range and unknown options', async () => {
+      await expectCode(log.prune({}), 'INVALID_ARGUMENT');
+      await expectCode(log.prune({ olderThanDays: 0 }), 'INVALID_ARGUMENT');
+      await expectCode(log.prune({ keepLast: -1 }), 'INVALID_ARGUMENT');
+      await expectCode(log.prune({ keep: 1 } as never), 'INVALID_ARGUMENT');
+      await expectCode(log.setRetention({}), 'INVALID_ARGUMENT');
+      await expectCode(log.setRetention({ maxRows: 0 }), 'INVALID_ARGUMENT');
+      await expectCode(log.setRetention({ maxAgeDays: -1 }), 'INVALID_ARGUMENT');
+      await unchanged();
+    });
   });
 });
