@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { WordVectorEmbedder } from '../src/embedders/word-vectors.js';
 import type { ImportDirResult, TreeProgress } from '../src/files/types.js';
-import { DRIVER_NAMES, expectCode, openEngram, tempDir } from './helpers.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup, tempDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/files/docs', import.meta.url));
 
@@ -206,10 +206,13 @@ describe.each(DRIVER_NAMES)('files import/export on %s', (driver) => {
 
 describe.each(DRIVER_NAMES)('search after an import on %s', (driver) => {
   let agent: Agent;
-  beforeEach(async () => {
-    agent = await (await openEngram(driver, { embedder: await WordVectorEmbedder.load() })).agent('rag');
-    await agent.files.importDir(FIXTURE, '/docs');
-  });
+  // Imported once for the block: the tests only search it.
+  beforeAll(() =>
+    suiteSetup(async () => {
+      agent = await (await openEngram(driver, { embedder: await WordVectorEmbedder.load() })).agent('rag');
+      await agent.files.importDir(FIXTURE, '/docs');
+    }),
+  );
 
   it('finds the right file and lines by words', async () => {
     const byWords = await agent.files.search('zanzibar conference', { mode: 'text', limit: 3 });

@@ -4,7 +4,7 @@ import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import type { DriverName } from '../src/drivers/types.js';
 import { onCleanup, tempDir } from '@engram/test-support';
 
-export { DRIVER_NAMES, expectCode, onCleanup, tempDir } from '@engram/test-support';
+export { DRIVER_NAMES, expectCode, onCleanup, suiteSetup, tempDir } from '@engram/test-support';
 
 /** An Engram on `driver` in a fresh temp dir, with the deterministic hash embedder unless given one. */
 export async function openEngram(driver: DriverName, options: Partial<EngramOptions> = {}): Promise<Engram> {
