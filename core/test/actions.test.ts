@@ -193,51 +193,80 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
     });
   });
 
-  it('nests wrapped calls into a tree, also when they run concurrently', async () => {
-    const fetchPage = log.wrap('fetch', async (url: string) => {
-      await sleep(2);
-      if (url.includes('bad')) throw new Error(`cannot fetch ${url}`);
-      return { url, bytes: url.length };
+  describe('wrapped calls, also when they run concurrently', () => {
+    let first: unknown, second: unknown;
+    let roots: Action[];
+    beforeEach(async () => {
+      const fetchPage = log.wrap('fetch', async (url: string) => {
+        await sleep(2);
+        if (url.includes('bad')) throw new Error(`cannot fetch ${url}`);
+        return { url, bytes: url.length };
+      });
+      const search = log.wrap(
+        'web_search',
+        async (q: string, n: number) => {
+          const pages = await Promise.allSettled([fetchPage(`https://a/${q}`), fetchPage(`https://bad/${q}`)]);
+          return pages.slice(0, n).map((p) => p.status);
+        },
+        { runId: 'run-w', metadata: { v: 1 } },
+      );
+      const agentTurn = log.wrap('turn', async () => {
+        const manual = await log.start({ name: 'think' }); // nests under the wrapped call by default
+        await log.finish(manual.id, { output: 'ok' });
+        return [await search('tea', 2), await search('coffee', 1)];
+      });
+      [first, second] = await Promise.all([agentTurn(), agentTurn()]);
+      roots = await log.list({ parentId: null, order: 'oldest' });
     });
-    const search = log.wrap(
-      'web_search',
-      async (q: string, n: number) => {
-        const pages = await Promise.allSettled([fetchPage(`https://a/${q}`), fetchPage(`https://bad/${q}`)]);
-        return pages.slice(0, n).map((p) => p.status);
-      },
-      { runId: 'run-w', metadata: { v: 1 } },
-    );
-    const agentTurn = log.wrap('turn', async () => {
-      const manual = await log.start({ name: 'think' }); // nests under the wrapped call by default
-      await log.finish(manual.id, { output: 'ok' });
-      return [await search('tea', 2), await search('coffee', 1)];
-    });
-    const [first, second] = await Promise.all([agentTurn(), agentTurn()]);
-    expect(first).toEqual([['fulfilled', 'rejected'], ['fulfilled']]);
-    expect(second).toEqual(first);
 
-    const roots = await log.list({ parentId: null, order: 'oldest' });
-    expect(roots.map((a) => a.name)).toEqual(['turn', 'turn']);
-    for (const root of roots) {
-      const tree = await log.trace(root.id);
-      expect(tree).toMatchObject({ status: 'ok', input: [], output: [['fulfilled', 'rejected'], ['fulfilled']] });
-      expect(tree.children.map((c) => c.name)).toEqual(['think', 'web_search', 'web_search']);
-      const [, s1, s2] = tree.children;
-      expect(s1).toMatchObject({ input: ['tea', 2], runId: 'run-w', metadata: { v: 1 } });
-      expect(s1!.children.map((c) => c.name)).toEqual(['fetch', 'fetch']);
-      expect(s2!.children).toHaveLength(2);
-      const statuses = s1!.children.map((c) => c.status).sort();
-      expect(statuses).toEqual(['error', 'ok']);
-      const bad = s1!.children.find((c) => c.status === 'error')!;
-      expect(bad).toMatchObject({ runId: 'run-w', error: { name: 'Error', message: 'cannot fetch https://bad/tea' }, output: null });
-      expect(bad.durationMs).toBeGreaterThan(0);
-    }
-    const timeline = await log.timeline({ runId: 'run-w' });
-    expect(timeline).toHaveLength(12);
-    expect(timeline.every((a) => a.depth === (a.name === 'web_search' ? 1 : 2))).toBe(true);
-    // Outside any wrapped call, a manual start is top-level again.
-    expect((await log.start({ name: 'later' })).parentId).toBeNull();
-    expect((await log.stats({ name: 'fetch' }))[0]).toMatchObject({ count: 8, ok: 4, errors: 4, errorRate: 0.5 });
+    it('return what the wrapped functions return', () => {
+      expect(first).toEqual([['fulfilled', 'rejected'], ['fulfilled']]);
+      expect(second).toEqual(first);
+    });
+
+    it('log each outer call as a root holding its input and output', async () => {
+      expect(roots.map((a) => a.name)).toEqual(['turn', 'turn']);
+      for (const root of roots) {
+        const tree = await log.trace(root.id);
+        expect(tree).toMatchObject({ status: 'ok', input: [], output: [['fulfilled', 'rejected'], ['fulfilled']] });
+      }
+    });
+
+    it('nest inner calls and manual starts under the call they run in, with the run and metadata given to wrap', async () => {
+      for (const root of roots) {
+        const tree = await log.trace(root.id);
+        expect(tree.children.map((c) => c.name)).toEqual(['think', 'web_search', 'web_search']);
+        const [, s1, s2] = tree.children;
+        expect(s1).toMatchObject({ input: ['tea', 2], runId: 'run-w', metadata: { v: 1 } });
+        expect(s1!.children.map((c) => c.name)).toEqual(['fetch', 'fetch']);
+        expect(s2!.children).toHaveLength(2);
+      }
+    });
+
+    it('log a call that threw as an error, with its message and duration', async () => {
+      for (const root of roots) {
+        const [, s1] = (await log.trace(root.id)).children;
+        const statuses = s1!.children.map((c) => c.status).sort();
+        expect(statuses).toEqual(['error', 'ok']);
+        const bad = s1!.children.find((c) => c.status === 'error')!;
+        expect(bad).toMatchObject({ runId: 'run-w', error: { name: 'Error', message: 'cannot fetch https://bad/tea' }, output: null });
+        expect(bad.durationMs).toBeGreaterThan(0);
+      }
+    });
+
+    it('show in the timeline of their run at their depth', async () => {
+      const timeline = await log.timeline({ runId: 'run-w' });
+      expect(timeline).toHaveLength(12);
+      expect(timeline.every((a) => a.depth === (a.name === 'web_search' ? 1 : 2))).toBe(true);
+    });
+
+    it('leave a manual start outside any wrapped call top-level', async () => {
+      expect((await log.start({ name: 'later' })).parentId).toBeNull();
+    });
+
+    it('count in the stats like any other call', async () => {
+      expect((await log.stats({ name: 'fetch' }))[0]).toMatchObject({ count: 8, ok: 4, errors: 4, errorRate: 0.5 });
+    });
   });
 
   describe('wrap', () => {

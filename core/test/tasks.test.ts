@@ -226,26 +226,46 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
     expect((await t.addDependency(d.id, a.id)).dependsOn).toHaveLength(3);
   });
 
-  it('lets another worker reclaim an expired lease; the old holder then gets CONFLICT', async () => {
-    const task = await t.create({ title: 'slow' });
-    await t.claim({ worker: 'old', leaseMs: 30 });
-    expect(await t.claim({ worker: 'new' })).toBeNull();
-    await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
-    await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
-    await expectCode(t.complete(task.id), 'CONFLICT');
-    await sleep(60);
-    expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
-    const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
-    expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });
-    const err = await expectCode(t.complete(task.id, { worker: 'old', result: 1 }), 'CONFLICT');
-    expect(err.message).toContain('worker "new" holds it');
-    await expectCode(t.heartbeat(task.id, { worker: 'old' }), 'CONFLICT');
-    await expectCode(t.release(task.id, { worker: 'old' }), 'CONFLICT');
-    await expectCode(t.fail(task.id, { worker: 'old', error: 'late' }), 'CONFLICT');
-    expect(await t.get(task.id)).toMatchObject({ worker: 'new', attempts: 0, result: null });
-    await t.complete(task.id, { worker: 'new', result: 2 });
-    await expectCode(t.complete(task.id, { worker: 'new', result: 3 }), 'CONFLICT');
-    expect((await t.get(task.id))!.result).toBe(2);
+  describe('an expired lease', () => {
+    let task: Task;
+    beforeEach(async () => {
+      task = await t.create({ title: 'slow' });
+      await t.claim({ worker: 'old', leaseMs: 30 });
+    });
+
+    it('while it runs, no other worker can claim or complete the task', async () => {
+      expect(await t.claim({ worker: 'new' })).toBeNull();
+      await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
+      await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
+      await expectCode(t.complete(task.id), 'CONFLICT');
+    });
+
+    describe('once it has run out', () => {
+      beforeEach(() => sleep(60));
+
+      it('the task is ready again and another worker claims it', async () => {
+        expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
+        const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
+        expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });
+      });
+
+      it('the old holder then gets CONFLICT on every call, naming the new holder, and changes nothing', async () => {
+        await t.claim({ worker: 'new', leaseMs: 60_000 });
+        const err = await expectCode(t.complete(task.id, { worker: 'old', result: 1 }), 'CONFLICT');
+        expect(err.message).toContain('worker "new" holds it');
+        await expectCode(t.heartbeat(task.id, { worker: 'old' }), 'CONFLICT');
+        await expectCode(t.release(task.id, { worker: 'old' }), 'CONFLICT');
+        await expectCode(t.fail(task.id, { worker: 'old', error: 'late' }), 'CONFLICT');
+        expect(await t.get(task.id)).toMatchObject({ worker: 'new', attempts: 0, result: null });
+      });
+
+      it('a task completed by the new holder cannot be completed again', async () => {
+        await t.claim({ worker: 'new', leaseMs: 60_000 });
+        await t.complete(task.id, { worker: 'new', result: 2 });
+        await expectCode(t.complete(task.id, { worker: 'new', result: 3 }), 'CONFLICT');
+        expect((await t.get(task.id))!.result).toBe(2);
+      });
+    });
   });
 
   it('cancels a task with its subtasks, recursively, leaving finished ones alone', async () => {
