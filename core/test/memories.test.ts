@@ -287,34 +287,47 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     expect((await agent.memories.recall('hiked waterfall', { mode: 'text' })).map((h) => h.memory.id)).toEqual([heard.id, said.id]);
   });
 
-  it('prefers memories from the times a query names', async () => {
+  describe('time hints', () => {
     const day = 86_400_000;
     // The same words at three times: only the time can tell them apart.
     const text = 'We went camping by the lake';
-    const [june, october, recent] = await agent.memories.remember([
-      { text, validFrom: Date.UTC(2023, 5, 20) },
-      { text, validFrom: Date.UTC(2023, 9, 2) },
-      { text, validFrom: Date.now() - 9 * day },
-    ]);
-    await agent.memories.remember([{ text: 'The quarterly report is due Friday' }, { text: 'Dinner with Sam at eight' }]);
-    const first = async (query: string, options: Parameters<typeof agent.memories.recall>[1] = {}) =>
-      (await agent.memories.recall(query, options))[0]!;
-    for (const mode of ['hybrid', 'text', 'vector'] as const) {
+    let june: Memory, october: Memory, recent: Memory;
+    const first = async (query: string, options: Parameters<Agent['memories']['recall']>[1] = {}) => (await mem.recall(query, options))[0]!;
+    beforeEach(async () => {
+      [june, october, recent] = (await mem.remember([
+        { text, validFrom: Date.UTC(2023, 5, 20) },
+        { text, validFrom: Date.UTC(2023, 9, 2) },
+        { text, validFrom: Date.now() - 9 * day },
+      ])) as [Memory, Memory, Memory];
+      await mem.remember([{ text: 'The quarterly report is due Friday' }, { text: 'Dinner with Sam at eight' }]);
+    });
+
+    it.each(['hybrid', 'text', 'vector'] as const)('prefer memories from the month a query names (%s), saying so', async (mode) => {
       const inJune = await first('When did we go camping in June?', { mode });
-      expect(inJune.memory.id).toBe(june!.id);
+      expect(inJune.memory.id).toBe(june.id);
       expect(inJune.parts.timeHint).toBe('in June');
-      expect((await first('camping on 3 October 2023', { mode })).memory.id).toBe(october!.id);
-      expect((await first('camping last week', { mode })).memory.id).toBe(recent!.id);
-      expect((await first('camping in 2023', { mode })).memory.id).not.toBe(recent!.id);
-    }
-    // Off: the three tie (and ties go to the older memory, the same in every run), and no part says a hint applied.
-    const off = await agent.memories.recall('camping on 3 October 2023', { mode: 'text', timeHints: false });
-    expect(new Set(off.slice(0, 3).map((h) => h.score)).size).toBe(1);
-    expect(off.slice(0, 3).map((h) => h.memory.id)).toEqual([june!.id, october!.id, recent!.id]);
-    expect(off.every((h) => h.parts.timeHint === undefined)).toBe(true);
-    // Relative times count back from the time travelled to.
-    expect((await first('camping last week', { asOf: Date.UTC(2023, 9, 10) })).memory.id).toBe(october!.id);
-    await expectCode(agent.memories.recall('x', { timeHints: 'yes' as never }), 'INVALID_ARGUMENT');
+    });
+
+    it.each(['hybrid', 'text', 'vector'] as const)('prefer memories from a date, last week, or a year a query names (%s)', async (mode) => {
+      expect((await first('camping on 3 October 2023', { mode })).memory.id).toBe(october.id);
+      expect((await first('camping last week', { mode })).memory.id).toBe(recent.id);
+      expect((await first('camping in 2023', { mode })).memory.id).not.toBe(recent.id);
+    });
+
+    it('when turned off, the memories tie (oldest first) and no part says a hint applied', async () => {
+      const off = await mem.recall('camping on 3 October 2023', { mode: 'text', timeHints: false });
+      expect(new Set(off.slice(0, 3).map((h) => h.score)).size).toBe(1);
+      expect(off.slice(0, 3).map((h) => h.memory.id)).toEqual([june.id, october.id, recent.id]);
+      expect(off.every((h) => h.parts.timeHint === undefined)).toBe(true);
+    });
+
+    it('count relative times back from the time travelled to with asOf', async () => {
+      expect((await first('camping last week', { asOf: Date.UTC(2023, 9, 10) })).memory.id).toBe(october.id);
+    });
+
+    it('refuse a timeHints option that is not a boolean', async () => {
+      await expectCode(mem.recall('x', { timeHints: 'yes' as never }), 'INVALID_ARGUMENT');
+    });
   });
 
   it('fuses the two lists with configurable weights', async () => {
