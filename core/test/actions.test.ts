@@ -233,6 +233,7 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
     });
 
     it('nest inner calls and manual starts under the call they run in, with the run and metadata given to wrap', async () => {
+      expect(roots).toHaveLength(2);
       for (const root of roots) {
         const tree = await log.trace(root.id);
         expect(tree.children.map((c) => c.name)).toEqual(['think', 'web_search', 'web_search']);
@@ -244,6 +245,7 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
     });
 
     it('log a call that threw as an error, with its message and duration', async () => {
+      expect(roots).toHaveLength(2);
       for (const root of roots) {
         const [, s1] = (await log.trace(root.id)).children;
         const statuses = s1!.children.map((c) => c.status).sort();

@@ -60,6 +60,7 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     });
 
     it('gives every tool an input schema with properties, an output schema, annotations and a description', () => {
+      expect(tools).toHaveLength(TOOLS.length);
       for (const tool of tools) {
         expect(tool.inputSchema.type).toBe('object');
         expect(tool.inputSchema.properties, tool.name).toBeTypeOf('object');
