@@ -5,8 +5,7 @@ import {
   type PutOperation,
   type SearchItem,
 } from '@langchain/langgraph-checkpoint';
-import type { Agent } from '@engram/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EngramStore } from '../src/store/engram-store.js';
 import { DRIVER_NAMES, WordHashEmbeddings, expectCode, openEngram } from './helpers.js';
 
@@ -31,121 +30,74 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
     return (await openEngram(driver)).agent(name);
   }
 
-  describe('put, get and delete', () => {
-    let store: EngramStore;
-    beforeEach(async () => {
-      store = new EngramStore({ agent: await agent(), index: false });
-    });
-
-    it('get of a missing item is null', async () => {
-      expect(await store.get(['users', 'alice'], 'tea')).toBeNull();
-    });
-
-    it('put stores an item that get returns with its namespace, key, value and dates', async () => {
-      await store.put(['users', 'alice'], 'tea', { text: 'green tea', n: 1 });
-      const first = await store.get(['users', 'alice'], 'tea');
-      expect(first).toMatchObject({ namespace: ['users', 'alice'], key: 'tea', value: { text: 'green tea', n: 1 } });
-      expect(first!.createdAt).toBeInstanceOf(Date);
-    });
-
-    it('put on an existing key replaces the value, keeps createdAt and moves updatedAt', async () => {
-      await store.put(['users', 'alice'], 'tea', { text: 'green tea', n: 1 });
-      const first = await store.get(['users', 'alice'], 'tea');
-      await new Promise((r) => setTimeout(r, 5));
-      await store.put(['users', 'alice'], 'tea', { text: 'oolong', n: 2 });
-      const second = await store.get(['users', 'alice'], 'tea');
-      expect(second!.value).toEqual({ text: 'oolong', n: 2 });
-      expect(second!.createdAt).toEqual(first!.createdAt);
-      expect(second!.updatedAt.getTime()).toBeGreaterThan(first!.updatedAt.getTime());
-    });
-
-    it('get matches the whole namespace, not a prefix of it', async () => {
-      await store.put(['users', 'alice'], 'tea', { text: 'green tea', n: 1 });
-      expect(await store.get(['users'], 'tea')).toBeNull();
-    });
-
-    it('delete removes the item', async () => {
-      await store.put(['users', 'alice'], 'tea', { text: 'green tea', n: 1 });
-      await store.delete(['users', 'alice'], 'tea');
-      expect(await store.get(['users', 'alice'], 'tea')).toBeNull();
-    });
+  it('puts, gets, updates and deletes items by namespace and key', async () => {
+    const store = new EngramStore({ agent: await agent(), index: false });
+    expect(await store.get(['users', 'alice'], 'tea')).toBeNull();
+    await store.put(['users', 'alice'], 'tea', { text: 'green tea', n: 1 });
+    const first = await store.get(['users', 'alice'], 'tea');
+    expect(first).toMatchObject({ namespace: ['users', 'alice'], key: 'tea', value: { text: 'green tea', n: 1 } });
+    expect(first!.createdAt).toBeInstanceOf(Date);
+    await new Promise((r) => setTimeout(r, 5));
+    await store.put(['users', 'alice'], 'tea', { text: 'oolong', n: 2 });
+    const second = await store.get(['users', 'alice'], 'tea');
+    expect(second!.value).toEqual({ text: 'oolong', n: 2 });
+    expect(second!.createdAt).toEqual(first!.createdAt);
+    expect(second!.updatedAt.getTime()).toBeGreaterThan(first!.updatedAt.getTime());
+    expect(await store.get(['users'], 'tea')).toBeNull();
+    await store.delete(['users', 'alice'], 'tea');
+    expect(await store.get(['users', 'alice'], 'tea')).toBeNull();
   });
 
-  describe('search without a query', () => {
-    let store: EngramStore;
-    beforeEach(async () => {
-      store = new EngramStore({ agent: await agent(), index: false });
-      await fill(store);
-    });
-
-    it('lists a namespace prefix newest first, without scores', async () => {
-      const alice = await store.search(['users', 'alice']);
-      expect(alice.map((i) => i.key)).toEqual(['name', 'city', 'tea']);
-      expect(alice.every((i) => i.score === undefined)).toBe(true);
-    });
-
-    it('filters by value equality', async () => {
-      expect((await store.search(['users'], { filter: { kind: 'preference' } })).map((i) => i.namespace[1])).toEqual([
-        'bob',
-        'alice2',
-        'alice',
-      ]);
-    });
-
-    it('filters with $gte, $lt, $ne and $in', async () => {
-      expect((await store.search([], { filter: { score: { $gte: 3, $lt: 5 } } })).map((i) => i.key)).toEqual(['name', 'city']);
-      expect((await store.search(['users'], { filter: { kind: { $ne: 'fact' }, score: { $in: [1, 2, 5] } } })).map((i) => i.key)).toEqual([
-        'coffee',
-        'tea',
-        'tea',
-      ]);
-    });
-
-    it('compares with typed equality: the string "5" is not the number 5', async () => {
-      expect((await store.search(['users'], { filter: { score: '5' } })).length).toBe(0); // typed equality
-    });
-
-    it('pages with limit and offset', async () => {
-      expect((await store.search(['users'], { limit: 2, offset: 1 })).map((i) => i.key)).toEqual(['tea', 'name']);
-    });
+  it('searches a namespace prefix with filters, limit and offset, newest first', async () => {
+    const store = new EngramStore({ agent: await agent(), index: false });
+    await fill(store);
+    const alice = await store.search(['users', 'alice']);
+    expect(alice.map((i) => i.key)).toEqual(['name', 'city', 'tea']);
+    expect(alice.every((i) => i.score === undefined)).toBe(true);
+    expect((await store.search(['users'], { filter: { kind: 'preference' } })).map((i) => i.namespace[1])).toEqual([
+      'bob',
+      'alice2',
+      'alice',
+    ]);
+    expect((await store.search([], { filter: { score: { $gte: 3, $lt: 5 } } })).map((i) => i.key)).toEqual(['name', 'city']);
+    expect((await store.search(['users'], { filter: { kind: { $ne: 'fact' }, score: { $in: [1, 2, 5] } } })).map((i) => i.key)).toEqual([
+      'coffee',
+      'tea',
+      'tea',
+    ]);
+    expect((await store.search(['users'], { filter: { score: '5' } })).length).toBe(0); // typed equality
+    expect((await store.search(['users'], { limit: 2, offset: 1 })).map((i) => i.key)).toEqual(['tea', 'name']);
   });
 
-  describe('search by meaning', () => {
+  it('ranks by meaning like the in-memory store, best field first, unindexed items last', async () => {
     const embeddings = new WordHashEmbeddings(256);
     const index = { embeddings, dims: 256, fields: ['text'] };
-    let store: EngramStore;
-    beforeEach(async () => {
-      store = new EngramStore({ agent: await agent(), index });
-      await fill(store);
-    });
-
-    it('ranks like the in-memory store, with and without a filter', async () => {
-      const memory = new InMemoryStore({ index });
-      await fill(memory);
-      for (const query of ['green tea in the morning', 'river', 'who is an engineer']) {
-        for (const prefix of [[], ['users'], ['users', 'alice']]) {
-          const got = await store.search(prefix, { query, limit: 3 });
-          expect(summary(got)).toEqual(summary(await memory.search(prefix, { query, limit: 3 })));
-        }
+    const store = new EngramStore({ agent: await agent(), index });
+    const memory = new InMemoryStore({ index });
+    await fill(store);
+    await fill(memory);
+    for (const query of ['green tea in the morning', 'river', 'who is an engineer']) {
+      for (const prefix of [[], ['users'], ['users', 'alice']]) {
+        const got = await store.search(prefix, { query, limit: 3 });
+        expect(summary(got)).toEqual(summary(await memory.search(prefix, { query, limit: 3 })));
       }
-      const filtered = await store.search(['users'], { query: 'green tea', filter: { kind: 'preference' }, limit: 2 });
-      expect(summary(filtered)).toEqual(
-        summary(await memory.search(['users'], { query: 'green tea', filter: { kind: 'preference' }, limit: 2 })),
-      );
-    });
+    }
+    const filtered = await store.search(['users'], { query: 'green tea', filter: { kind: 'preference' }, limit: 2 });
+    expect(summary(filtered)).toEqual(
+      summary(await memory.search(['users'], { query: 'green tea', filter: { kind: 'preference' }, limit: 2 })),
+    );
 
-    it('ranks an item by its best field, and puts items stored with index false last', async () => {
-      await store.put(['notes'], 'trip', { title: 'holiday plans', chapters: ['pack green tea', 'book the train'] }, [
-        'title',
-        'chapters[*]',
-      ]);
-      await store.put(['notes'], 'raw', { title: 'green tea green tea' }, false);
-      const notes = await store.search(['notes'], { query: 'train booking', limit: 5 });
-      expect(notes.map((i) => i.key)).toEqual(['trip', 'raw']);
-      expect(notes[0]!.score).toBeGreaterThan(0);
-      expect(notes[1]!.score).toBeUndefined();
-      expect((await store.search(['notes'], { query: 'train', limit: 1, offset: 1 })).map((i) => i.key)).toEqual(['raw']);
-    });
+    // Several fields per item: the best one ranks it; an item put with index false comes after.
+    await store.put(['notes'], 'trip', { title: 'holiday plans', chapters: ['pack green tea', 'book the train'] }, [
+      'title',
+      'chapters[*]',
+    ]);
+    await store.put(['notes'], 'raw', { title: 'green tea green tea' }, false);
+    const notes = await store.search(['notes'], { query: 'train booking', limit: 5 });
+    expect(notes.map((i) => i.key)).toEqual(['trip', 'raw']);
+    expect(notes[0]!.score).toBeGreaterThan(0);
+    expect(notes[1]!.score).toBeUndefined();
+    expect((await store.search(['notes'], { query: 'train', limit: 1, offset: 1 })).map((i) => i.key)).toEqual(['raw']);
   });
 
   it("searches by meaning with the agent's own embedder by default, and survives reopening", async () => {
@@ -191,44 +143,23 @@ describe.each(DRIVER_NAMES)('EngramStore on %s', (driver) => {
     expect((await store.get(['a'], 'k'))!.value).toEqual({ v: 3 });
   });
 
-  describe('refuses bad namespaces, keys, values, filters and index options without writing', () => {
-    let a: Agent;
-    let store: EngramStore;
-    beforeEach(async () => {
-      a = await agent();
-      store = new EngramStore({ agent: a, index: false });
-    });
-
-    it("namespaces LangGraph's own store refuses: empty, with periods, or under langgraph", async () => {
-      await expect(store.put([], 'k', { v: 1 })).rejects.toThrow(/Namespace cannot be empty/);
-      await expect(store.put(['a.b'], 'k', { v: 1 })).rejects.toThrow(/periods/);
-      await expect(store.put(['langgraph'], 'k', { v: 1 })).rejects.toThrow(/langgraph/);
-      expect(await store.search([])).toEqual([]);
-    });
-
-    it('an empty key and a value that is not an object', async () => {
-      await expectCode(store.put(['a'], '', { v: 1 }), 'INVALID_ARGUMENT');
-      await expectCode(store.put(['a'], 'k', [1, 2] as never), 'INVALID_ARGUMENT');
-      expect(await store.search([])).toEqual([]);
-    });
-
-    it('unknown operators, nested filters, bad keys, a zero limit and a zero depth', async () => {
-      await expectCode(store.search(['a'], { filter: { v: { $near: 1 } } }), 'INVALID_ARGUMENT');
-      await expectCode(store.search(['a'], { filter: { v: { nested: 1 } } }), 'INVALID_ARGUMENT');
-      await expectCode(store.search(['a'], { filter: { 'bad"key': 1 } }), 'INVALID_ARGUMENT');
-      await expectCode(store.search(['a'], { limit: 0 }), 'INVALID_ARGUMENT');
-      await expectCode(store.listNamespaces({ maxDepth: 0 }), 'INVALID_ARGUMENT');
-    });
-
-    it('an index without dims, or with dims that differ from the embedder', async () => {
-      expect(() => new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8) } })).toThrow(/dims/);
-      expect(() => new EngramStore({ agent: a, index: { dims: 3 } })).toThrow(/64-dimension/);
-    });
-
-    it('vectors whose size differs from the declared dims', async () => {
-      const wrong = new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8), dims: 16 } });
-      await expectCode(wrong.batch([{ namespace: ['a'], key: 'k', value: { text: 'hello' } }]), 'INVALID_ARGUMENT');
-      expect(await store.search([])).toEqual([]);
-    });
+  it('refuses bad namespaces, filters, values and vectors without writing', async () => {
+    const a = await agent();
+    const store = new EngramStore({ agent: a, index: false });
+    await expect(store.put([], 'k', { v: 1 })).rejects.toThrow(/Namespace cannot be empty/);
+    await expect(store.put(['a.b'], 'k', { v: 1 })).rejects.toThrow(/periods/);
+    await expect(store.put(['langgraph'], 'k', { v: 1 })).rejects.toThrow(/langgraph/);
+    await expectCode(store.put(['a'], '', { v: 1 }), 'INVALID_ARGUMENT');
+    await expectCode(store.put(['a'], 'k', [1, 2] as never), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { filter: { v: { $near: 1 } } }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { filter: { v: { nested: 1 } } }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { filter: { 'bad"key': 1 } }), 'INVALID_ARGUMENT');
+    await expectCode(store.search(['a'], { limit: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(store.listNamespaces({ maxDepth: 0 }), 'INVALID_ARGUMENT');
+    expect(() => new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8) } })).toThrow(/dims/);
+    expect(() => new EngramStore({ agent: a, index: { dims: 3 } })).toThrow(/64-dimension/);
+    const wrong = new EngramStore({ agent: a, index: { embeddings: new WordHashEmbeddings(8), dims: 16 } });
+    await expectCode(wrong.batch([{ namespace: ['a'], key: 'k', value: { text: 'hello' } }]), 'INVALID_ARGUMENT');
+    expect(await store.search([])).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import { Document } from '@langchain/core/documents';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { FakeVectorStore } from '@langchain/core/utils/testing';
-import type { Agent } from '@engram/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromLangChainEmbeddings } from '../src/embeddings.js';
 import { EngramVectorStore } from '../src/vector-store.js';
 import { DRIVER_NAMES, WordHashEmbeddings, expectCode, openEngram } from './helpers.js';
@@ -103,61 +102,37 @@ describe.each(DRIVER_NAMES)('EngramVectorStore on %s', (driver) => {
     expect((await retriever.invoke('cats purr and sleep in the sun')).map((d) => d.id)).toEqual(diverse.map((d) => d.id));
   });
 
-  describe('caller ids', () => {
-    let agent: Agent;
-    let store: EngramVectorStore;
-    let ids: string[];
-    beforeEach(async () => {
-      let embeddings: WordHashEmbeddings;
-      ({ embeddings, agent } = await setup(driver));
-      store = new EngramVectorStore(embeddings, { agent });
-      ids = await store.addDocuments(
-        DOCS.slice(0, 3).map((d) => new Document(d)),
-        { ids: ['a', 'b', 'c'] },
-      );
-    });
+  it('keeps caller ids: replaces on re-add, deletes by id, by filter or all', async () => {
+    const { embeddings, agent } = await setup(driver);
+    const store = new EngramVectorStore(embeddings, { agent });
+    const ids = await store.addDocuments(
+      DOCS.slice(0, 3).map((d) => new Document(d)),
+      { ids: ['a', 'b', 'c'] },
+    );
+    expect(ids).toEqual(['a', 'b', 'c']);
+    expect(
+      await store.addDocuments([new Document({ id: 'a', pageContent: 'cats now sleep indoors', metadata: { topic: 'pets' } })]),
+    ).toEqual(['a']);
+    const hits = await store.similaritySearch('cats sleep', 5);
+    expect(hits.filter((d) => d.id === 'a').map((d) => d.pageContent)).toEqual(['cats now sleep indoors']);
+    expect(hits.find((d) => d.id === 'a')!.metadata).toEqual({ topic: 'pets' });
+    // A result's id works for replacing and deleting even when Engram chose it.
+    const [auto] = await store.addDocuments([new Document({ pageContent: 'bake bread slowly', metadata: {} })]);
+    const [found] = await store.similaritySearch('bake bread', 1);
+    expect(found!.id).toBe(auto);
+    await store.addDocuments([new Document({ ...found!, pageContent: 'bake bread quickly' })]);
+    expect((await store.similaritySearch('bake bread', 5)).filter((d) => d.id === auto).map((d) => d.pageContent)).toEqual([
+      'bake bread quickly',
+    ]);
 
-    it('addDocuments keeps the ids given', () => {
-      expect(ids).toEqual(['a', 'b', 'c']);
-    });
-
-    it('adding a document under an existing id replaces it, metadata included', async () => {
-      expect(
-        await store.addDocuments([new Document({ id: 'a', pageContent: 'cats now sleep indoors', metadata: { topic: 'pets' } })]),
-      ).toEqual(['a']);
-      const hits = await store.similaritySearch('cats sleep', 5);
-      expect(hits.filter((d) => d.id === 'a').map((d) => d.pageContent)).toEqual(['cats now sleep indoors']);
-      expect(hits.find((d) => d.id === 'a')!.metadata).toEqual({ topic: 'pets' });
-    });
-
-    it("a result's id replaces the document even when Engram chose it", async () => {
-      const [auto] = await store.addDocuments([new Document({ pageContent: 'bake bread slowly', metadata: {} })]);
-      const [found] = await store.similaritySearch('bake bread', 1);
-      expect(found!.id).toBe(auto);
-      await store.addDocuments([new Document({ ...found!, pageContent: 'bake bread quickly' })]);
-      expect((await store.similaritySearch('bake bread', 5)).filter((d) => d.id === auto).map((d) => d.pageContent)).toEqual([
-        'bake bread quickly',
-      ]);
-    });
-
-    it('delete by ids removes those documents, and nothing is left superseded', async () => {
-      const [auto] = await store.addDocuments([new Document({ pageContent: 'bake bread slowly', metadata: {} })]);
-      await store.delete({ ids: ['a', auto!] });
-      const left = await store.similaritySearch('cats sleep bread', 10);
-      expect(left.map((d) => d.id).sort()).toEqual(['b', 'c']);
-      expect(await agent.memories.count({ kinds: ['document'], includeSuperseded: true })).toBe(2);
-    });
-
-    it('delete by filter removes the matching documents', async () => {
-      await store.delete({ ids: ['a'] });
-      await store.delete({ filter: { topic: 'finance' } });
-      expect((await store.similaritySearch('anything', 10)).map((d) => d.id)).toEqual(['b']);
-    });
-
-    it('delete with deleteAll empties the store', async () => {
-      await store.delete({ deleteAll: true });
-      expect(await store.similaritySearch('anything', 10)).toEqual([]);
-    });
+    await store.delete({ ids: ['a', auto!] });
+    const left = await store.similaritySearch('cats sleep bread', 10);
+    expect(left.map((d) => d.id).sort()).toEqual(['b', 'c']);
+    expect(await agent.memories.count({ kinds: ['document'], includeSuperseded: true })).toBe(2);
+    await store.delete({ filter: { topic: 'finance' } });
+    expect((await store.similaritySearch('anything', 10)).map((d) => d.id)).toEqual(['b']);
+    await store.delete({ deleteAll: true });
+    expect(await store.similaritySearch('anything', 10)).toEqual([]);
   });
 
   it("uses the agent's own embedder when given no embeddings, and keeps other memories out", async () => {
@@ -173,42 +148,24 @@ describe.each(DRIVER_NAMES)('EngramVectorStore on %s', (driver) => {
     expect((await facts.similaritySearch('green tea', 5)).map((d) => d.pageContent)).toEqual(['Alice prefers green tea']);
   });
 
-  describe('refuses wrong dimensions, bad filters and bad arguments without writing', () => {
-    let agent: Agent;
-    let own: EngramVectorStore;
-    beforeEach(async () => {
-      agent = await (await openEngram(driver)).agent('bad'); // hash embedder, 64 dimensions
-      own = new EngramVectorStore(undefined, { agent });
-      await own.addDocuments([new Document({ pageContent: 'kept', metadata: { n: 1 } })]);
-    });
-
-    it('embeddings of the wrong size, naming both sizes and the fix', async () => {
-      const store = new EngramVectorStore(new WordHashEmbeddings(32), { agent });
-      const err = await expectCode(store.addDocuments([new Document({ pageContent: 'x', metadata: {} })]), 'INVALID_ARGUMENT');
-      expect(err.message).toMatch(/32 dimensions.*64 dimensions.*fromLangChainEmbeddings/);
-      await expectCode(store.similaritySearch('x', 4), 'INVALID_ARGUMENT');
-      expect(await agent.memories.count()).toBe(1);
-    });
-
-    it('unknown filter operators, bad filter keys and out-of-range k', async () => {
-      await expectCode(own.similaritySearch('x', 4, { n: { $near: 1 } } as never), 'INVALID_ARGUMENT');
-      await expectCode(own.similaritySearch('x', 4, { 'bad key!': 1 }), 'INVALID_ARGUMENT');
-      await expectCode(own.similaritySearch('x', 0), 'INVALID_ARGUMENT');
-      await expectCode(own.similaritySearch('x', 201), 'INVALID_ARGUMENT');
-      expect(await agent.memories.count()).toBe(1);
-    });
-
-    it('reserved metadata, ids that do not match the documents and vectors without documents', async () => {
-      await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: { lc_id: 'z' } })]), 'INVALID_ARGUMENT');
-      await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: {} })], { ids: ['p', 'q'] }), 'INVALID_ARGUMENT');
-      await expectCode(own.addVectors([[1, 2]], []), 'INVALID_ARGUMENT');
-      expect(await agent.memories.count()).toBe(1);
-    });
-
-    it('delete without ids, a filter or deleteAll, or with an empty filter', async () => {
-      await expectCode(own.delete({}), 'INVALID_ARGUMENT');
-      await expectCode(own.delete({ filter: {} }), 'INVALID_ARGUMENT');
-      expect(await agent.memories.count()).toBe(1);
-    });
+  it('refuses wrong dimensions, bad filters and bad arguments without writing', async () => {
+    const engram = await openEngram(driver); // hash embedder, 64 dimensions
+    const agent = await engram.agent('bad');
+    const store = new EngramVectorStore(new WordHashEmbeddings(32), { agent });
+    const err = await expectCode(store.addDocuments([new Document({ pageContent: 'x', metadata: {} })]), 'INVALID_ARGUMENT');
+    expect(err.message).toMatch(/32 dimensions.*64 dimensions.*fromLangChainEmbeddings/);
+    await expectCode(store.similaritySearch('x', 4), 'INVALID_ARGUMENT');
+    const own = new EngramVectorStore(undefined, { agent });
+    await own.addDocuments([new Document({ pageContent: 'kept', metadata: { n: 1 } })]);
+    await expectCode(own.similaritySearch('x', 4, { n: { $near: 1 } } as never), 'INVALID_ARGUMENT');
+    await expectCode(own.similaritySearch('x', 4, { 'bad key!': 1 }), 'INVALID_ARGUMENT');
+    await expectCode(own.similaritySearch('x', 0), 'INVALID_ARGUMENT');
+    await expectCode(own.similaritySearch('x', 201), 'INVALID_ARGUMENT');
+    await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: { lc_id: 'z' } })]), 'INVALID_ARGUMENT');
+    await expectCode(own.addDocuments([new Document({ pageContent: 'y', metadata: {} })], { ids: ['p', 'q'] }), 'INVALID_ARGUMENT');
+    await expectCode(own.addVectors([[1, 2]], []), 'INVALID_ARGUMENT');
+    await expectCode(own.delete({}), 'INVALID_ARGUMENT');
+    await expectCode(own.delete({ filter: {} }), 'INVALID_ARGUMENT');
+    expect(await agent.memories.count()).toBe(1);
   });
 });
