@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { actionStats } from '../src/actions/stats.js';
 import type { Action, ActionNode } from '../src/actions/types.js';
-import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup } from './helpers.js';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,86 +110,6 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
         parentId: null,
         input: null,
       });
-    });
-  });
-
-  describe('reading a run back', () => {
-    let run: Awaited<ReturnType<typeof buildRun>>;
-    beforeEach(async () => {
-      run = await buildRun(log);
-    });
-
-    it('recent returns the latest started first', async () => {
-      expect((await log.recent({ limit: 2 })).map((a) => a.id)).toEqual([run.recorded.id, run.fetch.id]);
-    });
-
-    it('list filters by name and by status, newest first', async () => {
-      const { search, fetch, recorded, recordedError } = run;
-      expect((await log.list({ name: 'web_search' })).map((a) => a.id)).toEqual([recorded.id, search.id, recordedError.id]);
-      expect((await log.list({ status: 'error' })).map((a) => a.id)).toEqual([fetch.id, recordedError.id]);
-    });
-
-    it('list filters by run (oldest first on request), session and task', async () => {
-      expect((await log.list({ runId: 'run-1', order: 'oldest' })).map((a) => a.name)).toEqual(['plan', 'web_search', 'web_search']);
-      expect((await log.list({ sessionId: 's-1' })).length).toBe(4);
-      expect((await log.list({ taskId: 'task-9' })).length).toBe(4);
-    });
-
-    it('list filters by parent, and parentId: null keeps the top-level actions', async () => {
-      const { root, search, recorded, recordedError } = run;
-      expect((await log.list({ parentId: root.id, order: 'oldest' })).map((a) => a.id)).toEqual([search.id, recorded.id]);
-      expect((await log.list({ parentId: null })).map((a) => a.id)).toEqual([root.id, recordedError.id]);
-    });
-
-    it('list filters by time and pages with limit and offset', async () => {
-      expect((await log.list({ until: '2021-01-01' })).map((a) => a.id)).toEqual([run.recordedError.id]);
-      expect((await log.list({ since: '2021-01-01' })).length).toBe(4);
-      expect((await log.list({ limit: 2, offset: 1 })).map((a) => a.id)).toEqual([run.fetch.id, run.search.id]);
-    });
-
-    it('stats counts calls, outcomes and durations per name, busiest first', async () => {
-      const stats = await log.stats();
-      expect(stats.map((s) => s.name)).toEqual(['web_search', 'fetch', 'plan']);
-      expect(stats[0]).toMatchObject({ count: 3, ok: 2, errors: 1, running: 0, errorRate: 1 / 3, maxMs: 1500 });
-    });
-
-    it('stats filters by name and by time', async () => {
-      expect((await log.stats({ name: 'fetch' })).map((s) => s.errorRate)).toEqual([1]);
-      expect(await log.stats({ since: '2030-01-01' })).toEqual([]);
-    });
-
-    it('timeline lists a run in order with each depth', async () => {
-      const timeline = await log.timeline({ runId: 'run-1' });
-      expect(timeline.map((a) => [a.name, a.depth])).toEqual([
-        ['plan', 0],
-        ['web_search', 1],
-        ['web_search', 1],
-      ]);
-    });
-
-    it('timeline depth counts ancestors outside the selection', async () => {
-      // fetch belongs to another run, but its depth counts ancestors outside the selection.
-      expect((await log.timeline({ runId: 'run-other' })).map((a) => [a.name, a.depth])).toEqual([['fetch', 2]]);
-    });
-
-    it('timeline selects by time with a limit', async () => {
-      expect((await log.timeline({ since: '2019-01-01', limit: 1 })).map((a) => a.id)).toEqual([run.recordedError.id]);
-    });
-
-    it('trace returns the tree under an action', async () => {
-      const tree = await log.trace(run.root.id);
-      expect(shape(tree)).toEqual({
-        name: 'plan',
-        children: [
-          { name: 'web_search', children: [{ name: 'fetch', children: [] }] },
-          { name: 'web_search', children: [] },
-        ],
-      });
-      expect(tree.children[0]!.children[0]!.id).toBe(run.fetch.id);
-    });
-
-    it('trace of a leaf has no children', async () => {
-      expect((await log.trace(run.fetch.id)).children).toEqual([]);
     });
   });
 
@@ -540,6 +460,94 @@ describe.each(DRIVER_NAMES)('actions on %s', (driver) => {
       await expectCode(log.setRetention({ maxRows: 0 }), 'INVALID_ARGUMENT');
       await expectCode(log.setRetention({ maxAgeDays: -1 }), 'INVALID_ARGUMENT');
       await unchanged();
+    });
+  });
+});
+
+// Set up once per block (suiteSetup): these tests only read it.
+describe.each(DRIVER_NAMES)('actions read back on %s', (driver) => {
+  let log: Log;
+
+  describe('reading a run back', () => {
+    let run: Awaited<ReturnType<typeof buildRun>>;
+    beforeAll(() =>
+      suiteSetup(async () => {
+        log = (await (await openEngram(driver)).agent('run')).actions;
+        run = await buildRun(log);
+      }),
+    );
+
+    it('recent returns the latest started first', async () => {
+      expect((await log.recent({ limit: 2 })).map((a) => a.id)).toEqual([run.recorded.id, run.fetch.id]);
+    });
+
+    it('list filters by name and by status, newest first', async () => {
+      const { search, fetch, recorded, recordedError } = run;
+      expect((await log.list({ name: 'web_search' })).map((a) => a.id)).toEqual([recorded.id, search.id, recordedError.id]);
+      expect((await log.list({ status: 'error' })).map((a) => a.id)).toEqual([fetch.id, recordedError.id]);
+    });
+
+    it('list filters by run (oldest first on request), session and task', async () => {
+      expect((await log.list({ runId: 'run-1', order: 'oldest' })).map((a) => a.name)).toEqual(['plan', 'web_search', 'web_search']);
+      expect((await log.list({ sessionId: 's-1' })).length).toBe(4);
+      expect((await log.list({ taskId: 'task-9' })).length).toBe(4);
+    });
+
+    it('list filters by parent, and parentId: null keeps the top-level actions', async () => {
+      const { root, search, recorded, recordedError } = run;
+      expect((await log.list({ parentId: root.id, order: 'oldest' })).map((a) => a.id)).toEqual([search.id, recorded.id]);
+      expect((await log.list({ parentId: null })).map((a) => a.id)).toEqual([root.id, recordedError.id]);
+    });
+
+    it('list filters by time and pages with limit and offset', async () => {
+      expect((await log.list({ until: '2021-01-01' })).map((a) => a.id)).toEqual([run.recordedError.id]);
+      expect((await log.list({ since: '2021-01-01' })).length).toBe(4);
+      expect((await log.list({ limit: 2, offset: 1 })).map((a) => a.id)).toEqual([run.fetch.id, run.search.id]);
+    });
+
+    it('stats counts calls, outcomes and durations per name, busiest first', async () => {
+      const stats = await log.stats();
+      expect(stats.map((s) => s.name)).toEqual(['web_search', 'fetch', 'plan']);
+      expect(stats[0]).toMatchObject({ count: 3, ok: 2, errors: 1, running: 0, errorRate: 1 / 3, maxMs: 1500 });
+    });
+
+    it('stats filters by name and by time', async () => {
+      expect((await log.stats({ name: 'fetch' })).map((s) => s.errorRate)).toEqual([1]);
+      expect(await log.stats({ since: '2030-01-01' })).toEqual([]);
+    });
+
+    it('timeline lists a run in order with each depth', async () => {
+      const timeline = await log.timeline({ runId: 'run-1' });
+      expect(timeline.map((a) => [a.name, a.depth])).toEqual([
+        ['plan', 0],
+        ['web_search', 1],
+        ['web_search', 1],
+      ]);
+    });
+
+    it('timeline depth counts ancestors outside the selection', async () => {
+      // fetch belongs to another run, but its depth counts ancestors outside the selection.
+      expect((await log.timeline({ runId: 'run-other' })).map((a) => [a.name, a.depth])).toEqual([['fetch', 2]]);
+    });
+
+    it('timeline selects by time with a limit', async () => {
+      expect((await log.timeline({ since: '2019-01-01', limit: 1 })).map((a) => a.id)).toEqual([run.recordedError.id]);
+    });
+
+    it('trace returns the tree under an action', async () => {
+      const tree = await log.trace(run.root.id);
+      expect(shape(tree)).toEqual({
+        name: 'plan',
+        children: [
+          { name: 'web_search', children: [{ name: 'fetch', children: [] }] },
+          { name: 'web_search', children: [] },
+        ],
+      });
+      expect(tree.children[0]!.children[0]!.id).toBe(run.fetch.id);
+    });
+
+    it('trace of a leaf has no children', async () => {
+      expect((await log.trace(run.fetch.id)).children).toEqual([]);
     });
   });
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { FunctionEmbedder } from '../src/embedders/function-embedder.js';
-import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup } from './helpers.js';
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
@@ -50,6 +50,14 @@ async function buildTree(f: Files): Promise<void> {
   await f.writeFile('/img/logo.png', PNG, { parents: true });
   await f.writeFile('/img/data', new Uint8Array([0xc3, 0x28, 1, 2]));
   await f.writeFile('/img/README', 'plain words');
+}
+
+/** Three text files and a binary one that all say kangaroo. */
+async function kangaroos(f: Files): Promise<void> {
+  await f.writeFile('/a/one.md', 'kangaroo facts: they hop across the outback', { parents: true });
+  await f.writeFile('/a/two.txt', 'kangaroo pouch details', { parents: true });
+  await f.writeFile('/b/three.md', 'a kangaroo in the zoo', { parents: true });
+  await f.writeFile('/b/raw.bin', Buffer.concat([Buffer.from('kangaroo'), Buffer.from([0, 0xff])]));
 }
 
 const TODO = '# Todo\n- call Bob\n- buy milk\n';
@@ -189,46 +197,6 @@ describe.each(DRIVER_NAMES)('files on %s', (driver) => {
     });
   });
 
-  describe('readdir', () => {
-    beforeEach(() => buildTree(f));
-
-    it('lists one level, sorted by name', async () => {
-      expect((await f.readdir('/')).map((e) => e.name)).toEqual(['a', 'img', 'notes']);
-      expect((await f.readdir('/notes')).map((e) => e.path)).toEqual(['/notes/log.txt', '/notes/todo.md']);
-    });
-
-    it('lists the whole subtree in path order when recursive', async () => {
-      expect((await f.readdir('/', { recursive: true })).map((e) => e.path)).toEqual([
-        '/a',
-        '/a/b',
-        '/a/b/c.txt',
-        '/img',
-        '/img/README',
-        '/img/data',
-        '/img/logo.png',
-        '/notes',
-        '/notes/log.txt',
-        '/notes/todo.md',
-      ]);
-    });
-
-    it('filters by glob, matched against the path below the listed directory', async () => {
-      expect((await f.readdir('/', { recursive: true, glob: '*.md' })).map((e) => e.path)).toEqual(['/notes/todo.md']);
-      expect((await f.readdir('/', { recursive: true, glob: '{img,a}/*' })).map((e) => e.path)).toEqual([
-        '/a/b',
-        '/img/README',
-        '/img/data',
-        '/img/logo.png',
-      ]);
-      expect((await f.readdir('/', { recursive: true, glob: 'a/**/*.txt' })).map((e) => e.path)).toEqual(['/a/b/c.txt']);
-    });
-
-    it('refuses a file with CONFLICT and a missing path with NOT_FOUND', async () => {
-      await expectCode(f.readdir('/notes/todo.md'), 'CONFLICT');
-      await expectCode(f.readdir('/missing'), 'NOT_FOUND');
-    });
-  });
-
   describe('rename and move', () => {
     it('rename of a file changes its path and its mime type', async () => {
       await f.writeFile('/notes/log.txt', 'one\n', { parents: true });
@@ -342,6 +310,17 @@ describe.each(DRIVER_NAMES)('files on %s', (driver) => {
     });
   });
 
+  describe('reembedAll', () => {
+    beforeEach(() => kangaroos(f));
+
+    it('replaces every passage vector, and search still works', async () => {
+      expect(await f.reembedAll()).toBe(3);
+      const vectors = await agent.use((s) => s.conn.get<{ n: number }>('SELECT count(*) AS n FROM file_chunk_vectors'));
+      expect(Number(vectors?.n)).toBe(3);
+      expect((await f.search('pouch', { mode: 'vector', limit: 1 }))[0]!.path).toBe('/a/two.txt');
+    });
+  });
+
   describe('hostile paths', () => {
     const hostile: unknown[] = [
       '../x',
@@ -404,6 +383,102 @@ describe.each(DRIVER_NAMES)('files on %s', (driver) => {
       expect(await snapshot(agent)).toEqual(before);
     });
   });
+});
+
+// Set up once per block (suiteSetup): these tests only read the tree.
+describe.each(DRIVER_NAMES)('files listed and searched on %s', (driver) => {
+  let agent: Agent;
+  let f: Files;
+
+  describe('readdir', () => {
+    beforeAll(() =>
+      suiteSetup(async () => {
+        f = (await (await openEngram(driver)).agent('tree')).files;
+        await buildTree(f);
+      }),
+    );
+
+    it('lists one level, sorted by name', async () => {
+      expect((await f.readdir('/')).map((e) => e.name)).toEqual(['a', 'img', 'notes']);
+      expect((await f.readdir('/notes')).map((e) => e.path)).toEqual(['/notes/log.txt', '/notes/todo.md']);
+    });
+
+    it('lists the whole subtree in path order when recursive', async () => {
+      expect((await f.readdir('/', { recursive: true })).map((e) => e.path)).toEqual([
+        '/a',
+        '/a/b',
+        '/a/b/c.txt',
+        '/img',
+        '/img/README',
+        '/img/data',
+        '/img/logo.png',
+        '/notes',
+        '/notes/log.txt',
+        '/notes/todo.md',
+      ]);
+    });
+
+    it('filters by glob, matched against the path below the listed directory', async () => {
+      expect((await f.readdir('/', { recursive: true, glob: '*.md' })).map((e) => e.path)).toEqual(['/notes/todo.md']);
+      expect((await f.readdir('/', { recursive: true, glob: '{img,a}/*' })).map((e) => e.path)).toEqual([
+        '/a/b',
+        '/img/README',
+        '/img/data',
+        '/img/logo.png',
+      ]);
+      expect((await f.readdir('/', { recursive: true, glob: 'a/**/*.txt' })).map((e) => e.path)).toEqual(['/a/b/c.txt']);
+    });
+
+    it('refuses a file with CONFLICT and a missing path with NOT_FOUND', async () => {
+      await expectCode(f.readdir('/notes/todo.md'), 'CONFLICT');
+      await expectCode(f.readdir('/missing'), 'NOT_FOUND');
+    });
+  });
+
+  describe('search', () => {
+    beforeAll(() =>
+      suiteSetup(async () => {
+        agent = await (await openEngram(driver)).agent('scope');
+        f = agent.files;
+        await kangaroos(f);
+      }),
+    );
+
+    it('keeps binary files out of the index', async () => {
+      expect((await f.usage()).chunks).toBe(3);
+      const all = await f.search('kangaroo', { limit: 10 });
+      expect(all.map((r) => r.path).sort()).toEqual(['/a/one.md', '/a/two.txt', '/b/three.md']);
+    });
+
+    it('gives each hit its line range and a fused score', async () => {
+      const all = await f.search('kangaroo', { limit: 10 });
+      expect(all).toHaveLength(3);
+      for (const r of all) {
+        expect(r).toMatchObject({ startLine: 1, endLine: 1 });
+        expect(r.parts.fused).toBeGreaterThan(0);
+      }
+    });
+
+    it('narrows to a directory, a file or a glob', async () => {
+      expect((await f.search('kangaroo', { path: '/a' })).map((r) => r.path).sort()).toEqual(['/a/one.md', '/a/two.txt']);
+      expect((await f.search('kangaroo', { path: '/a/two.txt' })).map((r) => r.path)).toEqual(['/a/two.txt']);
+      expect((await f.search('kangaroo', { glob: '*.md' })).map((r) => r.path).sort()).toEqual(['/a/one.md', '/b/three.md']);
+      expect((await f.search('kangaroo', { path: '/b', glob: '*.txt' })).map((r) => r.path)).toEqual([]);
+      expect((await f.search('kangaroo', { path: '/nowhere' })).map((r) => r.path)).toEqual([]);
+    });
+
+    it('in text mode ranks by words alone', async () => {
+      const text = await f.search('pouch', { mode: 'text' });
+      expect(text.map((r) => r.path)).toEqual(['/a/two.txt']);
+      expect(text[0]!.parts.text!.rank).toBe(1);
+      expect(text[0]!.parts.vector).toBeUndefined();
+    });
+  });
+});
+
+describe.each(DRIVER_NAMES)('files under size limits on %s', (driver) => {
+  let agent: Agent;
+  let f: Files;
 
   describe('bad input is refused with a typed error and leaves the tree unchanged', () => {
     let before: Awaited<ReturnType<typeof snapshot>>;
@@ -494,6 +569,11 @@ describe.each(DRIVER_NAMES)('files on %s', (driver) => {
       expect(await snapshot(agent)).toEqual(before);
     });
   });
+});
+
+describe.each(DRIVER_NAMES)('files re-indexed on %s', (driver) => {
+  let agent: Agent;
+  let f: Files;
 
   describe('re-indexing embeds only the passages whose text changed', () => {
     const original = longMarkdown(12);
@@ -569,52 +649,6 @@ describe.each(DRIVER_NAMES)('files on %s', (driver) => {
         expect(rows).toHaveLength(3);
         expect(new Set(rows.map((r) => Number(r.n))).size).toBe(1);
       });
-    });
-  });
-
-  describe('search', () => {
-    beforeEach(async () => {
-      await f.writeFile('/a/one.md', 'kangaroo facts: they hop across the outback', { parents: true });
-      await f.writeFile('/a/two.txt', 'kangaroo pouch details', { parents: true });
-      await f.writeFile('/b/three.md', 'a kangaroo in the zoo', { parents: true });
-      await f.writeFile('/b/raw.bin', Buffer.concat([Buffer.from('kangaroo'), Buffer.from([0, 0xff])]));
-    });
-
-    it('keeps binary files out of the index', async () => {
-      expect((await f.usage()).chunks).toBe(3);
-      const all = await f.search('kangaroo', { limit: 10 });
-      expect(all.map((r) => r.path).sort()).toEqual(['/a/one.md', '/a/two.txt', '/b/three.md']);
-    });
-
-    it('gives each hit its line range and a fused score', async () => {
-      const all = await f.search('kangaroo', { limit: 10 });
-      expect(all).toHaveLength(3);
-      for (const r of all) {
-        expect(r).toMatchObject({ startLine: 1, endLine: 1 });
-        expect(r.parts.fused).toBeGreaterThan(0);
-      }
-    });
-
-    it('narrows to a directory, a file or a glob', async () => {
-      expect((await f.search('kangaroo', { path: '/a' })).map((r) => r.path).sort()).toEqual(['/a/one.md', '/a/two.txt']);
-      expect((await f.search('kangaroo', { path: '/a/two.txt' })).map((r) => r.path)).toEqual(['/a/two.txt']);
-      expect((await f.search('kangaroo', { glob: '*.md' })).map((r) => r.path).sort()).toEqual(['/a/one.md', '/b/three.md']);
-      expect((await f.search('kangaroo', { path: '/b', glob: '*.txt' })).map((r) => r.path)).toEqual([]);
-      expect((await f.search('kangaroo', { path: '/nowhere' })).map((r) => r.path)).toEqual([]);
-    });
-
-    it('in text mode ranks by words alone', async () => {
-      const text = await f.search('pouch', { mode: 'text' });
-      expect(text.map((r) => r.path)).toEqual(['/a/two.txt']);
-      expect(text[0]!.parts.text!.rank).toBe(1);
-      expect(text[0]!.parts.vector).toBeUndefined();
-    });
-
-    it('reembedAll replaces every passage vector, and search still works', async () => {
-      expect(await f.reembedAll()).toBe(3);
-      const vectors = await agent.use((s) => s.conn.get<{ n: number }>('SELECT count(*) AS n FROM file_chunk_vectors'));
-      expect(Number(vectors?.n)).toBe(3);
-      expect((await f.search('pouch', { mode: 'vector', limit: 1 }))[0]!.path).toBe('/a/two.txt');
     });
   });
 });

@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import type { Memory } from '../src/memories/types.js';
-import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup } from './helpers.js';
 
 describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
   let agent: Agent;
@@ -64,49 +64,6 @@ describe.each(DRIVER_NAMES)('memories on %s', (driver) => {
     it('list orders oldest first on request, with a limit', async () => {
       expect(await mem.count()).toBe(3);
       expect((await mem.list({ order: 'oldest', limit: 1 }))[0]!.id).toBe(m.id);
-    });
-  });
-
-  describe('recall', () => {
-    beforeEach(async () => {
-      await mem.remember([
-        { text: 'The cat sleeps on the warm windowsill', kind: 'fact' },
-        { text: 'Quarterly revenue grew by twelve percent', kind: 'fact' },
-        { text: 'The user is allergic to peanuts', kind: 'fact', tags: ['health'] },
-        { text: 'Meeting with the design team on Tuesday', kind: 'event' },
-      ]);
-    });
-
-    it('by words ranks the matching memory first, with its text rank', async () => {
-      const text = await mem.recall('peanuts allergy', { mode: 'text' });
-      expect(text[0]!.memory.text).toContain('peanuts');
-      expect(text[0]!.parts.text!.rank).toBe(1);
-      expect(text[0]!.score).toBeGreaterThan(0);
-    });
-
-    it('by meaning ranks the closest memory first, with its similarity', async () => {
-      const vector = await mem.recall('the cat sleeps on the windowsill', { mode: 'vector' });
-      expect(vector[0]!.memory.text).toContain('cat');
-      expect(vector[0]!.parts.vector!.similarity).toBeGreaterThan(0.5);
-    });
-
-    it('hybrid fuses both lists and reports both parts', async () => {
-      const hybrid = await mem.recall('design team meeting', { limit: 2 });
-      expect(hybrid).toHaveLength(2);
-      expect(hybrid[0]!.memory.text).toContain('design');
-      expect(hybrid[0]!.parts.fused).toBeGreaterThan(hybrid[1]!.parts.fused ?? 0);
-      expect(hybrid[0]!.parts.vector).toBeDefined();
-      expect(hybrid[0]!.parts.text).toBeDefined();
-    });
-
-    it('reads punctuation and query syntax as plain words, never a parse error', async () => {
-      const odd = await mem.recall(`what's "the" (cat) AND OR NOT * ^ -:`, { mode: 'text' });
-      expect(odd[0]!.memory.text).toContain('cat');
-    });
-
-    it('minScore drops weak results', async () => {
-      const strict = await mem.recall('the cat sleeps on the windowsill', { mode: 'vector', minScore: 0.99 });
-      expect(strict.every((r) => r.score >= 0.99)).toBe(true);
     });
   });
 
@@ -399,5 +356,56 @@ describe('term index (turso keeps its own full-text index)', () => {
     expect(Number(state.terms!.value)).toBe(Number(state.rows!.len));
     expect(state.postings.map((p) => p.term)).toEqual(['blue', 'fox', 'nap', 'red', 'tree', 'under', 'up', 'wake']);
     expect((await agent.memories.recall('fox naps', { mode: 'text' }))[0]!.memory.text).toBe('red fox naps under a tree');
+  });
+});
+
+// Set up once per block (suiteSetup): these tests only read it.
+describe.each(DRIVER_NAMES)('memories recalled on %s', (driver) => {
+  let mem: Agent['memories'];
+
+  describe('recall', () => {
+    beforeAll(() =>
+      suiteSetup(async () => {
+        mem = (await (await openEngram(driver)).agent('recall')).memories;
+        await mem.remember([
+          { text: 'The cat sleeps on the warm windowsill', kind: 'fact' },
+          { text: 'Quarterly revenue grew by twelve percent', kind: 'fact' },
+          { text: 'The user is allergic to peanuts', kind: 'fact', tags: ['health'] },
+          { text: 'Meeting with the design team on Tuesday', kind: 'event' },
+        ]);
+      }),
+    );
+
+    it('by words ranks the matching memory first, with its text rank', async () => {
+      const text = await mem.recall('peanuts allergy', { mode: 'text' });
+      expect(text[0]!.memory.text).toContain('peanuts');
+      expect(text[0]!.parts.text!.rank).toBe(1);
+      expect(text[0]!.score).toBeGreaterThan(0);
+    });
+
+    it('by meaning ranks the closest memory first, with its similarity', async () => {
+      const vector = await mem.recall('the cat sleeps on the windowsill', { mode: 'vector' });
+      expect(vector[0]!.memory.text).toContain('cat');
+      expect(vector[0]!.parts.vector!.similarity).toBeGreaterThan(0.5);
+    });
+
+    it('hybrid fuses both lists and reports both parts', async () => {
+      const hybrid = await mem.recall('design team meeting', { limit: 2 });
+      expect(hybrid).toHaveLength(2);
+      expect(hybrid[0]!.memory.text).toContain('design');
+      expect(hybrid[0]!.parts.fused).toBeGreaterThan(hybrid[1]!.parts.fused ?? 0);
+      expect(hybrid[0]!.parts.vector).toBeDefined();
+      expect(hybrid[0]!.parts.text).toBeDefined();
+    });
+
+    it('reads punctuation and query syntax as plain words, never a parse error', async () => {
+      const odd = await mem.recall(`what's "the" (cat) AND OR NOT * ^ -:`, { mode: 'text' });
+      expect(odd[0]!.memory.text).toContain('cat');
+    });
+
+    it('minScore drops weak results', async () => {
+      const strict = await mem.recall('the cat sleeps on the windowsill', { mode: 'vector', minScore: 0.99 });
+      expect(strict.every((r) => r.score >= 0.99)).toBe(true);
+    });
   });
 });

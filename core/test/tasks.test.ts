@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import type { Task } from '../src/tasks/types.js';
-import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MISSING = `task_${'0'.repeat(32)}`;
@@ -17,7 +17,7 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
     t = agent.tasks;
   });
 
-  describe('create, get and list', () => {
+  describe('create and get', () => {
     it('create trims the title and fills in every other field', async () => {
       const due = '2030-01-02T03:04:05.000Z';
       const plan = await t.create({
@@ -59,37 +59,6 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
 
     it('get of an unknown id returns null', async () => {
       expect(await t.get(MISSING)).toBeNull();
-    });
-
-    describe('list', () => {
-      let plan: Task, research: Task, draft: Task;
-      beforeEach(async () => {
-        plan = await t.create({ title: 'Write the report', assignee: 'writer' });
-        research = await t.create({ title: 'Research', parentId: plan.id });
-        draft = await t.create({ title: 'Draft', parentId: plan.id, dependsOn: [research.id] });
-      });
-
-      it('returns every task in creation order', async () => {
-        expect((await t.list()).map((x) => x.id)).toEqual([plan.id, research.id, draft.id]);
-      });
-
-      it('filters by parent, and parentId: null keeps the top-level tasks', async () => {
-        expect((await t.list({ parentId: plan.id })).map((x) => x.id)).toEqual([research.id, draft.id]);
-        expect((await t.list({ parentId: null })).map((x) => x.id)).toEqual([plan.id]);
-      });
-
-      it('filters by assignee', async () => {
-        expect((await t.list({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
-      });
-
-      it('pages with limit and offset', async () => {
-        expect((await t.list({ limit: 1, offset: 1 })).map((x) => x.id)).toEqual([research.id]);
-      });
-
-      it('ready leaves out tasks with unfinished dependencies, and filters by assignee', async () => {
-        expect((await t.ready()).map((x) => x.id)).toEqual([plan.id, research.id]);
-        expect((await t.ready({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
-      });
     });
   });
 
@@ -336,5 +305,44 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
       });
     }
     expect(await snapshot(agent)).toEqual(before);
+  });
+});
+
+// Set up once per block (suiteSetup): these tests only read it.
+describe.each(DRIVER_NAMES)('tasks listed on %s', (driver) => {
+  let t: Agent['tasks'];
+
+  describe('list', () => {
+    let plan: Task, research: Task, draft: Task;
+    beforeAll(() =>
+      suiteSetup(async () => {
+        t = (await (await openEngram(driver)).agent('list')).tasks;
+        plan = await t.create({ title: 'Write the report', assignee: 'writer' });
+        research = await t.create({ title: 'Research', parentId: plan.id });
+        draft = await t.create({ title: 'Draft', parentId: plan.id, dependsOn: [research.id] });
+      }),
+    );
+
+    it('returns every task in creation order', async () => {
+      expect((await t.list()).map((x) => x.id)).toEqual([plan.id, research.id, draft.id]);
+    });
+
+    it('filters by parent, and parentId: null keeps the top-level tasks', async () => {
+      expect((await t.list({ parentId: plan.id })).map((x) => x.id)).toEqual([research.id, draft.id]);
+      expect((await t.list({ parentId: null })).map((x) => x.id)).toEqual([plan.id]);
+    });
+
+    it('filters by assignee', async () => {
+      expect((await t.list({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    });
+
+    it('pages with limit and offset', async () => {
+      expect((await t.list({ limit: 1, offset: 1 })).map((x) => x.id)).toEqual([research.id]);
+    });
+
+    it('ready leaves out tasks with unfinished dependencies, and filters by assignee', async () => {
+      expect((await t.ready()).map((x) => x.id)).toEqual([plan.id, research.id]);
+      expect((await t.ready({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    });
   });
 });

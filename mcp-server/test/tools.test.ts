@@ -4,9 +4,10 @@
  * errors a model can read.
  */
 import type { Engram, Memory, RecallResult } from '@engram/core';
+import { suiteSetup } from '@engram/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DRIVER_NAMES, call, callError, inMemoryClient, openEngram, textOf } from './helpers.js';
 
 const TOOLS = [
@@ -45,125 +46,6 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
   beforeEach(async () => {
     engram = await openEngram(driver);
     client = await inMemoryClient(engram, 'agent-1');
-  });
-
-  describe('tools/list', () => {
-    let tools: Tool[];
-    let byName: Record<string, Tool>;
-    beforeEach(async () => {
-      ({ tools } = await client.listTools());
-      byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    });
-
-    it('lists every tool', () => {
-      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
-    });
-
-    it('gives every tool an input schema with properties, an output schema, annotations and a description', () => {
-      expect(tools).toHaveLength(TOOLS.length);
-      for (const tool of tools) {
-        expect(tool.inputSchema.type).toBe('object');
-        expect(tool.inputSchema.properties, tool.name).toBeTypeOf('object');
-        expect(tool.outputSchema?.properties, tool.name).toBeTypeOf('object');
-        expect(tool.annotations?.readOnlyHint, tool.name).toBeTypeOf('boolean');
-        expect(tool.description!.length, tool.name).toBeGreaterThan(40);
-        // zod/SDK version skew empties schemas silently (typescript-sdk #1158, #1987): a tool with
-        // arguments must list them.
-        if (tool.name !== 'agent_info') expect(Object.keys(tool.inputSchema.properties!).length, tool.name).toBeGreaterThan(0);
-      }
-    });
-
-    it('memory_recall requires a query and offers its filters', () => {
-      const recall = byName.memory_recall!.inputSchema;
-      expect(recall.required).toEqual(['query']);
-      expect(Object.keys(recall.properties!)).toEqual(
-        expect.arrayContaining(['query', 'limit', 'mode', 'tags', 'kinds', 'metadata', 'asOf']),
-      );
-    });
-
-    it('memory_remember takes a list of memories whose text is required', () => {
-      const remember = byName.memory_remember!.inputSchema.properties!.memories as { items: { properties: object; required: string[] } };
-      expect(Object.keys(remember.items.properties)).toEqual(expect.arrayContaining(['text', 'kind', 'tags', 'metadata', 'supersedes']));
-      expect(remember.items.required).toEqual(['text']);
-    });
-
-    it('annotations mark memory_forget destructive and memory_remember neither destructive nor idempotent', () => {
-      expect(byName.memory_forget!.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
-      expect(byName.memory_remember!.annotations).toMatchObject({ destructiveHint: false, readOnlyHint: false, idempotentHint: false });
-    });
-  });
-
-  describe('memory_remember and memory_recall', () => {
-    let one: { memories: Memory[] };
-    let batch: { memories: Memory[] };
-    beforeEach(async () => {
-      one = await call<{ memories: Memory[] }>(client, 'memory_remember', {
-        memories: [{ text: 'Alice prefers green tea', kind: 'preference', tags: ['alice'], importance: 0.9 }],
-      });
-      batch = await call<{ memories: Memory[] }>(client, 'memory_remember', {
-        memories: [
-          { text: 'Bob drinks espresso every morning', kind: 'preference', tags: ['bob'], metadata: { team: 'core', level: 3 } },
-          { text: 'The quarterly report is due in March', kind: 'event', validFrom: '2024-01-15T09:00:00Z', context: 'planning call' },
-        ],
-      });
-    });
-
-    it('memory_remember stores one memory and returns it with its id', () => {
-      expect(one.memories).toHaveLength(1);
-      expect(one.memories[0]!.id).toMatch(/^mem_/);
-    });
-
-    it('memory_remember stores a batch, keeping each kind and context', () => {
-      expect(batch.memories.map((m) => m.kind)).toEqual(['preference', 'event']);
-      expect(batch.memories[1]!.context).toBe('planning call');
-    });
-
-    it('memory_recall answers with numbered text lines and structured results', async () => {
-      const result = await client.callTool({ name: 'memory_recall', arguments: { query: 'green tea', limit: 2 } });
-      expect(textOf(result)).toMatch(
-        /^1\. \d\.\d{3} \[mem_[0-9a-f]{32}\] \(preference, \d{4}-\d\d-\d\d \d\d:\d\d, tags: alice, importance 0\.9\) Alice prefers green tea/,
-      );
-      const { results } = result.structuredContent as { results: RecallResult[] };
-      expect(results[0]!.memory.text).toBe('Alice prefers green tea');
-    });
-
-    it('memory_recall searches by words and by meaning', async () => {
-      const text = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'espresso', mode: 'text' });
-      expect(text.results.map((r) => r.memory.text)).toEqual(['Bob drinks espresso every morning']);
-      const vector = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'espresso', mode: 'vector', limit: 3 });
-      expect(vector.results[0]!.parts.vector).toBeDefined();
-    });
-
-    it('memory_recall filters by kind and metadata, with weights', async () => {
-      const filtered = await call<{ results: RecallResult[] }>(client, 'memory_recall', {
-        query: 'drink',
-        kinds: ['preference'],
-        metadata: { level: { $gte: 3 } },
-        weights: { recency: 0.2 },
-      });
-      expect(filtered.results.map((r) => r.memory.text)).toEqual(['Bob drinks espresso every morning']);
-    });
-
-    it('memory_recall filters by time', async () => {
-      const old = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'report', until: '2024-02-01', mode: 'text' });
-      expect(old.results.map((r) => r.memory.kind)).toEqual(['event']);
-    });
-
-    it('memory_recall reads a time named in the query, unless timeHints is false', async () => {
-      const dated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?' });
-      expect(dated.results[0]!.memory.kind).toBe('event');
-      expect(dated.results[0]!.parts.timeHint).toBe('January 2024');
-      const undated = await call<{ results: RecallResult[] }>(client, 'memory_recall', {
-        query: 'what was due in January 2024?',
-        timeHints: false,
-      });
-      expect(undated.results.every((r) => r.parts.timeHint === undefined)).toBe(true);
-    });
-
-    it('memory_recall says so when nothing matched', async () => {
-      const none = await client.callTool({ name: 'memory_recall', arguments: { query: 'report', tags: ['nobody'] } });
-      expect(textOf(none)).toBe('No memories matched.');
-    });
   });
 
   describe('memory_list, memory_history, memory_update and memory_forget', () => {
@@ -587,6 +469,135 @@ describe.each(DRIVER_NAMES)('tools over MCP (%s)', (driver) => {
     expect(await callError(bob, 'memory_history', { id: memories[0]!.id })).toMatch(/^NOT_FOUND/);
     expect(await call(bob, 'memory_forget', { id: memories[0]!.id })).toEqual({ forgotten: 0 });
     expect((await call<{ total: number }>(alice, 'memory_list')).total).toBe(1);
+  });
+});
+
+// Set up once per block (suiteSetup): these tests only read what the server offers and holds.
+describe.each(DRIVER_NAMES)('tools over MCP, read only (%s)', (driver) => {
+  let client: Client;
+
+  describe('tools/list', () => {
+    let tools: Tool[];
+    let byName: Record<string, Tool>;
+    beforeAll(() =>
+      suiteSetup(async () => {
+        ({ tools } = await (await inMemoryClient(await openEngram(driver), 'agent-1')).listTools());
+        byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+      }),
+    );
+
+    it('lists every tool', () => {
+      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+    });
+
+    it('gives every tool an input schema with properties, an output schema, annotations and a description', () => {
+      expect(tools).toHaveLength(TOOLS.length);
+      for (const tool of tools) {
+        expect(tool.inputSchema.type).toBe('object');
+        expect(tool.inputSchema.properties, tool.name).toBeTypeOf('object');
+        expect(tool.outputSchema?.properties, tool.name).toBeTypeOf('object');
+        expect(tool.annotations?.readOnlyHint, tool.name).toBeTypeOf('boolean');
+        expect(tool.description!.length, tool.name).toBeGreaterThan(40);
+        // zod/SDK version skew empties schemas silently (typescript-sdk #1158, #1987): a tool with
+        // arguments must list them.
+        if (tool.name !== 'agent_info') expect(Object.keys(tool.inputSchema.properties!).length, tool.name).toBeGreaterThan(0);
+      }
+    });
+
+    it('memory_recall requires a query and offers its filters', () => {
+      const recall = byName.memory_recall!.inputSchema;
+      expect(recall.required).toEqual(['query']);
+      expect(Object.keys(recall.properties!)).toEqual(
+        expect.arrayContaining(['query', 'limit', 'mode', 'tags', 'kinds', 'metadata', 'asOf']),
+      );
+    });
+
+    it('memory_remember takes a list of memories whose text is required', () => {
+      const remember = byName.memory_remember!.inputSchema.properties!.memories as { items: { properties: object; required: string[] } };
+      expect(Object.keys(remember.items.properties)).toEqual(expect.arrayContaining(['text', 'kind', 'tags', 'metadata', 'supersedes']));
+      expect(remember.items.required).toEqual(['text']);
+    });
+
+    it('annotations mark memory_forget destructive and memory_remember neither destructive nor idempotent', () => {
+      expect(byName.memory_forget!.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
+      expect(byName.memory_remember!.annotations).toMatchObject({ destructiveHint: false, readOnlyHint: false, idempotentHint: false });
+    });
+  });
+
+  describe('memory_remember and memory_recall', () => {
+    let one: { memories: Memory[] };
+    let batch: { memories: Memory[] };
+    beforeAll(() =>
+      suiteSetup(async () => {
+        client = await inMemoryClient(await openEngram(driver), 'agent-1');
+        one = await call<{ memories: Memory[] }>(client, 'memory_remember', {
+          memories: [{ text: 'Alice prefers green tea', kind: 'preference', tags: ['alice'], importance: 0.9 }],
+        });
+        batch = await call<{ memories: Memory[] }>(client, 'memory_remember', {
+          memories: [
+            { text: 'Bob drinks espresso every morning', kind: 'preference', tags: ['bob'], metadata: { team: 'core', level: 3 } },
+            { text: 'The quarterly report is due in March', kind: 'event', validFrom: '2024-01-15T09:00:00Z', context: 'planning call' },
+          ],
+        });
+      }),
+    );
+
+    it('memory_remember stores one memory and returns it with its id', () => {
+      expect(one.memories).toHaveLength(1);
+      expect(one.memories[0]!.id).toMatch(/^mem_/);
+    });
+
+    it('memory_remember stores a batch, keeping each kind and context', () => {
+      expect(batch.memories.map((m) => m.kind)).toEqual(['preference', 'event']);
+      expect(batch.memories[1]!.context).toBe('planning call');
+    });
+
+    it('memory_recall answers with numbered text lines and structured results', async () => {
+      const result = await client.callTool({ name: 'memory_recall', arguments: { query: 'green tea', limit: 2 } });
+      expect(textOf(result)).toMatch(
+        /^1\. \d\.\d{3} \[mem_[0-9a-f]{32}\] \(preference, \d{4}-\d\d-\d\d \d\d:\d\d, tags: alice, importance 0\.9\) Alice prefers green tea/,
+      );
+      const { results } = result.structuredContent as { results: RecallResult[] };
+      expect(results[0]!.memory.text).toBe('Alice prefers green tea');
+    });
+
+    it('memory_recall searches by words and by meaning', async () => {
+      const text = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'espresso', mode: 'text' });
+      expect(text.results.map((r) => r.memory.text)).toEqual(['Bob drinks espresso every morning']);
+      const vector = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'espresso', mode: 'vector', limit: 3 });
+      expect(vector.results[0]!.parts.vector).toBeDefined();
+    });
+
+    it('memory_recall filters by kind and metadata, with weights', async () => {
+      const filtered = await call<{ results: RecallResult[] }>(client, 'memory_recall', {
+        query: 'drink',
+        kinds: ['preference'],
+        metadata: { level: { $gte: 3 } },
+        weights: { recency: 0.2 },
+      });
+      expect(filtered.results.map((r) => r.memory.text)).toEqual(['Bob drinks espresso every morning']);
+    });
+
+    it('memory_recall filters by time', async () => {
+      const old = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'report', until: '2024-02-01', mode: 'text' });
+      expect(old.results.map((r) => r.memory.kind)).toEqual(['event']);
+    });
+
+    it('memory_recall reads a time named in the query, unless timeHints is false', async () => {
+      const dated = await call<{ results: RecallResult[] }>(client, 'memory_recall', { query: 'what was due in January 2024?' });
+      expect(dated.results[0]!.memory.kind).toBe('event');
+      expect(dated.results[0]!.parts.timeHint).toBe('January 2024');
+      const undated = await call<{ results: RecallResult[] }>(client, 'memory_recall', {
+        query: 'what was due in January 2024?',
+        timeHints: false,
+      });
+      expect(undated.results.every((r) => r.parts.timeHint === undefined)).toBe(true);
+    });
+
+    it('memory_recall says so when nothing matched', async () => {
+      const none = await client.callTool({ name: 'memory_recall', arguments: { query: 'report', tags: ['nobody'] } });
+      expect(textOf(none)).toBe('No memories matched.');
+    });
   });
 });
 
