@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
+import type { Task } from '../src/tasks/types.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { defineTables } from '../src/schema/table-set.js';
@@ -38,57 +39,97 @@ async function consistent(agent: Agent): Promise<void> {
 }
 
 describe.each(DRIVER_NAMES)('branches (%s)', (driver) => {
-  it('creates, lists, opens, discards and promotes branches', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('alpha');
-    await agent.memories.remember({ text: 'the base fact' });
-    await agent.kv.set('plan', 'A');
-    expect(await logIsOff(agent)).toBe(true);
+  let engram: Engram;
+  let agent: Agent;
+  beforeEach(async () => {
+    engram = await openEngram(driver);
+    agent = await engram.agent('alpha');
+  });
 
-    const info = await agent.branches.create('exp');
-    expect(info).toMatchObject({ name: 'exp', method: 'copy', from: null });
-    expect(info.bytes).toBeGreaterThan(0);
-    expect(Date.parse(info.createdAt)).toBeGreaterThan(0);
-    expect((await agent.branches.list()).map((b) => b.name)).toEqual(['exp']);
-    expect(await logIsOff(agent)).toBe(false);
+  describe('create, open, promote and discard', () => {
+    beforeEach(async () => {
+      await agent.memories.remember({ text: 'the base fact' });
+      await agent.kv.set('plan', 'A');
+    });
 
-    const b = await agent.branches.open('exp');
-    await b.kv.set('plan', 'B');
-    await b.memories.remember({ text: 'a branch-only fact about zebras' });
-    await b.files.writeFile('/notes/b.md', '# branch notes\nzebras everywhere\n', { parents: true });
-    const task = await b.tasks.create({ title: 'branch task' });
-    await b.actions.record({ name: 'branch.tool', input: { q: 1 }, output: { ok: true } });
-    // Only on the branch until promoted.
-    expect(await agent.kv.get('plan')).toBe('A');
-    expect(await agent.memories.count()).toBe(1);
-    expect(await agent.files.exists('/notes/b.md')).toBe(false);
-    expect(await agent.tasks.get(task.id)).toBeNull();
-    expect(await b.memories.count()).toBe(2);
-    expect((await b.memories.recall('zebras', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('zebras');
-    expect((await b.memories.recall('zebras', { mode: 'vector', limit: 1 }))[0]!.memory.text).toContain('zebras');
-    expect((await b.files.search('zebras', { limit: 1 }))[0]!.path).toBe('/notes/b.md');
-    expect(await engram.list()).toEqual(['alpha']);
+    it('the change log is off while the agent has no branch', async () => {
+      expect(await logIsOff(agent)).toBe(true);
+    });
 
-    expect(await agent.branches.promote('exp')).toEqual({ branch: 'exp', droppedParentChanges: false });
-    expect(await agent.kv.get('plan')).toBe('B');
-    expect(await agent.memories.count()).toBe(2);
-    expect(await agent.files.readFile('/notes/b.md', 'utf8')).toContain('zebras');
-    expect((await agent.tasks.get(task.id))?.title).toBe('branch task');
-    expect((await agent.actions.list({ name: 'branch.tool' })).length).toBe(1);
-    expect((await agent.memories.recall('zebras', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('zebras');
-    expect(await agent.branches.list()).toEqual([]);
-    expect(await logIsOff(agent)).toBe(true);
-    await expectCode(b.kv.get('plan'), 'NOT_FOUND');
-    await consistent(agent);
+    it('create returns the branch, lists it and turns the change log on', async () => {
+      const info = await agent.branches.create('exp');
+      expect(info).toMatchObject({ name: 'exp', method: 'copy', from: null });
+      expect(info.bytes).toBeGreaterThan(0);
+      expect(Date.parse(info.createdAt)).toBeGreaterThan(0);
+      expect((await agent.branches.list()).map((b) => b.name)).toEqual(['exp']);
+      expect(await logIsOff(agent)).toBe(false);
+    });
 
-    await agent.branches.create('gone');
-    expect(await agent.branches.discard('gone')).toBe(true);
-    expect(await agent.branches.discard('gone')).toBe(false);
-    expect(await agent.branches.list()).toEqual([]);
-    expect(await logIsOff(agent)).toBe(true);
-    await expectCode(agent.branches.open('gone'), 'NOT_FOUND');
-    await expectCode(agent.branches.promote('gone'), 'NOT_FOUND');
-    expect(await engram.list()).toEqual(['alpha']);
+    describe('a branch with changes in every store', () => {
+      let b: Agent;
+      let task: Task;
+      beforeEach(async () => {
+        await agent.branches.create('exp');
+        b = await agent.branches.open('exp');
+        await b.kv.set('plan', 'B');
+        await b.memories.remember({ text: 'a branch-only fact about zebras' });
+        await b.files.writeFile('/notes/b.md', '# branch notes\nzebras everywhere\n', { parents: true });
+        task = await b.tasks.create({ title: 'branch task' });
+        await b.actions.record({ name: 'branch.tool', input: { q: 1 }, output: { ok: true } });
+      });
+
+      it('keeps them from the agent until promoted', async () => {
+        expect(await agent.kv.get('plan')).toBe('A');
+        expect(await agent.memories.count()).toBe(1);
+        expect(await agent.files.exists('/notes/b.md')).toBe(false);
+        expect(await agent.tasks.get(task.id)).toBeNull();
+      });
+
+      it('recalls and searches its own memories and files', async () => {
+        expect(await b.memories.count()).toBe(2);
+        expect((await b.memories.recall('zebras', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('zebras');
+        expect((await b.memories.recall('zebras', { mode: 'vector', limit: 1 }))[0]!.memory.text).toContain('zebras');
+        expect((await b.files.search('zebras', { limit: 1 }))[0]!.path).toBe('/notes/b.md');
+      });
+
+      it('is not an agent of its own', async () => {
+        expect(await engram.list()).toEqual(['alpha']);
+      });
+
+      it("promote moves every store's changes into the agent", async () => {
+        expect(await agent.branches.promote('exp')).toEqual({ branch: 'exp', droppedParentChanges: false });
+        expect(await agent.kv.get('plan')).toBe('B');
+        expect(await agent.memories.count()).toBe(2);
+        expect(await agent.files.readFile('/notes/b.md', 'utf8')).toContain('zebras');
+        expect((await agent.tasks.get(task.id))?.title).toBe('branch task');
+        expect((await agent.actions.list({ name: 'branch.tool' })).length).toBe(1);
+        expect((await agent.memories.recall('zebras', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('zebras');
+      });
+
+      it('promote removes the branch, closes its handle, turns the log off and leaves the agent consistent', async () => {
+        await agent.branches.promote('exp');
+        expect(await agent.branches.list()).toEqual([]);
+        expect(await logIsOff(agent)).toBe(true);
+        await expectCode(b.kv.get('plan'), 'NOT_FOUND');
+        await consistent(agent);
+      });
+    });
+
+    it('discard removes a branch once and turns the change log off', async () => {
+      await agent.branches.create('gone');
+      expect(await agent.branches.discard('gone')).toBe(true);
+      expect(await agent.branches.discard('gone')).toBe(false);
+      expect(await agent.branches.list()).toEqual([]);
+      expect(await logIsOff(agent)).toBe(true);
+    });
+
+    it('a discarded branch cannot be opened or promoted (NOT_FOUND)', async () => {
+      await agent.branches.create('gone');
+      await agent.branches.discard('gone');
+      await expectCode(agent.branches.open('gone'), 'NOT_FOUND');
+      await expectCode(agent.branches.promote('gone'), 'NOT_FOUND');
+      expect(await engram.list()).toEqual(['alpha']);
+    });
   });
 
   it('keeps the agent usable while a branch is promoted under concurrent calls', async () => {
@@ -186,199 +227,274 @@ describe.each(DRIVER_NAMES)('branches (%s)', (driver) => {
     );
   });
 
-  it('try() promotes on success and discards on a throw', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('tries');
-    await agent.kv.set('n', 1);
-    const value = await agent.try(async (draft) => {
-      await draft.kv.set('n', 2);
-      await draft.memories.remember({ text: 'kept from the experiment' });
-      return 'done';
+  describe('try()', () => {
+    beforeEach(() => agent.kv.set('n', 1));
+
+    it('promotes the draft and returns the value when the function succeeds', async () => {
+      const value = await agent.try(async (draft) => {
+        await draft.kv.set('n', 2);
+        await draft.memories.remember({ text: 'kept from the experiment' });
+        return 'done';
+      });
+      expect(value).toBe('done');
+      expect(await agent.kv.get('n')).toBe(2);
+      expect(await agent.memories.count()).toBe(1);
     });
-    expect(value).toBe('done');
-    expect(await agent.kv.get('n')).toBe(2);
-    expect(await agent.memories.count()).toBe(1);
 
-    await expect(
-      agent.try(async (draft) => {
-        await draft.kv.set('n', 3);
-        await draft.files.writeFile('/tmp.txt', 'scratch');
-        throw new Error('rejected');
-      }),
-    ).rejects.toThrow('rejected');
-    expect(await agent.kv.get('n')).toBe(2);
-    expect(await agent.files.exists('/tmp.txt')).toBe(false);
-    expect(await agent.branches.list()).toEqual([]);
-
-    // The agent moved while the experiment ran: its changes are merged, not lost.
-    await agent.try(async (draft) => {
-      await draft.kv.set('from-branch', true);
-      await agent.kv.set('from-agent', true);
-    });
-    expect(await agent.kv.get('from-branch')).toBe(true);
-    expect(await agent.kv.get('from-agent')).toBe(true);
-    // ...and a conflicting change fails the try (policy fail), leaving the agent's value.
-    await expectCode(
-      agent.try(async (draft) => {
-        await draft.kv.set('n', 'branch');
-        await agent.kv.set('n', 'agent');
-      }),
-      'CONFLICT',
-    );
-    expect(await agent.kv.get('n')).toBe('agent');
-    expect(await agent.branches.list()).toEqual([]);
-    expect(await logIsOff(agent)).toBe(true);
-  });
-
-  it('tryInTransaction() commits or rolls back, with nested savepoints', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('savepoints');
-    await agent.kv.set('n', 1);
-    const out = await agent.tryInTransaction(async (tx) => {
-      await tx.kv.set('n', 2);
-      await tx.memories.remember({ text: 'written inside the transaction about otters' });
-      expect((await tx.memories.recall('otters', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('otters');
-      // A nested experiment that fails rolls back alone.
+    it('discards the draft and rethrows when the function throws', async () => {
       await expect(
-        tx.tryInTransaction(async (inner) => {
-          await inner.kv.set('n', 99);
-          await inner.files.writeFile('/inner.txt', 'x');
-          throw new Error('inner');
+        agent.try(async (draft) => {
+          await draft.kv.set('n', 3);
+          await draft.files.writeFile('/tmp.txt', 'scratch');
+          throw new Error('rejected');
         }),
-      ).rejects.toThrow('inner');
-      expect(await tx.kv.get('n')).toBe(2);
-      // A failing store call rolls back alone too.
-      await expectCode(tx.files.writeFile('/missing/dir/file.txt', 'x'), 'NOT_FOUND');
-      return 'ok';
+      ).rejects.toThrow('rejected');
+      expect(await agent.kv.get('n')).toBe(1);
+      expect(await agent.files.exists('/tmp.txt')).toBe(false);
+      expect(await agent.branches.list()).toEqual([]);
     });
-    expect(out).toBe('ok');
-    expect(await agent.kv.get('n')).toBe(2);
-    expect(await agent.files.exists('/inner.txt')).toBe(false);
-    expect((await agent.memories.recall('otters', { limit: 1 }))[0]!.memory.text).toContain('otters');
 
-    await expect(
-      agent.tryInTransaction(async (tx) => {
-        await tx.kv.set('n', 3);
-        await tx.memories.remember({ text: 'never kept' });
-        throw new Error('outer');
-      }),
-    ).rejects.toThrow('outer');
-    expect(await agent.kv.get('n')).toBe(2);
-    expect(await agent.memories.count()).toBe(1);
-    await consistent(agent);
-    const nested = await agent.tryInTransaction(async (tx) => tx.branches.list().catch((e: { code: string }) => e.code));
-    expect(nested).toBe('UNSUPPORTED');
+    it('merges, not loses, what the agent wrote while the experiment ran', async () => {
+      await agent.try(async (draft) => {
+        await draft.kv.set('from-branch', true);
+        await agent.kv.set('from-agent', true);
+      });
+      expect(await agent.kv.get('from-branch')).toBe(true);
+      expect(await agent.kv.get('from-agent')).toBe(true);
+    });
+
+    it("fails with CONFLICT on a conflicting change (policy fail), leaving the agent's value", async () => {
+      await expectCode(
+        agent.try(async (draft) => {
+          await draft.kv.set('n', 'branch');
+          await agent.kv.set('n', 'agent');
+        }),
+        'CONFLICT',
+      );
+      expect(await agent.kv.get('n')).toBe('agent');
+      expect(await agent.branches.list()).toEqual([]);
+      expect(await logIsOff(agent)).toBe(true);
+    });
   });
 
-  it('snapshots: create, list, restore, delete, retention, branch from a snapshot', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('snaps');
-    await agent.kv.set('v', 1);
-    await agent.files.writeFile('/a.txt', 'version one');
-    const s1 = await agent.snapshots.create('v1');
-    expect(s1).toMatchObject({ name: 'v1', method: 'copy' });
-    await agent.kv.set('v', 2);
-    await agent.files.writeFile('/a.txt', 'version two');
-    await agent.memories.remember({ text: 'after the snapshot' });
-    await agent.snapshots.create('v2');
-    expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v1', 'v2']);
+  describe('tryInTransaction()', () => {
+    beforeEach(() => agent.kv.set('n', 1));
 
-    await agent.snapshots.restore('v1');
-    expect(await agent.kv.get('v')).toBe(1);
-    expect(await agent.files.readFile('/a.txt', 'utf8')).toBe('version one');
-    expect(await agent.memories.count()).toBe(0);
-    await consistent(agent);
-    await agent.snapshots.restore('v2');
-    expect(await agent.kv.get('v')).toBe(2);
-    expect(await agent.memories.count()).toBe(1);
+    it('commits its writes and returns the value; reads inside see the writes', async () => {
+      const out = await agent.tryInTransaction(async (tx) => {
+        await tx.kv.set('n', 2);
+        await tx.memories.remember({ text: 'written inside the transaction about otters' });
+        expect((await tx.memories.recall('otters', { mode: 'text', limit: 1 }))[0]!.memory.text).toContain('otters');
+        return 'ok';
+      });
+      expect(out).toBe('ok');
+      expect(await agent.kv.get('n')).toBe(2);
+      expect((await agent.memories.recall('otters', { limit: 1 }))[0]!.memory.text).toContain('otters');
+    });
 
-    // A branch from a snapshot, promoted over an agent that moved on (force).
-    const fromV1 = await agent.branches.create('old', { from: 'v1' });
-    expect(fromV1.from).toBe('v1');
-    const old = await agent.branches.open('old');
-    expect(await old.kv.get('v')).toBe(1);
-    await old.kv.set('v', 'one-again');
-    expect((await agent.branches.diff('old')).changes).toEqual([{ table: 'kv', key: ['v'], change: 'changed' }]);
-    await expectCode(agent.branches.promote('old'), 'CONFLICT');
-    expect(await agent.branches.promote('old', { force: true })).toEqual({ branch: 'old', droppedParentChanges: true });
-    expect(await agent.kv.get('v')).toBe('one-again');
-    expect(await agent.files.readFile('/a.txt', 'utf8')).toBe('version one');
+    it('a nested call that throws rolls back alone', async () => {
+      await agent.tryInTransaction(async (tx) => {
+        await tx.kv.set('n', 2);
+        await expect(
+          tx.tryInTransaction(async (inner) => {
+            await inner.kv.set('n', 99);
+            await inner.files.writeFile('/inner.txt', 'x');
+            throw new Error('inner');
+          }),
+        ).rejects.toThrow('inner');
+        expect(await tx.kv.get('n')).toBe(2);
+      });
+      expect(await agent.files.exists('/inner.txt')).toBe(false);
+    });
 
-    // Retention: keep the newest N, drop those older than D days.
-    await agent.snapshots.create('v3');
-    await agent.snapshots.create('v4', { keepLast: 3 });
-    expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v2', 'v3', 'v4']);
-    const record = join(agent.path.replace(/\.db$/, '.snapshots'), 'v2.json');
-    writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, 'utf8')), createdAt: '2020-01-01T00:00:00.000Z' }));
-    expect(await agent.snapshots.prune({ maxAgeDays: 30 })).toEqual(['v2']);
-    expect(await agent.snapshots.delete('v3')).toBe(true);
-    expect(await agent.snapshots.delete('v3')).toBe(false);
-    expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v4']);
-    await expectCode(agent.snapshots.restore('v3'), 'NOT_FOUND');
-    await expectCode(agent.snapshots.create('v4'), 'CONFLICT');
-    await expectCode(agent.snapshots.prune({ keepLast: -1 }), 'INVALID_ARGUMENT');
-    await expectCode(agent.snapshots.create('v5', { keep: 1 } as never), 'INVALID_ARGUMENT');
+    it('a store call that fails inside rolls back alone', async () => {
+      const out = await agent.tryInTransaction(async (tx) => {
+        await tx.kv.set('n', 2);
+        await expectCode(tx.files.writeFile('/missing/dir/file.txt', 'x'), 'NOT_FOUND');
+        return 'ok';
+      });
+      expect(out).toBe('ok');
+      expect(await agent.kv.get('n')).toBe(2);
+    });
+
+    it('a throw rolls back every write and leaves the agent consistent', async () => {
+      await agent.files.writeFile('/kept.txt', 'kept'); // the file tables exist, for consistent()
+      await expect(
+        agent.tryInTransaction(async (tx) => {
+          await tx.kv.set('n', 3);
+          await tx.memories.remember({ text: 'never kept' });
+          throw new Error('outer');
+        }),
+      ).rejects.toThrow('outer');
+      expect(await agent.kv.get('n')).toBe(1);
+      expect(await agent.memories.count()).toBe(0);
+      await consistent(agent);
+    });
+
+    it('branches are UNSUPPORTED inside a transaction', async () => {
+      const nested = await agent.tryInTransaction(async (tx) => tx.branches.list().catch((e: { code: string }) => e.code));
+      expect(nested).toBe('UNSUPPORTED');
+    });
   });
 
-  it('refuses bad names, unknown options and stale promotes, and never changes data on bad input', async () => {
-    const engram = await openEngram(driver);
-    const agent = await engram.agent('strict');
-    await agent.kv.set('k', 'base');
-    for (const bad of ['../escape', 'a/b', 'a\\b', '', '.', '..', 'UPPER', '-lead', 'x'.repeat(65), 'nul\0', 'sp ace', 42]) {
-      await expectCode(agent.branches.create(bad as string), 'INVALID_ARGUMENT');
-      await expectCode(agent.branches.open(bad as string), 'INVALID_ARGUMENT');
-      await expectCode(agent.branches.promote(bad as string), 'INVALID_ARGUMENT');
-      await expectCode(agent.snapshots.create(bad as string), 'INVALID_ARGUMENT');
-      await expectCode(agent.snapshots.restore(bad as string), 'INVALID_ARGUMENT');
-    }
-    expect(readdirSync(tempDirOf(engram)).sort()).toEqual(['agents']);
-    await expectCode(agent.branches.create('x', { form: 's' } as never), 'INVALID_ARGUMENT');
-    await expectCode(agent.branches.create('x', { from: 'no-such-snapshot' }), 'NOT_FOUND');
-    await agent.branches.create('x');
-    await expectCode(agent.branches.create('x'), 'CONFLICT');
-    await expectCode(agent.branches.merge('x', { policy: 'mine' as never }), 'INVALID_ARGUMENT');
-    await expectCode(agent.branches.promote('x', { forse: true } as never), 'INVALID_ARGUMENT');
+  describe('snapshots', () => {
+    let s1: Awaited<ReturnType<Agent['snapshots']['create']>>;
+    beforeEach(async () => {
+      await agent.kv.set('v', 1);
+      await agent.files.writeFile('/a.txt', 'version one');
+      s1 = await agent.snapshots.create('v1');
+      await agent.kv.set('v', 2);
+      await agent.files.writeFile('/a.txt', 'version two');
+      await agent.memories.remember({ text: 'after the snapshot' });
+      await agent.snapshots.create('v2');
+    });
 
-    // Stale: the agent moved since the fork.
-    const x = await agent.branches.open('x');
-    await x.kv.set('k', 'branch');
-    await agent.kv.set('other', 1);
-    const err = await expectCode(agent.branches.promote('x'), 'CONFLICT');
-    expect((err as { details?: { reason?: string } }).details?.reason).toBe('stale');
-    expect(await agent.kv.get('k')).toBe('base');
-    expect(await x.kv.get('k')).toBe('branch');
-    expect((await agent.branches.diff('x')).parentMoved).toBe(true);
+    it('create returns the snapshot, and list gives them oldest first', async () => {
+      expect(s1).toMatchObject({ name: 'v1', method: 'copy' });
+      expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v1', 'v2']);
+    });
 
-    // Merging something that is not one of its branches.
-    const other = await engram.agent('other');
-    await other.branches.create('y');
-    const y = await other.branches.open('y');
-    const unrelated = await expectCode(agent.branches.merge(other), 'INVALID_ARGUMENT');
-    expect((unrelated as { details?: { reason?: string } }).details?.reason).toBe('unrelated');
-    await expectCode(agent.branches.merge(y), 'INVALID_ARGUMENT');
-    await expectCode(agent.branches.merge('y'), 'NOT_FOUND');
-    // Its own branch as an Agent works.
-    expect((await agent.branches.merge(x)).method).toBe('replay');
-    expect(await agent.kv.get('k')).toBe('branch');
+    it('restore brings back every store as it was, in either direction', async () => {
+      await agent.snapshots.restore('v1');
+      expect(await agent.kv.get('v')).toBe(1);
+      expect(await agent.files.readFile('/a.txt', 'utf8')).toBe('version one');
+      expect(await agent.memories.count()).toBe(0);
+      await consistent(agent);
+      await agent.snapshots.restore('v2');
+      expect(await agent.kv.get('v')).toBe(2);
+      expect(await agent.memories.count()).toBe(1);
+    });
 
-    // Restoring a snapshot keeps the branches forked before it mergeable...
-    await agent.branches.create('before');
-    await agent.snapshots.create('snap');
-    await (await agent.branches.open('before')).kv.set('before', 1);
-    // ...but a branch forked after it belongs to a history the agent left: diverged.
-    await agent.kv.set('after-snapshot', 1);
-    await agent.branches.create('z');
-    await (await agent.branches.open('z')).kv.set('z', 1);
-    await agent.snapshots.restore('snap');
-    await agent.kv.set('after-restore', 1);
-    const div = await expectCode(agent.branches.merge('z'), 'CONFLICT');
-    expect((div as { details?: { reason?: string } }).details?.reason).toBe('diverged');
-    expect((await agent.branches.diff('z')).parentChanges).toBeNull();
-    expect(await agent.kv.get('z')).toBeUndefined();
-    expect((await agent.branches.merge('before')).method).toBe('replay');
-    expect(await agent.kv.get('before')).toBe(1);
-    expect(await agent.kv.get('after-snapshot')).toBeUndefined();
-    expect(await agent.kv.get('after-restore')).toBe(1);
+    it('a branch from a snapshot starts from its state', async () => {
+      const fromV1 = await agent.branches.create('old', { from: 'v1' });
+      expect(fromV1.from).toBe('v1');
+      const old = await agent.branches.open('old');
+      expect(await old.kv.get('v')).toBe(1);
+      await old.kv.set('v', 'one-again');
+      expect((await agent.branches.diff('old')).changes).toEqual([{ table: 'kv', key: ['v'], change: 'changed' }]);
+    });
+
+    it('promoting a branch from a snapshot over an agent that moved on needs force', async () => {
+      await agent.branches.create('old', { from: 'v1' });
+      await (await agent.branches.open('old')).kv.set('v', 'one-again');
+      await expectCode(agent.branches.promote('old'), 'CONFLICT');
+      expect(await agent.branches.promote('old', { force: true })).toEqual({ branch: 'old', droppedParentChanges: true });
+      expect(await agent.kv.get('v')).toBe('one-again');
+      expect(await agent.files.readFile('/a.txt', 'utf8')).toBe('version one');
+    });
+
+    it('create with keepLast keeps only the newest snapshots', async () => {
+      await agent.snapshots.create('v3');
+      await agent.snapshots.create('v4', { keepLast: 3 });
+      expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v2', 'v3', 'v4']);
+    });
+
+    it('prune with maxAgeDays drops the snapshots older than that', async () => {
+      const record = join(agent.path.replace(/\.db$/, '.snapshots'), 'v2.json');
+      writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, 'utf8')), createdAt: '2020-01-01T00:00:00.000Z' }));
+      expect(await agent.snapshots.prune({ maxAgeDays: 30 })).toEqual(['v2']);
+    });
+
+    it('delete removes a snapshot once, and a deleted one cannot be restored', async () => {
+      expect(await agent.snapshots.delete('v1')).toBe(true);
+      expect(await agent.snapshots.delete('v1')).toBe(false);
+      expect((await agent.snapshots.list()).map((s) => s.name)).toEqual(['v2']);
+      await expectCode(agent.snapshots.restore('v1'), 'NOT_FOUND');
+    });
+
+    it('refuses a taken name, a negative keepLast and unknown options', async () => {
+      await expectCode(agent.snapshots.create('v2'), 'CONFLICT');
+      await expectCode(agent.snapshots.prune({ keepLast: -1 }), 'INVALID_ARGUMENT');
+      await expectCode(agent.snapshots.create('v5', { keep: 1 } as never), 'INVALID_ARGUMENT');
+    });
+  });
+
+  describe('bad input and stale or unrelated branches', () => {
+    beforeEach(() => agent.kv.set('k', 'base'));
+
+    it('bad names are INVALID_ARGUMENT for every branch and snapshot call, and nothing is created', async () => {
+      for (const bad of ['../escape', 'a/b', 'a\\b', '', '.', '..', 'UPPER', '-lead', 'x'.repeat(65), 'nul\0', 'sp ace', 42]) {
+        await expectCode(agent.branches.create(bad as string), 'INVALID_ARGUMENT');
+        await expectCode(agent.branches.open(bad as string), 'INVALID_ARGUMENT');
+        await expectCode(agent.branches.promote(bad as string), 'INVALID_ARGUMENT');
+        await expectCode(agent.snapshots.create(bad as string), 'INVALID_ARGUMENT');
+        await expectCode(agent.snapshots.restore(bad as string), 'INVALID_ARGUMENT');
+      }
+      expect(readdirSync(engram.root).sort()).toEqual(['agents']);
+    });
+
+    it('create refuses unknown options, a missing snapshot and a taken name', async () => {
+      await expectCode(agent.branches.create('x', { form: 's' } as never), 'INVALID_ARGUMENT');
+      await expectCode(agent.branches.create('x', { from: 'no-such-snapshot' }), 'NOT_FOUND');
+      await agent.branches.create('x');
+      await expectCode(agent.branches.create('x'), 'CONFLICT');
+    });
+
+    it('merge and promote refuse unknown policies and options', async () => {
+      await agent.branches.create('x');
+      await expectCode(agent.branches.merge('x', { policy: 'mine' as never }), 'INVALID_ARGUMENT');
+      await expectCode(agent.branches.promote('x', { forse: true } as never), 'INVALID_ARGUMENT');
+    });
+
+    describe('a branch whose agent moved since the fork', () => {
+      let x: Agent;
+      beforeEach(async () => {
+        await agent.branches.create('x');
+        x = await agent.branches.open('x');
+        await x.kv.set('k', 'branch');
+        await agent.kv.set('other', 1);
+      });
+
+      it('promote is CONFLICT with reason stale, changing neither side', async () => {
+        const err = await expectCode(agent.branches.promote('x'), 'CONFLICT');
+        expect((err as { details?: { reason?: string } }).details?.reason).toBe('stale');
+        expect(await agent.kv.get('k')).toBe('base');
+        expect(await x.kv.get('k')).toBe('branch');
+        expect((await agent.branches.diff('x')).parentMoved).toBe(true);
+      });
+
+      it('merge refuses another agent or its branch as unrelated, and an unknown branch name', async () => {
+        const other = await engram.agent('other');
+        await other.branches.create('y');
+        const y = await other.branches.open('y');
+        const unrelated = await expectCode(agent.branches.merge(other), 'INVALID_ARGUMENT');
+        expect((unrelated as { details?: { reason?: string } }).details?.reason).toBe('unrelated');
+        await expectCode(agent.branches.merge(y), 'INVALID_ARGUMENT');
+        await expectCode(agent.branches.merge('y'), 'NOT_FOUND');
+      });
+
+      it("merge takes the agent's own branch as an Agent", async () => {
+        expect((await agent.branches.merge(x)).method).toBe('replay');
+        expect(await agent.kv.get('k')).toBe('branch');
+      });
+    });
+
+    describe('after a snapshot restore', () => {
+      beforeEach(async () => {
+        await agent.branches.create('before');
+        await agent.snapshots.create('snap');
+        await (await agent.branches.open('before')).kv.set('before', 1);
+        await agent.kv.set('after-snapshot', 1);
+        await agent.branches.create('z');
+        await (await agent.branches.open('z')).kv.set('z', 1);
+        await agent.snapshots.restore('snap');
+        await agent.kv.set('after-restore', 1);
+      });
+
+      it('a branch forked after the snapshot belongs to a history the agent left: CONFLICT, diverged', async () => {
+        const div = await expectCode(agent.branches.merge('z'), 'CONFLICT');
+        expect((div as { details?: { reason?: string } }).details?.reason).toBe('diverged');
+        expect((await agent.branches.diff('z')).parentChanges).toBeNull();
+        expect(await agent.kv.get('z')).toBeUndefined();
+      });
+
+      it('a branch forked before the snapshot still merges', async () => {
+        expect((await agent.branches.merge('before')).method).toBe('replay');
+        expect(await agent.kv.get('before')).toBe(1);
+        expect(await agent.kv.get('after-snapshot')).toBeUndefined();
+        expect(await agent.kv.get('after-restore')).toBe(1);
+      });
+    });
   });
 
   it('engram.delete removes branches and snapshots; export still works', async () => {
@@ -397,10 +513,6 @@ describe.each(DRIVER_NAMES)('branches (%s)', (driver) => {
     expect(await engram.list()).toEqual([]);
   });
 });
-
-function tempDirOf(engram: Engram): string {
-  return engram.root;
-}
 
 describe('branches of an encrypted agent (turso)', () => {
   it('stay encrypted', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Agent } from '../src/agent.js';
 import { Engram } from '../src/engram.js';
 import { agentPath } from '../src/runtime/agent-id.js';
 import { SCHEMA_VERSION } from '../src/schema/migrations.js';
@@ -26,25 +27,48 @@ const HOSTILE_IDS = [
 ];
 
 describe.each(DRIVER_NAMES)('engram hub on %s', (driver) => {
-  it('creates agents on first use in a sharded layout, lists and deletes them', async () => {
-    const engram = await openEngram(driver);
-    const a = await engram.agent('agent-42');
-    await a.memories.remember({ text: 'hello' });
-    await engram.agent('agent-7');
-    const path = engram.pathOf('agent-42');
-    expect(existsSync(path)).toBe(true);
-    expect(relative(engram.root, path).split('/')).toHaveLength(3); // agents/<shard>/<id>.db
-    expect(await engram.list()).toEqual(['agent-42', 'agent-7']);
-    expect(await engram.list({ prefix: 'agent-4' })).toEqual(['agent-42']);
-    const info = await a.info();
-    expect(info).toMatchObject({ id: 'agent-42', driver, schemaVersion: SCHEMA_VERSION, embedder: { id: 'hash-64@1', dims: 64 } });
-    expect(await engram.delete('agent-42')).toBe(true);
-    expect(existsSync(path)).toBe(false);
-    expect(await engram.list()).toEqual(['agent-7']);
-    // a deleted agent comes back empty on next use
-    const again = await engram.agent('agent-42');
-    expect(await again.memories.count()).toBe(0);
-    await expectCode(engram.agent('missing', { create: false }), 'NOT_FOUND');
+  describe('agents on first use', () => {
+    let engram: Engram;
+    let a: Agent;
+    beforeEach(async () => {
+      engram = await openEngram(driver);
+      a = await engram.agent('agent-42');
+      await a.memories.remember({ text: 'hello' });
+      await engram.agent('agent-7');
+    });
+
+    it('creates each agent in its own file, in a sharded layout', () => {
+      const path = engram.pathOf('agent-42');
+      expect(existsSync(path)).toBe(true);
+      expect(relative(engram.root, path).split('/')).toHaveLength(3); // agents/<shard>/<id>.db
+    });
+
+    it('lists the agents, by prefix too', async () => {
+      expect(await engram.list()).toEqual(['agent-42', 'agent-7']);
+      expect(await engram.list({ prefix: 'agent-4' })).toEqual(['agent-42']);
+    });
+
+    it("info reports the agent's id, engine, schema and embedder", async () => {
+      const info = await a.info();
+      expect(info).toMatchObject({ id: 'agent-42', driver, schemaVersion: SCHEMA_VERSION, embedder: { id: 'hash-64@1', dims: 64 } });
+    });
+
+    it('delete removes the file and the agent from the list', async () => {
+      const path = engram.pathOf('agent-42');
+      expect(await engram.delete('agent-42')).toBe(true);
+      expect(existsSync(path)).toBe(false);
+      expect(await engram.list()).toEqual(['agent-7']);
+    });
+
+    it('a deleted agent comes back empty on next use', async () => {
+      await engram.delete('agent-42');
+      const again = await engram.agent('agent-42');
+      expect(await again.memories.count()).toBe(0);
+    });
+
+    it('create: false refuses a missing agent with NOT_FOUND', async () => {
+      await expectCode(engram.agent('missing', { create: false }), 'NOT_FOUND');
+    });
   });
 
   it('rejects hostile agent ids without touching the disk', async () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
-import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
+import type { Task } from '../src/tasks/types.js';
+import { DRIVER_NAMES, expectCode, openEngram, suiteSetup } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MISSING = `task_${'0'.repeat(32)}`;
@@ -9,86 +10,143 @@ const MISSING = `task_${'0'.repeat(32)}`;
 const snapshot = (agent: Agent) => agent.tasks.list({ limit: 1000 });
 
 describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
-  it('walks through every method', async () => {
-    const agent = await (await openEngram(driver)).agent('walk');
-    const t = agent.tasks;
-    const due = '2030-01-02T03:04:05.000Z';
-    const plan = await t.create({
-      title: ' Write the report ',
-      description: 'Q3',
-      priority: 2,
-      payload: { q: 3 },
-      dueAt: due,
-      assignee: 'writer',
+  let agent: Agent;
+  let t: Agent['tasks'];
+  beforeEach(async () => {
+    agent = await (await openEngram(driver)).agent('tasks');
+    t = agent.tasks;
+  });
+
+  describe('create and get', () => {
+    it('create trims the title and fills in every other field', async () => {
+      const due = '2030-01-02T03:04:05.000Z';
+      const plan = await t.create({
+        title: ' Write the report ',
+        description: 'Q3',
+        priority: 2,
+        payload: { q: 3 },
+        dueAt: due,
+        assignee: 'writer',
+      });
+      expect(plan).toMatchObject({
+        title: 'Write the report',
+        description: 'Q3',
+        priority: 2,
+        payload: { q: 3 },
+        result: null,
+        error: null,
+        status: 'pending',
+        parentId: null,
+        dependsOn: [],
+        assignee: 'writer',
+        worker: null,
+        leaseExpiresAt: null,
+        attempts: 0,
+        maxAttempts: 1,
+        dueAt: due,
+        startedAt: null,
+        finishedAt: null,
+      });
+      expect(plan.id).toMatch(/^task_[0-9a-f]{32}$/);
     });
-    expect(plan).toMatchObject({
-      title: 'Write the report',
-      description: 'Q3',
-      priority: 2,
-      payload: { q: 3 },
-      result: null,
-      error: null,
-      status: 'pending',
-      parentId: null,
-      dependsOn: [],
-      assignee: 'writer',
-      worker: null,
-      leaseExpiresAt: null,
-      attempts: 0,
-      maxAttempts: 1,
-      dueAt: due,
-      startedAt: null,
-      finishedAt: null,
+
+    it('create records dependencies, and get returns the task as created', async () => {
+      const research = await t.create({ title: 'Research' });
+      const draft = await t.create({ title: 'Draft', dependsOn: [research.id] });
+      expect(draft.dependsOn).toEqual([research.id]);
+      expect(await t.get(draft.id)).toEqual(draft);
     });
-    expect(plan.id).toMatch(/^task_[0-9a-f]{32}$/);
-    const research = await t.create({ title: 'Research', parentId: plan.id, maxAttempts: 2 });
-    const draft = await t.create({ title: 'Draft', parentId: plan.id, dependsOn: [research.id] });
-    expect(draft.dependsOn).toEqual([research.id]);
-    expect(await t.get(draft.id)).toEqual(draft);
-    expect(await t.get(MISSING)).toBeNull();
 
-    expect((await t.list()).map((x) => x.id)).toEqual([plan.id, research.id, draft.id]);
-    expect((await t.list({ parentId: plan.id })).map((x) => x.id)).toEqual([research.id, draft.id]);
-    expect((await t.list({ parentId: null })).map((x) => x.id)).toEqual([plan.id]);
-    expect((await t.list({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
-    expect((await t.list({ limit: 1, offset: 1 })).map((x) => x.id)).toEqual([research.id]);
-    expect((await t.ready()).map((x) => x.id)).toEqual([plan.id, research.id]);
-    expect((await t.ready({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    it('get of an unknown id returns null', async () => {
+      expect(await t.get(MISSING)).toBeNull();
+    });
+  });
 
-    // claim a given task, heartbeat, fail once (retried), release, claim again, complete
-    const claimed = (await t.claim({ worker: 'w1', leaseMs: 60_000, id: research.id }))!;
-    expect(claimed).toMatchObject({ status: 'running', worker: 'w1' });
-    expect(Date.parse(claimed.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 50_000);
-    const beat = await t.heartbeat(research.id, { worker: 'w1', leaseMs: 120_000 });
-    expect(Date.parse(beat.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 110_000);
-    const retried = await t.fail(research.id, { worker: 'w1', error: 'timeout' });
-    expect(retried).toMatchObject({ status: 'pending', attempts: 1, error: 'timeout', worker: null, leaseExpiresAt: null });
-    await t.claim({ worker: 'w2', id: research.id });
-    expect(await t.release(research.id, { worker: 'w2' })).toMatchObject({ status: 'pending', worker: null, attempts: 1 });
-    await t.claim({ worker: 'w2', id: research.id });
-    const done = await t.complete(research.id, { worker: 'w2', result: ['a', 1] });
-    expect(done).toMatchObject({ status: 'done', result: ['a', 1], worker: 'w2', leaseExpiresAt: null });
-    expect(done.finishedAt).not.toBeNull();
-    expect(await t.list({ status: 'done' })).toEqual([done]);
+  describe('a worker lifecycle', () => {
+    let task: Task;
+    beforeEach(async () => {
+      task = await t.create({ title: 'Research', maxAttempts: 2 });
+    });
 
-    // the best ready task is taken first; complete() without a worker works on an unclaimed task
+    it('claim of a given task marks it running for the worker, with a lease', async () => {
+      const claimed = (await t.claim({ worker: 'w1', leaseMs: 60_000, id: task.id }))!;
+      expect(claimed).toMatchObject({ status: 'running', worker: 'w1' });
+      expect(Date.parse(claimed.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 50_000);
+    });
+
+    it('heartbeat extends the lease', async () => {
+      await t.claim({ worker: 'w1', leaseMs: 60_000, id: task.id });
+      const beat = await t.heartbeat(task.id, { worker: 'w1', leaseMs: 120_000 });
+      expect(Date.parse(beat.leaseExpiresAt!)).toBeGreaterThan(Date.now() + 110_000);
+    });
+
+    it('fail with attempts left puts the task back to pending and keeps the error', async () => {
+      await t.claim({ worker: 'w1', id: task.id });
+      const retried = await t.fail(task.id, { worker: 'w1', error: 'timeout' });
+      expect(retried).toMatchObject({ status: 'pending', attempts: 1, error: 'timeout', worker: null, leaseExpiresAt: null });
+    });
+
+    it('release puts the task back to pending without counting an attempt', async () => {
+      await t.claim({ worker: 'w2', id: task.id });
+      expect(await t.release(task.id, { worker: 'w2' })).toMatchObject({ status: 'pending', worker: null, attempts: 0 });
+    });
+
+    it('complete stores the result and finishes the task', async () => {
+      await t.claim({ worker: 'w2', id: task.id });
+      const done = await t.complete(task.id, { worker: 'w2', result: ['a', 1] });
+      expect(done).toMatchObject({ status: 'done', result: ['a', 1], worker: 'w2', leaseExpiresAt: null });
+      expect(done.finishedAt).not.toBeNull();
+      expect(await t.list({ status: 'done' })).toEqual([done]);
+    });
+
+    it('complete without a worker finishes an unclaimed task', async () => {
+      expect(await t.complete(task.id, { result: 'ok' })).toMatchObject({ status: 'done', worker: null });
+    });
+  });
+
+  it('claim without an id takes the ready task with the highest priority', async () => {
+    await t.create({ title: 'Low' });
+    const plan = await t.create({ title: 'Plan', priority: 2 });
     expect((await t.claim({ worker: 'w3' }))!.id).toBe(plan.id);
-    expect(await t.complete(draft.id, { result: 'ok' })).toMatchObject({ status: 'done', worker: null });
-    expect(await t.claim({ worker: 'w3' })).toBeNull();
+  });
 
-    // a second task to fail for good, and a dependency added later
+  it('claim returns null when no task is ready', async () => {
+    const first = await t.create({ title: 'First' });
+    await t.create({ title: 'Second', dependsOn: [first.id] });
+    await t.claim({ worker: 'w3' });
+    expect(await t.claim({ worker: 'w3' })).toBeNull();
+  });
+
+  it('addDependency adds a dependency to an existing task', async () => {
     const extra = await t.create({ title: 'Extra' });
     const after = await t.create({ title: 'After' });
     expect((await t.addDependency(after.id, extra.id)).dependsOn).toEqual([extra.id]);
+  });
+
+  it('fail on the last attempt fails for good, keeps 4096 chars of the error and blocks dependents', async () => {
+    const extra = await t.create({ title: 'Extra' });
+    await t.create({ title: 'After', dependsOn: [extra.id] });
     expect(await t.fail(extra.id, { error: 'x'.repeat(10_000) })).toMatchObject({ status: 'failed', attempts: 1 });
     expect((await t.get(extra.id))!.error).toHaveLength(4096);
     expect(await t.ready()).toEqual([]);
+  });
+
+  it('cancel returns the ids it cancelled', async () => {
+    const extra = await t.create({ title: 'Extra' });
+    const after = await t.create({ title: 'After', dependsOn: [extra.id] });
     expect(await t.cancel(after.id)).toEqual([after.id]);
+  });
+
+  it('list filters by several statuses at once', async () => {
+    const failed = await t.create({ title: 'Failed' });
+    const cancelled = await t.create({ title: 'Cancelled' });
+    await t.create({ title: 'Open' });
+    await t.fail(failed.id, { error: 'broken' });
+    await t.cancel(cancelled.id);
     expect(await t.list({ status: ['failed', 'cancelled'] })).toHaveLength(2);
   });
 
   it('makes a -> b -> c ready in dependency order, by priority then age', async () => {
-    const t = (await (await openEngram(driver)).agent('order')).tasks;
     const a = await t.create({ title: 'a' });
     const b = await t.create({ title: 'b', dependsOn: [a.id], priority: 9 });
     const c = await t.create({ title: 'c', dependsOn: [b.id], priority: 9 });
@@ -106,7 +164,6 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
   });
 
   it('never makes a task ready whose dependency failed for good or was cancelled', async () => {
-    const t = (await (await openEngram(driver)).agent('blocked')).tasks;
     const a = await t.create({ title: 'a' });
     const b = await t.create({ title: 'b' });
     const c = await t.create({ title: 'c', dependsOn: [a.id, b.id] });
@@ -122,8 +179,6 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
   });
 
   it('rejects self-dependencies and cycles, direct and indirect, changing nothing', async () => {
-    const agent = await (await openEngram(driver)).agent('cycles');
-    const t = agent.tasks;
     const a = await t.create({ title: 'a' });
     const b = await t.create({ title: 'b', dependsOn: [a.id] });
     const c = await t.create({ title: 'c', dependsOn: [b.id] });
@@ -140,32 +195,50 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
     expect((await t.addDependency(d.id, a.id)).dependsOn).toHaveLength(3);
   });
 
-  it('lets another worker reclaim an expired lease; the old holder then gets CONFLICT', async () => {
-    const t = (await (await openEngram(driver)).agent('lease')).tasks;
-    const task = await t.create({ title: 'slow' });
-    // Long enough for the checks below on a loaded machine; then waited out.
-    await t.claim({ worker: 'old', leaseMs: 1500 });
-    expect(await t.claim({ worker: 'new' })).toBeNull();
-    await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
-    await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
-    await expectCode(t.complete(task.id), 'CONFLICT');
-    await sleep(1600);
-    expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
-    const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
-    expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });
-    const err = await expectCode(t.complete(task.id, { worker: 'old', result: 1 }), 'CONFLICT');
-    expect(err.message).toContain('worker "new" holds it');
-    await expectCode(t.heartbeat(task.id, { worker: 'old' }), 'CONFLICT');
-    await expectCode(t.release(task.id, { worker: 'old' }), 'CONFLICT');
-    await expectCode(t.fail(task.id, { worker: 'old', error: 'late' }), 'CONFLICT');
-    expect(await t.get(task.id)).toMatchObject({ worker: 'new', attempts: 0, result: null });
-    await t.complete(task.id, { worker: 'new', result: 2 });
-    await expectCode(t.complete(task.id, { worker: 'new', result: 3 }), 'CONFLICT');
-    expect((await t.get(task.id))!.result).toBe(2);
+  describe('an expired lease', () => {
+    let task: Task;
+    beforeEach(async () => {
+      task = await t.create({ title: 'slow' });
+      // Long enough for the first checks on a loaded machine; waited out below.
+      await t.claim({ worker: 'old', leaseMs: 1500 });
+    });
+
+    it('while it runs, no other worker can claim or complete the task', async () => {
+      expect(await t.claim({ worker: 'new' })).toBeNull();
+      await expectCode(t.claim({ worker: 'new', id: task.id }), 'CONFLICT');
+      await expectCode(t.complete(task.id, { worker: 'new' }), 'CONFLICT');
+      await expectCode(t.complete(task.id), 'CONFLICT');
+    });
+
+    describe('once it has run out', () => {
+      beforeEach(() => sleep(1600));
+
+      it('the task is ready again and another worker claims it', async () => {
+        expect((await t.ready()).map((x) => x.id)).toEqual([task.id]);
+        const reclaimed = (await t.claim({ worker: 'new', leaseMs: 60_000 }))!;
+        expect(reclaimed).toMatchObject({ id: task.id, worker: 'new', status: 'running' });
+      });
+
+      it('the old holder then gets CONFLICT on every call, naming the new holder, and changes nothing', async () => {
+        await t.claim({ worker: 'new', leaseMs: 60_000 });
+        const err = await expectCode(t.complete(task.id, { worker: 'old', result: 1 }), 'CONFLICT');
+        expect(err.message).toContain('worker "new" holds it');
+        await expectCode(t.heartbeat(task.id, { worker: 'old' }), 'CONFLICT');
+        await expectCode(t.release(task.id, { worker: 'old' }), 'CONFLICT');
+        await expectCode(t.fail(task.id, { worker: 'old', error: 'late' }), 'CONFLICT');
+        expect(await t.get(task.id)).toMatchObject({ worker: 'new', attempts: 0, result: null });
+      });
+
+      it('a task completed by the new holder cannot be completed again', async () => {
+        await t.claim({ worker: 'new', leaseMs: 60_000 });
+        await t.complete(task.id, { worker: 'new', result: 2 });
+        await expectCode(t.complete(task.id, { worker: 'new', result: 3 }), 'CONFLICT');
+        expect((await t.get(task.id))!.result).toBe(2);
+      });
+    });
   });
 
   it('cancels a task with its subtasks, recursively, leaving finished ones alone', async () => {
-    const t = (await (await openEngram(driver)).agent('cancel')).tasks;
     const root = await t.create({ title: 'root' });
     const child = await t.create({ title: 'child', parentId: root.id });
     const grandchild = await t.create({ title: 'grandchild', parentId: child.id });
@@ -183,8 +256,6 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
   });
 
   it('refuses bad input with typed errors and changes nothing', async () => {
-    const agent = await (await openEngram(driver)).agent('bad');
-    const t = agent.tasks;
     const a = await t.create({ title: 'a', payload: { keep: true } });
     await t.claim({ worker: 'holder', id: a.id });
     const before = await snapshot(agent);
@@ -235,5 +306,44 @@ describe.each(DRIVER_NAMES)('tasks on %s', (driver) => {
       });
     }
     expect(await snapshot(agent)).toEqual(before);
+  });
+});
+
+// Set up once per block (suiteSetup): these tests only read it.
+describe.each(DRIVER_NAMES)('tasks listed on %s', (driver) => {
+  let t: Agent['tasks'];
+
+  describe('list', () => {
+    let plan: Task, research: Task, draft: Task;
+    beforeAll(() =>
+      suiteSetup(async () => {
+        t = (await (await openEngram(driver)).agent('list')).tasks;
+        plan = await t.create({ title: 'Write the report', assignee: 'writer' });
+        research = await t.create({ title: 'Research', parentId: plan.id });
+        draft = await t.create({ title: 'Draft', parentId: plan.id, dependsOn: [research.id] });
+      }),
+    );
+
+    it('returns every task in creation order', async () => {
+      expect((await t.list()).map((x) => x.id)).toEqual([plan.id, research.id, draft.id]);
+    });
+
+    it('filters by parent, and parentId: null keeps the top-level tasks', async () => {
+      expect((await t.list({ parentId: plan.id })).map((x) => x.id)).toEqual([research.id, draft.id]);
+      expect((await t.list({ parentId: null })).map((x) => x.id)).toEqual([plan.id]);
+    });
+
+    it('filters by assignee', async () => {
+      expect((await t.list({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    });
+
+    it('pages with limit and offset', async () => {
+      expect((await t.list({ limit: 1, offset: 1 })).map((x) => x.id)).toEqual([research.id]);
+    });
+
+    it('ready leaves out tasks with unfinished dependencies, and filters by assignee', async () => {
+      expect((await t.ready()).map((x) => x.id)).toEqual([plan.id, research.id]);
+      expect((await t.ready({ assignee: 'writer' })).map((x) => x.id)).toEqual([plan.id]);
+    });
   });
 });

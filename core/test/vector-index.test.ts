@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { INDEX_MIN_VECTORS } from '../src/memories/recall.js';
@@ -12,20 +12,40 @@ function unit(values: number[]): Float32Array {
 }
 
 describe('BinaryVectorIndex', () => {
-  it('finds the nearest codes, skips expired and disallowed ids, and removes cleanly', () => {
-    const index = new BinaryVectorIndex(4, '1', undefined, 2);
+  let index: BinaryVectorIndex;
+  beforeEach(() => {
+    index = new BinaryVectorIndex(4, '1', undefined, 2);
     index.upsert(1, unit([1, 1, 1, 1]), null);
     index.upsert(2, unit([1, 1, 1, -1]), null);
     index.upsert(3, unit([-1, -1, -1, -1]), null);
     index.upsert(4, unit([1, 1, 1, 1]), 1000); // expires at t=1000
+  });
+
+  it('counts the codes it holds', () => {
     expect(index.size).toBe(4);
+  });
+
+  it('finds the nearest codes, keeping ties at the cut', () => {
     expect(index.candidates(unit([1, 1, 1, 1]), 1, 0)).toEqual([1, 4]); // ties at the cut are kept
+  });
+
+  it('skips expired ids', () => {
     expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000)).toEqual([1]);
+  });
+
+  it('searches only the allowed ids when given a set', () => {
     expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000, new Set([2, 3]))).toEqual([2]);
+  });
+
+  it('removes an id cleanly, and ignores an unknown one', () => {
     index.remove(1);
     index.remove(99);
     expect(index.size).toBe(3);
     expect(index.candidates(unit([1, 1, 1, 1]), 1, 2000)).toEqual([2]);
+  });
+
+  it('replaces a code in place on upsert of a known id', () => {
+    index.remove(1);
     index.upsert(2, unit([-1, -1, -1, -1]), null); // replace in place
     expect(index.size).toBe(3);
     expect(index.candidates(unit([-1, -1, -1, -1]), 2, 2000).sort()).toEqual([2, 3]);

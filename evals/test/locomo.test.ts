@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@engram/test-support';
 import { describe, expect, it } from 'vitest';
 import { Bm25 } from '../src/locomo/bm25.js';
 import { loadLocomo, normaliseDiaId, parseSessionDate } from '../src/locomo/dataset.js';
@@ -33,7 +33,7 @@ describe('LoCoMo reader', () => {
   });
 
   it('reads turns in order and keeps only evidence that exists', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'locomo-'));
+    const dir = tempDir('locomo-');
     const file = join(dir, 'tiny.json');
     writeFileSync(
       file,
@@ -57,7 +57,6 @@ describe('LoCoMo reader', () => {
       ]),
     );
     const [c] = loadLocomo(file);
-    rmSync(dir, { recursive: true, force: true });
     expect(c!.turns.map((t) => t.id)).toEqual(['D1:1', 'D1:2']);
     expect(c!.turns[0]!.caption).toBe('a photo of a cat');
     expect(c!.turns[0]!.time).toBe(Date.UTC(2023, 5, 1, 9, 0));

@@ -163,30 +163,48 @@ describe('report builder', () => {
     expect(md).toContain('## MCP server\n\nNot in this report: failed (exit code 1: boom).');
   });
 
-  it('marks each figure PASS or MISS against its target, beside its baseline', () => {
+  describe('each figure against its target, beside its baseline', () => {
     const rows = md.split('\n');
     const row = (text: string) => rows.find((r) => r.startsWith('| ') && r.includes(text)) ?? '';
-    expect(row('top-10 recall p50, 10k x 384 dims (gmm-384), turso')).toMatch(
-      /\| 2 ms \| 9 ms \(exact scan in the engine\) \| <= 3 ms \(issue 2\) \| PASS \|$/,
-    );
-    expect(row('top-10 recall p50, 100k x 384 dims')).toMatch(/<= 25 ms \(issue 2\) \| MISS \|$/);
-    expect(row('recall@10 vs exact, 100k')).toMatch(/\| MISS \|$/);
-    expect(row('cold open + first recall p50, 10k agents on disk, turso')).toMatch(/\| MISS \|$/);
-    expect(row('recall@10, hybrid, glove@1 (default)')).toMatch(
-      /\| 0.800 \| 0.500 \(BM25 over the same turns\) \| >= 0.750 \(issue 7\) \| PASS \|$/,
-    );
-    // The target is set for the default embedder only.
-    expect(row('recall@10, hybrid, hash-256@1')).toMatch(/\| - \| - \|$/);
-    expect(row('branch p50, 100 MB, xfs (reflink), turso')).toMatch(
-      /\| 0.400 ms \| 60 ms \(cp of the same file\) \| <= 1 ms \(issue 4\) \| PASS \|$/,
-    );
-    expect(row('branch p50, 100 MB, ext4 disk, turso')).toMatch(/<= 60 ms \(issue 4: no slower than cp\) \| MISS \|$/);
-    expect(row('cold open + first recall p50, 50 agents on disk, page cache warm, sqlite')).toMatch(/\| PASS \|$/);
-    const { summary: s } = report.json;
-    expect(s.pass + s.miss).toBe(s.withTarget);
-    expect(md).toContain(`${s.withTarget} figures have a target: ${s.pass} PASS, ${s.miss} MISS.`);
-    expect(s.miss).toBe(4);
-    expect(md).toContain('| no time hints | 0.780 | -0.020 |');
+
+    it('marks vector recall timings and quality PASS or MISS', () => {
+      expect(row('top-10 recall p50, 10k x 384 dims (gmm-384), turso')).toMatch(
+        /\| 2 ms \| 9 ms \(exact scan in the engine\) \| <= 3 ms \(issue 2\) \| PASS \|$/,
+      );
+      expect(row('top-10 recall p50, 100k x 384 dims')).toMatch(/<= 25 ms \(issue 2\) \| MISS \|$/);
+      expect(row('recall@10 vs exact, 100k')).toMatch(/\| MISS \|$/);
+    });
+
+    it('marks cold open + first recall PASS or MISS', () => {
+      expect(row('cold open + first recall p50, 10k agents on disk, turso')).toMatch(/\| MISS \|$/);
+      expect(row('cold open + first recall p50, 50 agents on disk, page cache warm, sqlite')).toMatch(/\| PASS \|$/);
+    });
+
+    it('sets the LoCoMo target for the default embedder only', () => {
+      expect(row('recall@10, hybrid, glove@1 (default)')).toMatch(
+        /\| 0.800 \| 0.500 \(BM25 over the same turns\) \| >= 0.750 \(issue 7\) \| PASS \|$/,
+      );
+      // The target is set for the default embedder only.
+      expect(row('recall@10, hybrid, hash-256@1')).toMatch(/\| - \| - \|$/);
+    });
+
+    it('marks branch timings PASS or MISS against cp of the same file', () => {
+      expect(row('branch p50, 100 MB, xfs (reflink), turso')).toMatch(
+        /\| 0.400 ms \| 60 ms \(cp of the same file\) \| <= 1 ms \(issue 4\) \| PASS \|$/,
+      );
+      expect(row('branch p50, 100 MB, ext4 disk, turso')).toMatch(/<= 60 ms \(issue 4: no slower than cp\) \| MISS \|$/);
+    });
+
+    it('sums up how many figures have a target and how many PASS or MISS', () => {
+      const { summary: s } = report.json;
+      expect(s.pass + s.miss).toBe(s.withTarget);
+      expect(md).toContain(`${s.withTarget} figures have a target: ${s.pass} PASS, ${s.miss} MISS.`);
+      expect(s.miss).toBe(4);
+    });
+
+    it('shows each ablation beside the default', () => {
+      expect(md).toContain('| no time hints | 0.780 | -0.020 |');
+    });
   });
 
   it('writes SVG charts and links them from the markdown', () => {

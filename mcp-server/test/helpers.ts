@@ -8,10 +8,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
-import { onCleanup, tempDir as freshDir } from '../../core/test/support.js';
+import { onCleanup, tempDir as freshDir } from '@engram/test-support';
 import { createEngramServer, type ToolGroup } from '../src/server.js';
 
-export { DRIVER_NAMES, onCleanup } from '../../core/test/support.js';
+export { DRIVER_NAMES, onCleanup } from '@engram/test-support';
 
 export const tempDir = (): string => freshDir('engram-mcp-');
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { Engram, type Memory, type RecallResult } from '@engram/core';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isLoopback, startHttpServer, type HttpServerHandle, type HttpServerOptions } from '../src/http.js';
 import { CLI, DRIVER_NAMES, agentFiles, call, connected, newClient, onCleanup, openEngram, tempDir } from './helpers.js';
 
@@ -131,25 +131,47 @@ describe('engram serve: security and limits', () => {
     expect(['0.0.0.0', '192.168.1.10', '::', 'example.com', '127.example.com'].some(isLoopback)).toBe(false);
   });
 
-  it('answers 413 to a body over the limit, 403 to foreign Host or Origin, 404 elsewhere, 400 without a session', async () => {
-    const engram = await openEngram('turso');
-    // Without the inspector, which answers every other path (see inspector/inspector-http.test.ts).
-    const http = await serve({ engram, inspector: false });
-    const url = http.agentUrl('agent-1');
-    const huge = Buffer.alloc(17 * 1024 * 1024, 'a');
-    expect((await raw(url, { body: huge })).status).toBe(413);
-    expect((await raw(url, { headers: { host: 'evil.example:80' } })).status).toBe(403);
-    expect((await raw(url, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
-    // Another local page (any other port) is refused; only the server's own origin is a page it serves.
-    expect((await raw(url, { headers: { origin: 'http://localhost:3000' } })).status).toBe(403);
-    expect((await raw(url, { headers: { origin: `http://localhost:${http.port}` } })).status).toBe(200);
-    expect((await raw(`${http.url}/`)).status).toBe(404);
-    expect((await raw(`${http.url}/agents/agent-1`)).status).toBe(404);
-    expect((await raw(url, { method: 'GET' })).status).toBe(400);
-    const notInit = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
-    expect((await raw(url, { body: notInit })).status).toBe(400);
-    expect((await raw(url, { body: '{not json' })).status).toBe(400);
-    expect(http.sessions).toBe(1); // only the one initialize from the server's own origin
+  describe('requests it refuses open no session', () => {
+    let http: HttpServerHandle;
+    let url: string;
+    beforeEach(async () => {
+      // Without the inspector, which answers every other path (see inspector/inspector-http.test.ts).
+      http = await serve({ engram: await openEngram('turso'), inspector: false });
+      url = http.agentUrl('agent-1');
+    });
+
+    it('413 for a body over the limit', async () => {
+      const huge = Buffer.alloc(17 * 1024 * 1024, 'a');
+      expect((await raw(url, { body: huge })).status).toBe(413);
+      expect(http.sessions).toBe(0);
+    });
+
+    it('403 for a foreign Host or Origin, another local page included', async () => {
+      expect((await raw(url, { headers: { host: 'evil.example:80' } })).status).toBe(403);
+      expect((await raw(url, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
+      // Another local page (any other port) is refused; only the server's own origin is a page it serves.
+      expect((await raw(url, { headers: { origin: 'http://localhost:3000' } })).status).toBe(403);
+      expect(http.sessions).toBe(0);
+    });
+
+    it("but an initialize from the server's own origin is served", async () => {
+      expect((await raw(url, { headers: { origin: `http://localhost:${http.port}` } })).status).toBe(200);
+      expect(http.sessions).toBe(1);
+    });
+
+    it('404 for any path but /agents/<id>/mcp', async () => {
+      expect((await raw(`${http.url}/`)).status).toBe(404);
+      expect((await raw(`${http.url}/agents/agent-1`)).status).toBe(404);
+      expect(http.sessions).toBe(0);
+    });
+
+    it('400 for a GET without a session, a request before initialize, and a body that is not JSON', async () => {
+      expect((await raw(url, { method: 'GET' })).status).toBe(400);
+      const notInit = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+      expect((await raw(url, { body: notInit })).status).toBe(400);
+      expect((await raw(url, { body: '{not json' })).status).toBe(400);
+      expect(http.sessions).toBe(0);
+    });
   });
 });
 

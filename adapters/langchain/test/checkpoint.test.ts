@@ -1,7 +1,7 @@
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EngramCheckpointSaver } from '../src/checkpoint/engram-saver.js';
 import { DRIVER_NAMES, expectCode, openEngram } from './helpers.js';
 
@@ -98,27 +98,55 @@ describe.each(DRIVER_NAMES)('EngramCheckpointSaver on %s', (driver) => {
     expect(await values(ids[0]!)).toEqual({ c: 'root' });
   });
 
-  it('refuses malformed checkpoints, configs without ids and bad filters, storing nothing', async () => {
-    const saver = new EngramCheckpointSaver(await (await openEngram(driver)).agent('bad'));
+  describe('refuses malformed checkpoints, configs without ids and bad filters, storing nothing', () => {
+    let saver: EngramCheckpointSaver;
     const config = { configurable: { thread_id: 't', checkpoint_ns: '' } };
-    const err = await expectCode(saver.put({ configurable: {} }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
-    expect(err.message).toMatch(/thread_id is missing.*configurable: \{ thread_id/);
-    await expectCode(saver.put(config, { ...emptyCheckpoint(), id: '' }, meta, {}), 'INVALID_ARGUMENT');
-    await expectCode(saver.put(config, { ...emptyCheckpoint(), channel_values: [] as never }, meta, {}), 'INVALID_ARGUMENT');
-    await expectCode(saver.put(config, null as never, meta, {}), 'INVALID_ARGUMENT');
-    await expectCode(saver.put(config, emptyCheckpoint(), null as never, {}), 'INVALID_ARGUMENT');
-    await expectCode(saver.put(config, emptyCheckpoint(), meta, { c: {} } as never), 'INVALID_ARGUMENT');
-    await expectCode(saver.put({ configurable: { thread_id: { id: 1 } } }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
-    await expectCode(saver.putWrites(config, [['c', 1]], 'task'), 'INVALID_ARGUMENT'); // no checkpoint_id
-    await expectCode(
-      saver.putWrites({ configurable: { ...config.configurable, checkpoint_id: uuid6(0) } }, [['c', 1]], ''),
-      'INVALID_ARGUMENT',
-    );
-    await expectCode(saver.deleteThread(''), 'INVALID_ARGUMENT');
-    await expectCode(saver.list({}, { filter: { source: { $like: 'x' } } }).next(), 'INVALID_ARGUMENT');
-    await expectCode(saver.list({}, { limit: -1 }).next(), 'INVALID_ARGUMENT');
-    expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
-    expect(await saver.list({}).next()).toEqual({ done: true, value: undefined });
+    beforeEach(async () => {
+      saver = new EngramCheckpointSaver(await (await openEngram(driver)).agent('bad'));
+    });
+    const nothingStored = async () => expect(await saver.list({}).next()).toEqual({ done: true, value: undefined });
+
+    it('put without a thread_id, saying where it goes', async () => {
+      const err = await expectCode(saver.put({ configurable: {} }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
+      expect(err.message).toMatch(/thread_id is missing.*configurable: \{ thread_id/);
+      await nothingStored();
+    });
+
+    it('put of a checkpoint without an id, with bad channel values, or none at all', async () => {
+      await expectCode(saver.put(config, { ...emptyCheckpoint(), id: '' }, meta, {}), 'INVALID_ARGUMENT');
+      await expectCode(saver.put(config, { ...emptyCheckpoint(), channel_values: [] as never }, meta, {}), 'INVALID_ARGUMENT');
+      await expectCode(saver.put(config, null as never, meta, {}), 'INVALID_ARGUMENT');
+      await nothingStored();
+    });
+
+    it('put with missing metadata, bad new versions or a thread_id that is not a string', async () => {
+      await expectCode(saver.put(config, emptyCheckpoint(), null as never, {}), 'INVALID_ARGUMENT');
+      await expectCode(saver.put(config, emptyCheckpoint(), meta, { c: {} } as never), 'INVALID_ARGUMENT');
+      await expectCode(saver.put({ configurable: { thread_id: { id: 1 } } }, emptyCheckpoint(), meta, {}), 'INVALID_ARGUMENT');
+      await nothingStored();
+    });
+
+    it('putWrites without a checkpoint_id or a task id', async () => {
+      await expectCode(saver.putWrites(config, [['c', 1]], 'task'), 'INVALID_ARGUMENT'); // no checkpoint_id
+      await expectCode(
+        saver.putWrites({ configurable: { ...config.configurable, checkpoint_id: uuid6(0) } }, [['c', 1]], ''),
+        'INVALID_ARGUMENT',
+      );
+      await nothingStored();
+    });
+
+    it('deleteThread of an empty thread id', async () => {
+      await expectCode(saver.deleteThread(''), 'INVALID_ARGUMENT');
+    });
+
+    it('list with an unknown filter operator or a negative limit', async () => {
+      await expectCode(saver.list({}, { filter: { source: { $like: 'x' } } }).next(), 'INVALID_ARGUMENT');
+      await expectCode(saver.list({}, { limit: -1 }).next(), 'INVALID_ARGUMENT');
+    });
+
+    it('getTuple without a thread_id finds nothing', async () => {
+      expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
+    });
   });
 
   it('filters list() by metadata values of any JSON type', async () => {

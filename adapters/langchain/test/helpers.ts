@@ -1,9 +1,9 @@
 /** Test helpers: a temp dir and an Engram per driver, and deterministic LangChain embeddings. */
 import { Engram, HashEmbedder, type DriverName, type EngramOptions } from '@engram/core';
 import { Embeddings } from '@langchain/core/embeddings';
-import { onCleanup, tempDir as freshDir } from '../../../core/test/support.js';
+import { onCleanup, tempDir as freshDir } from '@engram/test-support';
 
-export { DRIVER_NAMES, expectCode, onCleanup } from '../../../core/test/support.js';
+export { DRIVER_NAMES, expectCode, onCleanup } from '@engram/test-support';
 
 export const tempDir = (): string => freshDir('engram-lc-');
 
