@@ -26,10 +26,41 @@ function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
 type TursoStatement = Awaited<ReturnType<TursoDatabase['prepare']>>;
 const STATEMENT_CACHE = 64;
 
+/** Storage failures after which Turso's page cache may hold the failed transaction's pages. */
+const STORAGE_FAILURE = /no storage space|disk is full|ENOSPC|I\/O error|EIO\b|EDQUOT/i;
+
 class TursoHandle implements EngineHandle {
   private readonly statements = new Map<string, TursoStatement>();
+  /**
+   * Set when a write failed in storage. Turso 0.7.2 keeps the failed transaction's pages in
+   * its cache: they stay visible, and the next successful commit makes them durable. So the
+   * connection is thrown away and reopened from the file, where only committed data exists.
+   */
+  private poisoned = false;
 
-  constructor(private readonly db: TursoDatabase) {}
+  constructor(
+    private db: TursoDatabase,
+    private readonly reconnect: () => Promise<TursoDatabase>,
+  ) {}
+
+  /** Runs `fn` on a sound connection; a storage failure poisons it for the next call. */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      if (this.poisoned) await this.discard();
+      return await fn();
+    } catch (err) {
+      if (STORAGE_FAILURE.test(err instanceof Error ? err.message : String(err))) this.poisoned = true;
+      throw mapTursoError(err);
+    }
+  }
+
+  /** Drops the connection (and its cache) and opens the file again. */
+  private async discard(): Promise<void> {
+    this.statements.clear();
+    await this.db.close().catch(() => undefined);
+    this.db = await this.reconnect();
+    this.poisoned = false;
+  }
 
   /** Prepared statements are reused: preparing costs more than running a point query. */
   private async prepare(sql: string): Promise<TursoStatement> {
@@ -44,50 +75,48 @@ class TursoHandle implements EngineHandle {
     return stmt;
   }
 
-  async run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-    try {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       const r = await stmt.run(...bindable(params));
       return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
-  async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    try {
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       return (await stmt.all(...bindable(params))) as T[];
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
-  async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    try {
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       return ((await stmt.get(...bindable(params))) ?? undefined) as T | undefined;
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
-  async exec(sql: string): Promise<void> {
-    try {
-      await this.db.exec(sql);
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+  exec(sql: string): Promise<void> {
+    // After a storage failure the transaction is gone with the discarded connection.
+    if (this.poisoned && /^\s*ROLLBACK\s*$/i.test(sql)) return this.guarded(async () => undefined);
+    return this.guarded(() => this.db.exec(sql));
   }
 
   async close(): Promise<void> {
+    this.statements.clear();
     try {
-      this.statements.clear();
       await this.db.close();
     } catch (err) {
+      // A connection that failed in storage has nothing worth keeping; a full disk must not make close() throw.
+      if (this.poisoned || isDiskFull(err)) return;
       throw mapTursoError(err);
     }
   }
+}
+
+function isDiskFull(err: unknown): boolean {
+  return /no storage space|disk is full|ENOSPC|EDQUOT|quota exceeded/i.test(err instanceof Error ? err.message : String(err));
 }
 
 export function mapTursoError(err: unknown): Error {
@@ -95,6 +124,7 @@ export function mapTursoError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   const fail = (code: ConstructorParameters<typeof EngramError>[0], text: string) =>
     new EngramError(code, `${text} (turso: ${message})`, { cause: err });
+  if (isDiskFull(err)) return fail('DISK_FULL', 'the disk holding the agent database is full; nothing of the failed write was kept');
   if (/locked by another process|database is locked|busy|write-write conflict/i.test(message)) {
     return fail('LOCKED', 'the agent database is busy: another writer holds it');
   }
@@ -128,13 +158,14 @@ export const tursoDriver: Driver = {
   dialect: tursoDialect,
   supportsEncryption: true,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
-    try {
-      const db = await connect(path, {
+    const open = () =>
+      connect(path, {
         experimental: [...EXPERIMENTAL],
         readonly: options.readonly ?? false,
         ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
       });
-      return new TursoHandle(db);
+    try {
+      return new TursoHandle(await open(), open);
     } catch (err) {
       throw mapTursoError(err);
     }
