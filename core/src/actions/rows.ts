@@ -1,5 +1,5 @@
 /** The actions row as stored, and its public shape. */
-import { toIso } from '../time.js';
+import { isoTime, toIso } from '../time.js';
 import type { Action, ActionError, ActionStatus } from './types.js';
 
 export interface ActionRow {
@@ -36,7 +36,7 @@ export function rowToAction(r: ActionRow): Action {
     runId: r.run_id,
     sessionId: r.session_id,
     metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    startedAt: toIso(r.started_at)!,
+    startedAt: isoTime(r.started_at),
     finishedAt: toIso(r.finished_at),
     durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
   };

@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../drivers/types.js';
 import { EngramError } from '../errors.js';
-import { toIso } from '../time.js';
+import { isoTime } from '../time.js';
 import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
@@ -40,8 +40,8 @@ export function rowToInfo(row: FileRow): FileInfo {
     mime: dir ? null : row.mime,
     isText: !dir && Number(row.is_text) === 1,
     sha256: dir ? null : row.sha256,
-    createdAt: toIso(Number(row.created_at))!,
-    modifiedAt: toIso(Number(row.modified_at))!,
+    createdAt: isoTime(Number(row.created_at)),
+    modifiedAt: isoTime(Number(row.modified_at)),
   };
 }
 

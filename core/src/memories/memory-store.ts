@@ -9,6 +9,7 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { toEpochMs } from '../time.js';
+import { expiryFromTtl } from '../validate/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
@@ -155,11 +156,7 @@ export class MemoryStore {
 
   private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
     if (ttlMs !== undefined && expiresAt !== undefined && expiresAt !== null) throw invalid('give ttlMs or expiresAt, not both');
-    if (ttlMs !== undefined) {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)
-        throw invalid('ttlMs must be a positive number of milliseconds');
-      return now + Math.round(ttlMs);
-    }
+    if (ttlMs !== undefined) return expiryFromTtl(ttlMs, now);
     if (expiresAt === undefined || expiresAt === null) return null;
     return toEpochMs(expiresAt as Date, 'expiresAt');
   }

@@ -1,5 +1,5 @@
 /** The memories row as stored, and its public shape. */
-import { toIso } from '../time.js';
+import { isoTime, toIso } from '../time.js';
 import type { Memory } from './types.js';
 
 export interface MemoryRow {
@@ -36,9 +36,9 @@ export function rowToMemory(r: MemoryRow): Memory {
     metadata: JSON.parse(r.metadata) as Record<string, unknown>,
     importance: Number(r.importance),
     source: r.source,
-    createdAt: toIso(r.created_at)!,
-    updatedAt: toIso(r.updated_at)!,
-    validFrom: toIso(r.valid_from)!,
+    createdAt: isoTime(r.created_at),
+    updatedAt: isoTime(r.updated_at),
+    validFrom: isoTime(r.valid_from),
     validTo: toIso(r.valid_to),
     expiresAt: toIso(r.expires_at),
     supersedes: r.supersedes,

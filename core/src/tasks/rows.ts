@@ -1,5 +1,5 @@
 /** The tasks row as read (with its dependencies folded in), and its public shape. */
-import { toIso } from '../time.js';
+import { isoTime, toIso } from '../time.js';
 import type { Task, TaskStatus } from './types.js';
 
 export interface TaskRow {
@@ -54,8 +54,8 @@ export function rowToTask(r: TaskRow): Task {
     attempts: Number(r.attempts),
     maxAttempts: Number(r.max_attempts),
     dueAt: toIso(r.due_at),
-    createdAt: toIso(r.created_at)!,
-    updatedAt: toIso(r.updated_at)!,
+    createdAt: isoTime(r.created_at),
+    updatedAt: isoTime(r.updated_at),
     startedAt: toIso(r.started_at),
     finishedAt: toIso(r.finished_at),
   };
