@@ -97,9 +97,10 @@ export async function ensureParent(tx: Queryable, path: string, parents: boolean
   const ancestors = ancestorsOf(path);
   if (ancestors.length === 0) return;
   const rows = await tx.all<{ path: string; kind: string }>(
-    // CAST: Turso 0.7 only uses the path index for a TEXT value, not a bare json_each value.
-    'SELECT f.path AS path, f.kind AS kind FROM json_each(?) j CROSS JOIN files f ON f.path = CAST(j.value AS TEXT)',
-    [JSON.stringify(ancestors)],
+    // Bound one by one (a path has at most a few hundred ancestors): Turso's json_each gives a
+    // string element still JSON-escaped, so a path with a quote in it would never be found.
+    `SELECT f.path AS path, f.kind AS kind FROM files f WHERE f.path IN (${ancestors.map(() => '?').join(', ')})`,
+    ancestors,
   );
   const found = new Map(rows.map((r) => [r.path, r.kind]));
   for (const dir of ancestors) {

@@ -107,7 +107,9 @@ export function filterSql(filter: MemoryFilter, now: number, alias = 'm'): { whe
   }
   if (filter.tags !== undefined) {
     for (const tag of stringList(filter.tags, 'tags')) {
-      parts.push(`EXISTS (SELECT 1 FROM json_each(${m}.tags) WHERE json_each.value = ?)`);
+      // Each element read back with json_extract: Turso's json_each gives a string element's
+      // JSON text still escaped (a\"b for a"b), so tags with ", \ or controls never matched.
+      parts.push(`EXISTS (SELECT 1 FROM json_each(${m}.tags) j WHERE json_extract(${m}.tags, '$[' || j.key || ']') = ?)`);
       params.push(tag);
     }
   }
@@ -193,7 +195,19 @@ export function filterSql(filter: MemoryFilter, now: number, alias = 'm'): { whe
   return { where: parts.join(' AND '), params };
 }
 
-/** True when the filter narrows more than "current and not expired". */
+/**
+ * True when the filter narrows more than "current and not expired": judged by the SQL it
+ * produces, so fields that add no condition (`metadata: {}`, `includeSuperseded: false`) do
+ * not count.
+ */
 export function isNarrowing(filter: MemoryFilter): boolean {
-  return Object.entries(filter).some(([k, v]) => v !== undefined && !(k === 'includeSuperseded' && v === false));
+  return filterSql(filter, 0).where !== filterSql({}, 0).where;
+}
+
+/**
+ * True when the filter selects every memory, superseded ones included, as a delete by filter
+ * does: no field adds a condition (`{}`, `{ metadata: {} }`, `{ includeSuperseded: true }`).
+ */
+export function selectsEverything(filter: MemoryFilter): boolean {
+  return filterSql({ ...filter, includeSuperseded: true }, 0).where === filterSql({ includeSuperseded: true }, 0).where;
 }

@@ -12,7 +12,7 @@ import { toEpochMs } from '../time.js';
 import { expiryFromTtl } from '../validate/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
-import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
+import { FILTER_FIELDS, filterSql, rejectUnknownFields, selectsEverything, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import type { Analysis } from '../search/term-index.js';
@@ -425,9 +425,12 @@ export class MemoryStore {
     } else {
       if (typeof target !== 'object' || target === null) throw invalid('forget() takes a memory id or a filter');
       const { all, ...filter } = target;
-      const narrowing = Object.values(filter).some((v) => v !== undefined);
-      if (!narrowing && all !== true)
-        throw invalid('forget() with an empty filter would delete every memory; pass { all: true } if you mean it');
+      if (all !== undefined && typeof all !== 'boolean') throw invalid('forget(): all must be true or false', { field: 'all' });
+      // Judged by the conditions the filter makes, so { metadata: {} } or { includeSuperseded: true } is empty too.
+      if (all !== true && selectsEverything(filter))
+        throw invalid(
+          'forget() with an empty filter would delete every memory; give a condition (kinds, tags, source, since, until, asOf, metadata) or pass { all: true } if you mean it',
+        );
       // Forgetting by filter reaches superseded versions too, and ignores expiry.
       const built = filterSql({ includeSuperseded: true, ...filter }, Number.MIN_SAFE_INTEGER);
       where = built.where;

@@ -137,8 +137,10 @@ function preferSql(prefer: RecallOptions['prefer'], now: number) {
   if (typeof prefer !== 'object' || prefer === null) throw invalid('prefer must be a memory filter, optionally with a weight');
   const { weight = 0.2, ...filter } = prefer;
   if (typeof weight !== 'number' || !(weight > 0 && weight <= 1)) throw invalid('prefer.weight must be a number above 0 and at most 1');
-  if (Object.values(filter).every((v) => v === undefined)) throw invalid('prefer needs at least one filter field');
-  return { ...filterSql({ includeSuperseded: true, ...filter }, now), weight };
+  const built = filterSql({ includeSuperseded: true, ...filter }, now);
+  // Judged by the SQL, so { metadata: {} } (no condition: every candidate "preferred") is refused too.
+  if (built.where === filterSql({ includeSuperseded: true }, now).where) throw invalid('prefer needs at least one filter condition');
+  return { ...built, weight };
 }
 
 function checkOptions(options: RecallOptions) {
