@@ -43,6 +43,12 @@ export interface UnitSpec {
   vectors?: boolean;
   /** Both sides changed the unit, yet nothing needs merging (directories differ only in mtime). */
   sameEnough?: (a: Row, b: Row) => boolean;
+  /**
+   * Columns that record when a row was written rather than what it holds. When both sides
+   * changed a unit, they are left out of the comparison: the same change made on each side
+   * (a kv key set to the same value, a memory updated to the same text) is not a conflict.
+   */
+  volatile?: readonly string[];
   /** Created on first use by an adapter: tracked once it exists (see ensureTriggers). */
   optional?: boolean;
 }
@@ -56,6 +62,7 @@ export const UNITS: readonly UnitSpec[] = [
     textIndex: MEMORY_TEXT_INDEX,
     vectors: true,
     children: [{ table: 'memory_vectors', fk: 'memory_id', ref: 'id' }],
+    volatile: ['created_at', 'updated_at'],
   },
   {
     table: 'files',
@@ -74,10 +81,18 @@ export const UNITS: readonly UnitSpec[] = [
     ],
     // Writing a file touches its directory's mtime on each side: not a conflict.
     sameEnough: (a, b) => a.kind === 'dir' && b.kind === 'dir',
+    volatile: ['created_at', 'modified_at'],
   },
-  { table: 'actions', key: ['uid'], rowid: 'id' },
-  { table: 'tasks', key: ['id'], rowid: 'seq', children: [{ table: 'task_deps', fk: 'task_id', ref: 'id' }] },
-  { table: 'kv', key: ['key'] },
+  // The same action finished the same way on both sides differs only in when it finished.
+  { table: 'actions', key: ['uid'], rowid: 'id', volatile: ['finished_at', 'duration_ms'] },
+  {
+    table: 'tasks',
+    key: ['id'],
+    rowid: 'seq',
+    children: [{ table: 'task_deps', fk: 'task_id', ref: 'id' }],
+    volatile: ['created_at', 'updated_at', 'started_at', 'finished_at', 'lease_expires_at'],
+  },
+  { table: 'kv', key: ['key'], volatile: ['created_at', 'updated_at'] },
   // @engram/langchain's tables (created on first use by the adapter).
   {
     table: 'lc_store_items',
@@ -85,6 +100,7 @@ export const UNITS: readonly UnitSpec[] = [
     rowid: 'id',
     optional: true,
     children: [{ table: 'lc_store_vectors', fk: 'item_id', ref: 'id' }],
+    volatile: ['created_at', 'updated_at'],
   },
   { table: 'lc_checkpoints', key: ['thread_id', 'checkpoint_ns', 'checkpoint_id'], optional: true },
   { table: 'lc_checkpoint_blobs', key: ['thread_id', 'checkpoint_ns', 'channel', 'version'], optional: true },
