@@ -6,6 +6,7 @@
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { WeakValueMap } from './weak-values.js';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
@@ -61,7 +62,8 @@ export class Engram {
   private readonly lockTimeoutMs: number;
   private readonly pool: AgentPool;
   private readonly keys = new Map<string, string>();
-  private readonly agents = new Map<string, Agent>();
+  /** One Agent object per id while the caller holds it; held weakly, so ids used once do not pile up. */
+  private readonly agents = new WeakValueMap<string, Agent>();
   /** Agents being re-embedded: opened without the embedder check. */
   private readonly reembedding = new Set<string>();
   /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
@@ -172,8 +174,10 @@ export class Engram {
       if (typeof options.encryptionKey !== 'string' || !HEX_KEY.test(options.encryptionKey)) {
         throw invalid('encryptionKey must be 64 hexadecimal characters (a 256-bit key)');
       }
-      const known = this.keys.get(id);
-      if (known !== undefined && known !== options.encryptionKey) await this.pool.close(id);
+    }
+    const knownKey = this.keys.get(id);
+    if (options.encryptionKey !== undefined) {
+      if (knownKey !== undefined && knownKey !== options.encryptionKey) await this.pool.close(id);
       this.keys.set(id, options.encryptionKey);
     }
     if (options.create === false && !existsSync(path)) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
@@ -195,6 +199,11 @@ export class Engram {
       await agent.use(async () => undefined); // open now, so errors surface here
     } catch (err) {
       this.agents.delete(id);
+      // A key that did not open the agent is not kept: the next call without it must not use it.
+      if (options.encryptionKey !== undefined && this.keys.get(id) === options.encryptionKey) {
+        if (knownKey === undefined) this.keys.delete(id);
+        else this.keys.set(id, knownKey);
+      }
       throw err;
     }
     return agent;

@@ -7,6 +7,7 @@ import { invalid } from '../errors.js';
 import { toJsonText } from '../kv/json-value.js';
 import { rejectUnknownFields } from '../memories/filter.js';
 import { toEpochMs } from '../time.js';
+import { checkWellFormed } from '../validate/text.js';
 import { checkDuration, checkTimeInRange } from '../validate/time.js';
 import type { ActionError, FinishActionInput, RecordActionInput, StartActionInput } from './types.js';
 
@@ -63,7 +64,7 @@ export function checkName(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > ACTION_LIMITS.maxNameLength) {
     throw invalid(`${field} must be a string of 1 to ${ACTION_LIMITS.maxNameLength} characters`, { field });
   }
-  return value;
+  return checkWellFormed(value, field);
 }
 
 function optionalName(value: unknown, field: string): string | null {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { AGENT_FILE_SUFFIX } from '../agent-id.js';
+import { AGENT_FILE_SUFFIX, isWindowsDeviceName } from '../agent-id.js';
 import { invalid } from '../errors.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -15,6 +15,11 @@ export type FileKind = 'branch' | 'snapshot';
 
 /** Throws INVALID_ARGUMENT unless `name` is 1-64 characters of a-z, 0-9, '-', '_' (not starting with - or _). */
 export function validateName(kind: FileKind, name: unknown): string {
+  if (typeof name === 'string' && isWindowsDeviceName(name)) {
+    throw invalid(`invalid ${kind} name ${JSON.stringify(name)}: Windows reserves it for a device, so it cannot name a file`, {
+      field: 'name',
+    });
+  }
   if (typeof name !== 'string' || !NAME.test(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 64)) : typeof name;
     throw invalid(`invalid ${kind} name ${shown}: use 1-64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit`, {

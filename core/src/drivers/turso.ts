@@ -3,6 +3,7 @@
  * Owns every Turso-specific fact: experimental flags, the binding trap (bind Buffers, never
  * typed arrays), why its full-text index is not used, and its error messages.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { connect } from '@tursodatabase/database';
 import { EngramError, isEngramError } from '../errors.js';
 import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
@@ -115,6 +116,22 @@ class TursoHandle implements EngineHandle {
   }
 }
 
+const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True when the file starts with the plain SQLite header (an encrypted Turso file starts with "Turso"). */
+function isPlaintext(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(PLAINTEXT_HEADER.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(PLAINTEXT_HEADER);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function isDiskFull(err: unknown): boolean {
   return /no storage space|disk is full|ENOSPC|EDQUOT|quota exceeded/i.test(err instanceof Error ? err.message : String(err));
 }
@@ -167,7 +184,18 @@ export const tursoDriver: Driver = {
     try {
       return new TursoHandle(await open(), open);
     } catch (err) {
-      throw mapTursoError(err);
+      const mapped = mapTursoError(err);
+      if (options.encryptionKey && isEngramError(mapped, 'INVALID_ARGUMENT') && isPlaintext(path)) {
+        throw new EngramError(
+          'INVALID_ARGUMENT',
+          'this agent database is not encrypted, so no encryptionKey fits it: open it without one',
+          {
+            cause: err,
+            details: { encrypted: false },
+          },
+        );
+      }
+      throw mapped;
     }
   },
   sideFiles: (path) => [`${path}-wal`, `${path}-shm`, `${path}-tshm`, `${path}-log`],

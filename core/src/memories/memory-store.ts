@@ -9,6 +9,8 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { toEpochMs } from '../time.js';
+import { toJsonText } from '../kv/json-value.js';
+import { checkWellFormed } from '../validate/text.js';
 import { expiryFromTtl } from '../validate/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
@@ -86,7 +88,7 @@ export class MemoryStore {
 
   private normalizeText(text: unknown): string {
     if (typeof text !== 'string') throw invalid('memory text must be a string');
-    const trimmed = text.trim();
+    const trimmed = checkWellFormed(text.trim(), 'memory text');
     if (trimmed.length === 0) throw invalid('memory text is empty');
     const bytes = Buffer.byteLength(trimmed, 'utf8');
     if (bytes > this.rt.limits.maxTextBytes) {
@@ -104,7 +106,7 @@ export class MemoryStore {
   private normalizeContext(context: unknown): string | null {
     if (context === undefined || context === null) return null;
     if (typeof context !== 'string') throw invalid('context must be a string');
-    const trimmed = context.trim();
+    const trimmed = checkWellFormed(context.trim(), 'context');
     if (Buffer.byteLength(trimmed, 'utf8') > this.rt.limits.maxTextBytes) {
       throw new EngramError('LIMIT_EXCEEDED', `memory context is longer than ${this.rt.limits.maxTextBytes} bytes`);
     }
@@ -117,18 +119,15 @@ export class MemoryStore {
     if (!Array.isArray(tags) || tags.length > maxTags || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
       throw invalid(`tags must be an array of at most ${maxTags} non-empty strings of at most 64 characters`);
     }
+    for (const tag of tags as string[]) checkWellFormed(tag, 'tag');
     return JSON.stringify([...new Set(tags as string[])]);
   }
 
   private normalizeMetadata(metadata: unknown): string {
     if (metadata === undefined) return '{}';
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw invalid('metadata must be a JSON object');
-    let json: string;
-    try {
-      json = JSON.stringify(metadata);
-    } catch (err) {
-      throw new EngramError('INVALID_ARGUMENT', 'metadata must be JSON-serialisable (no cycles, no BigInt)', { cause: err });
-    }
+    // Strict, as kv and actions are: NaN, Infinity, functions, Maps are refused, not stored as null or {}.
+    const json = toJsonText(metadata, 'metadata', Number.MAX_SAFE_INTEGER);
     if (Buffer.byteLength(json) > this.rt.limits.maxMetadataBytes) {
       throw new EngramError('LIMIT_EXCEEDED', `metadata is larger than ${this.rt.limits.maxMetadataBytes} bytes as JSON`);
     }
@@ -151,7 +150,7 @@ export class MemoryStore {
   private normalizeSource(source: unknown): string | null {
     if (source === undefined || source === null) return null;
     if (typeof source !== 'string' || source.length > 256) throw invalid('source must be a string of at most 256 characters');
-    return source;
+    return checkWellFormed(source, 'source');
   }
 
   private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
