@@ -11,6 +11,7 @@ import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
 import type { BranchHost } from './branches/host.js';
+import { sweepLeftovers } from './branches/catalog.js';
 import { filesDir } from './branches/names.js';
 import { Connection } from './drivers/connection.js';
 import { resolveDriver } from './drivers/index.js';
@@ -232,6 +233,8 @@ export class Engram {
         throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
       }
     }
+    // What a crashed branch or snapshot creation left beside the agent (a full-size clone, maybe).
+    if (branchOf === undefined && !fresh) sweepLeftovers(path);
     let conn: Connection | undefined;
     try {
       const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });

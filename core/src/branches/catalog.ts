@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AgentRuntime } from '../agent-state.js';
 import { trimLog, type ForkPoint } from './change-log.js';
 import { sizeOf } from './clone.js';
-import { dbPath, filesDir, infoPath, namesIn, type FileKind } from './names.js';
+import { dbPath, filesDir, infoPath, namesIn, TEMP_FILE, type FileKind } from './names.js';
 import type { CloneMethod } from './types.js';
 
 export interface FileRecord {
@@ -44,10 +44,22 @@ export function listNames(agentPath: string, kind: FileKind): string[] {
 
 const HOUR_MS = 3_600_000;
 
+/** Whether a process with this id exists on this machine (EPERM: it does, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Removes what a crash can leave in a branches or snapshots directory: temporary files of a
- * clone that never finished, and records whose database is gone (a promote that stopped right
- * after its rename). Only those older than an hour, so nothing in progress is touched.
+ * clone that never finished (a full-size copy of the agent, on file systems that cannot clone),
+ * and records whose database is gone (a promote that stopped right after its rename). A
+ * temporary file whose writing process no longer exists goes at once; anything else only when
+ * older than an hour (a live process may still be writing it, or its id was reused).
  */
 export function sweep(agentPath: string, kind: FileKind): void {
   const dir = filesDir(agentPath, kind);
@@ -59,10 +71,26 @@ export function sweep(agentPath: string, kind: FileKind): void {
   }
   const cutoff = Date.now() - HOUR_MS;
   for (const e of entries) {
+    const temp = TEMP_FILE.exec(e);
+    const pid = temp?.[1] === undefined ? undefined : Number(temp[1]);
+    if (pid !== undefined && pid !== process.pid && !processAlive(pid)) {
+      rmSync(join(dir, e), { force: true });
+      continue;
+    }
     const stale =
-      (e.endsWith('.tmp') || (e.endsWith('.json') && !existsSync(join(dir, `${e.slice(0, -5)}.db`)))) &&
+      (temp !== null || e.endsWith('.tmp') || (e.endsWith('.json') && !existsSync(join(dir, `${e.slice(0, -5)}.db`)))) &&
       (statSync(join(dir, e), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < cutoff;
     if (stale) rmSync(join(dir, e), { force: true });
+  }
+}
+
+/** sweep() of both the branches and the snapshots directory of an agent: run when its database is opened. */
+export function sweepLeftovers(agentPath: string): void {
+  try {
+    sweep(agentPath, 'branch');
+    sweep(agentPath, 'snapshot');
+  } catch {
+    // Best effort: a read-only or vanished directory must not keep the agent from opening.
   }
 }
 

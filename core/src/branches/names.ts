@@ -51,10 +51,17 @@ export function infoPath(agentPath: string, kind: FileKind, name: string): strin
   return join(filesDir(agentPath, kind), `${name}.json`);
 }
 
-/** A temporary file name in the same directory as `path` (so a rename onto `path` is atomic). */
+/**
+ * A temporary file name in the same directory as `path` (so a rename onto `path` is atomic),
+ * carrying this process's id: a sweep can then tell a crashed process's leftovers (removed at
+ * once) from one still being written by a live process.
+ */
 export function tempPath(path: string): string {
-  return join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
+
+/** A temporary file (or one of its side files: -wal, -shm, ...): the writing process's id, if it carries one. */
+export const TEMP_FILE = /^\.(?:(\d+)-)?[0-9a-f]{12}\.tmp(?:-[a-z]+)?$/;
 
 /** Names of the `.db` files in a branches or snapshots directory. */
 export function namesIn(entries: readonly string[]): string[] {

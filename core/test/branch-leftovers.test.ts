@@ -1,0 +1,62 @@
+/**
+ * What a crashed branch or snapshot creation leaves behind (a full-size temporary clone) is
+ * removed when the agent is next opened, unless a live process may still be writing it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Engram } from '../src/engram.js';
+import { HashEmbedder } from '../src/embedders/hash-embedder.js';
+import { filesDir, TEMP_FILE, tempPath } from '../src/branches/names.js';
+import { DRIVER_NAMES, onCleanup, tempDir } from './helpers.js';
+
+/** The id of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '0']);
+  return child.pid!;
+}
+
+describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (driver) => {
+  it('are swept when the agent opens: a dead writer at once, a live one not, unknown ones after an hour', async () => {
+    expect(TEMP_FILE.exec(tempPath('/x/y.db').split('/').pop()!)?.[1]).toBe(String(process.pid));
+    const dir = tempDir();
+    const embedder = new HashEmbedder({ dims: 16 });
+    const first = await Engram.open({ dir, driver, embedder });
+    await (await first.agent('crashy')).memories.remember({ text: 'x' });
+    const path = first.pathOf('crashy');
+    await first.close();
+
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    onCleanup(() => live.kill('SIGKILL'));
+    const branches = filesDir(path, 'branch');
+    const snapshots = filesDir(path, 'snapshot');
+    mkdirSync(branches, { recursive: true });
+    mkdirSync(snapshots, { recursive: true });
+    const dead = deadPid();
+    const put = (d: string, name: string, hoursOld = 0) => {
+      const f = join(d, name);
+      writeFileSync(f, Buffer.alloc(64 * 1024, 1));
+      if (hoursOld > 0) utimesSync(f, new Date(Date.now() - hoursOld * 3_600_000), new Date(Date.now() - hoursOld * 3_600_000));
+      return f;
+    };
+    const gone = [
+      put(branches, `.${dead}-0123456789ab.tmp`),
+      put(branches, `.${dead}-0123456789ab.tmp-wal`),
+      put(snapshots, `.${dead}-ba9876543210.tmp`),
+      put(branches, '.aaaaaaaaaaaa.tmp', 2), // the old name form, two hours old
+    ];
+    const kept = [
+      put(branches, `.${live.pid}-0123456789ab.tmp`), // a live process may still be writing it
+      put(branches, '.bbbbbbbbbbbb.tmp'), // no writer known, and fresh
+      put(branches, 'notes.txt'),
+    ];
+
+    const engram = await Engram.open({ dir, driver, embedder });
+    const agent = await engram.agent('crashy');
+    for (const f of gone) expect(existsSync(f), f).toBe(false);
+    for (const f of kept) expect(existsSync(f), f).toBe(true);
+    expect(await agent.memories.count()).toBe(1);
+    await engram.close();
+  });
+});
