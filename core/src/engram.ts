@@ -19,6 +19,7 @@ import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
 import type { Embedder } from './embedders/types.js';
 import { EngramError, invalid, isEngramError } from './errors.js';
+import { openLimits } from './open-limits.js';
 import { AgentPool } from './pool.js';
 import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
 import { hasStoreTables } from './store-tables.js';
@@ -31,7 +32,7 @@ export interface EngramOptions {
   driver?: DriverName | Driver;
   /** Embedder for every agent; default: offline GloVe word vectors (100 dims). */
   embedder?: Embedder;
-  /** Most agent databases open at once (default 256). */
+  /** Most agent databases open at once (default by engine: 64 on turso, 256 on sqlite; see DEFAULT_MAX_OPEN_AGENTS). */
   maxOpenAgents?: number;
   /** Close a handle after this long unused (default 60 s; 0 keeps them open). */
   idleTimeoutMs?: number;
@@ -82,12 +83,11 @@ export class Engram {
     this.driver = driver;
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    const max = options.maxOpenAgents ?? 256;
-    if (!Number.isInteger(max) || max < 1) throw invalid('maxOpenAgents must be a positive integer');
+    const limits = openLimits(driver.name, options);
+    this.lockTimeoutMs = limits.lockTimeoutMs;
     this.pool = new AgentPool({
-      max,
-      idleMs: options.idleTimeoutMs ?? 60_000,
+      max: limits.maxOpenAgents,
+      idleMs: limits.idleTimeoutMs,
       open: (id) => this.openState(id),
       onError: (err) => process.emitWarning(`engram: closing an idle agent failed: ${String(err)}`),
     });
@@ -129,6 +129,7 @@ export class Engram {
       throw invalid('Engram.open needs { dir }: the directory that holds the agent databases');
     }
     const driver = resolveDriver(options.driver);
+    openLimits(driver.name, options); // checked before anything is loaded or created
     const embedder = options.embedder ?? (await defaultEmbedder());
     if (
       !embedder ||
