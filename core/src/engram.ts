@@ -4,9 +4,8 @@
  * deleting, and re-embedding when the embedder changes.
  */
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { WeakValueMap } from './weak-values.js';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
@@ -19,8 +18,10 @@ import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
 import type { Embedder } from './embedders/types.js';
 import { EngramError, invalid, isEngramError } from './errors.js';
+import { fsError } from './fs-errors.js';
 import { openLimits } from './open-limits.js';
 import { AgentPool } from './pool.js';
+import { WeakValueMap } from './weak-values.js';
 import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
 import { hasStoreTables } from './store-tables.js';
 import type { ReembedProgress } from './memories/types.js';
@@ -363,11 +364,17 @@ export class Engram {
       // Holding the write lock keeps every writer, in any process, out while the files are copied.
       state.conn.transaction(async () => {
         const files = [target];
-        await copyFile(agent.path, target);
-        const wal = `${agent.path}-wal`;
-        if (existsSync(wal) && (await stat(wal)).size > 0) {
-          await copyFile(wal, `${target}-wal`);
-          files.push(`${target}-wal`);
+        try {
+          await copyFile(agent.path, target, constants.COPYFILE_EXCL);
+          const wal = `${agent.path}-wal`;
+          if (existsSync(wal) && (await stat(wal)).size > 0) {
+            files.push(`${target}-wal`);
+            await copyFile(wal, `${target}-wal`, constants.COPYFILE_EXCL);
+          }
+        } catch (err) {
+          // No partial copy stays behind (a full disk, say); a target that appeared meanwhile is not ours.
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') for (const f of files) await rm(f, { force: true });
+          throw fsError(`cannot export agent ${id} to ${target}`, err);
         }
         let bytes = 0;
         for (const f of files) bytes += (await stat(f)).size;

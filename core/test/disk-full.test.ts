@@ -3,9 +3,10 @@
  * next write), fails with DISK_FULL on both engines, and close() does not throw. Runs on a small
  * loop-mounted ext4 file system as root; skipped with the reason printed elsewhere.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesDir } from '../src/branches/names.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { DRIVER_NAMES, expectCode } from './helpers.js';
@@ -32,6 +33,7 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     await agent.kv.set('before', 1);
     await agent.files.writeFile('/before.md', 'before');
     await agent.actions.record({ name: 'before', output: 1, durationMs: 1 });
+    await agent.branches.create('keep'); // the change log is on: creating a branch only copies
     await agent.checkpoint();
     // Committed but still in the WAL: closing must checkpoint it into a file that cannot grow.
     await agent.files.writeFile('/in-wal.bin', Buffer.alloc(2 ** 20, 2));
@@ -50,6 +52,14 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
         'DISK_FULL',
       );
       expect((await agent.actions.recent({ limit: 10 })).map((a) => a.name)).toEqual(['before']);
+      // Copies of the agent: no partial clone or export stays behind.
+      await expectCode(agent.branches.create('lost'), 'DISK_FULL');
+      await expectCode(agent.snapshots.create('lost'), 'DISK_FULL');
+      await expectCode(engram.export('full', join(fs.dir, 'export.db')), 'DISK_FULL');
+      expect(existsSync(join(fs.dir, 'export.db'))).toBe(false);
+      expect(readdirSync(filesDir(agent.path, 'branch')).sort()).toEqual(['keep.db', 'keep.json']);
+      const snapshots = filesDir(agent.path, 'snapshot'); // may not even have been created
+      expect(existsSync(snapshots) ? readdirSync(snapshots) : []).toEqual([]);
       await engram.close(); // must not throw, disk still full
     } finally {
       free();
@@ -67,6 +77,7 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     expect((await a.files.readdir('/')).map((f) => f.path)).toEqual(['/before.md', '/in-wal.bin']);
     expect((await a.files.readFile('/in-wal.bin')).equals(Buffer.alloc(2 ** 20, 2))).toBe(true);
     expect((await a.actions.recent({ limit: 10 })).map((x) => x.name)).toEqual(['before']);
+    expect((await a.branches.list()).map((b) => b.name)).toEqual(['keep']);
     await last.close();
   });
 });

@@ -4,13 +4,13 @@
  * restorable: the agent's state becomes the snapshot's. Retention keeps the newest N and/or
  * drops those older than D days.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Agent } from '../agent.js';
 import { EngramError, invalid } from '../errors.js';
 import { rejectUnknownFields } from '../memories/filter.js';
 import { listNames, listRecords, sweep, syncLog, type FileRecord } from './catalog.js';
 import { lastSeq, position, readLogState, stopLog, withNewEpoch, writeLogState } from './change-log.js';
-import { cloneFile, cloneLive, placeClone, sizeOf } from './clone.js';
+import { cloneFile, cloneLive, ensureDir, placeClone, sizeOf } from './clone.js';
 import { openPrivate, type BranchHost } from './host.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
@@ -58,7 +58,7 @@ export class SnapshotStore {
     const exists = () =>
       new EngramError('CONFLICT', `agent ${this.agent.id} already has a snapshot ${snapshot}`, { details: { snapshot } });
     if (existsSync(path)) throw exists();
-    mkdirSync(filesDir(this.agent.path, 'snapshot'), { recursive: true });
+    ensureDir(filesDir(this.agent.path, 'snapshot'));
     sweep(this.agent.path, 'snapshot');
     const record = await this.agent.use((state) =>
       cloneLive(
