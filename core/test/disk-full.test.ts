@@ -52,6 +52,20 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
         'DISK_FULL',
       );
       expect((await agent.actions.recent({ limit: 10 })).map((a) => a.name)).toEqual(['before']);
+      // A failure inside a transaction that the caller catches and goes on from: whether the
+      // transaction then commits or not, the failed write is not part of it.
+      const tried = await agent
+        .tryInTransaction(async (tx) => {
+          await tx.memories.remember(Array.from({ length: 60 }, (_, i) => ({ text: big(`tx-lost-${i}`, 30_000) }))).catch(() => undefined);
+          await tx.kv.set('tx-small', 1);
+        })
+        .then(
+          () => 'committed',
+          (err: { code?: string }) => err.code,
+        );
+      expect(['committed', 'DISK_FULL']).toContain(tried);
+      expect((await agent.memories.list({ limit: 100 })).map((m) => m.text)).toEqual(['before']);
+      expect(await agent.kv.has('tx-small')).toBe(tried === 'committed');
       // Copies of the agent: no partial clone or export stays behind.
       await expectCode(agent.branches.create('lost'), 'DISK_FULL');
       await expectCode(agent.snapshots.create('lost'), 'DISK_FULL');

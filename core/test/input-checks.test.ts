@@ -86,6 +86,8 @@ describe('FunctionEmbedder with extreme values', () => {
     expect(Array.from((await tiny.embed(['x']))[0]!)).toEqual([1, 0, 0, 0]);
     const zero = new FunctionEmbedder(async (t) => t.map(() => [0, 0, 0, 0]), { id: 'zero', dims: 4 });
     await expect(zero.embed(['x'])).rejects.toThrow(/zero vector/);
+    const raw = new FunctionEmbedder(async (t) => t.map(() => [1e300, 0, 0, 0]), { id: 'raw', dims: 4, normalize: false });
+    await expect(raw.embed(['x'])).rejects.toThrow(/does not fit a 32-bit float/);
   });
 });
 

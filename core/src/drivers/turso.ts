@@ -37,21 +37,32 @@ class TursoHandle implements EngineHandle {
    * its cache: they stay visible, and the next successful commit makes them durable. So the
    * connection is thrown away and reopened from the file, where only committed data exists.
    */
-  private poisoned = false;
+  private poisoned: Error | undefined;
+  /** Inside BEGIN ... COMMIT / ROLLBACK (as issued through exec()). */
+  private inTransaction = false;
 
   constructor(
     private db: TursoDatabase,
     private readonly reconnect: () => Promise<TursoDatabase>,
   ) {}
 
-  /** Runs `fn` on a sound connection; a storage failure poisons it for the next call. */
+  /**
+   * Runs `fn` on a sound connection; a storage failure poisons it. A poisoned connection is
+   * replaced before the next statement, except inside a transaction: there every statement but
+   * the ROLLBACK fails as the transaction did (a fresh connection would run it outside any
+   * transaction, committing it on its own).
+   */
   private async guarded<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      if (this.poisoned) await this.discard();
+      if (this.poisoned) {
+        if (this.inTransaction) throw this.poisoned;
+        await this.discard();
+      }
       return await fn();
     } catch (err) {
-      if (STORAGE_FAILURE.test(err instanceof Error ? err.message : String(err))) this.poisoned = true;
-      throw mapTursoError(err);
+      const mapped = mapTursoError(err);
+      if (err !== this.poisoned && STORAGE_FAILURE.test(err instanceof Error ? err.message : String(err))) this.poisoned = mapped;
+      throw mapped;
     }
   }
 
@@ -60,7 +71,7 @@ class TursoHandle implements EngineHandle {
     this.statements.clear();
     await this.db.close().catch(() => undefined);
     this.db = await this.reconnect();
-    this.poisoned = false;
+    this.poisoned = undefined;
   }
 
   /** Prepared statements are reused: preparing costs more than running a point query. */
@@ -98,10 +109,15 @@ class TursoHandle implements EngineHandle {
     });
   }
 
-  exec(sql: string): Promise<void> {
-    // After a storage failure the transaction is gone with the discarded connection.
-    if (this.poisoned && /^\s*ROLLBACK\s*$/i.test(sql)) return this.guarded(async () => undefined);
-    return this.guarded(() => this.db.exec(sql));
+  async exec(sql: string): Promise<void> {
+    if (/^\s*ROLLBACK\s*$/i.test(sql)) {
+      this.inTransaction = false;
+      // After a storage failure the transaction goes with the discarded connection.
+      if (this.poisoned) return this.guarded(async () => undefined);
+    }
+    await this.guarded(() => this.db.exec(sql));
+    if (/^\s*BEGIN\b/i.test(sql)) this.inTransaction = true;
+    else if (/^\s*(COMMIT|END)\b/i.test(sql)) this.inTransaction = false;
   }
 
   async close(): Promise<void> {
@@ -110,7 +126,7 @@ class TursoHandle implements EngineHandle {
       await this.db.close();
     } catch (err) {
       // A connection that failed in storage has nothing worth keeping; a full disk must not make close() throw.
-      if (this.poisoned || isDiskFull(err)) return;
+      if (this.poisoned !== undefined || isDiskFull(err)) return;
       throw mapTursoError(err);
     }
   }
