@@ -1,4 +1,5 @@
 /** The memories row as stored, and its public shape. */
+import { isObject, isStringArray, parseStored } from '../stored-json.js';
 import { isoTime, toIso } from '../time.js';
 import type { Memory } from './types.js';
 
@@ -32,8 +33,8 @@ export function rowToMemory(r: MemoryRow): Memory {
     text: r.text,
     context: r.context,
     kind: r.kind,
-    tags: JSON.parse(r.tags) as string[],
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    tags: parseStored<string[]>(r.tags, [], isStringArray),
+    metadata: parseStored<Record<string, unknown>>(r.metadata, {}, isObject),
     importance: Number(r.importance),
     source: r.source,
     createdAt: isoTime(r.created_at),

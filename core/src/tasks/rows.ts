@@ -1,4 +1,5 @@
 /** The tasks row as read (with its dependencies folded in), and its public shape. */
+import { isStringArray, parseStored } from '../stored-json.js';
 import { isoTime, toIso } from '../time.js';
 import type { Task, TaskStatus } from './types.js';
 
@@ -34,7 +35,7 @@ export const TASK_COLUMNS = `t.id, t.title, t.description, t.priority, t.payload
 /** Queue order: higher priority first, then older first. */
 export const TASK_ORDER = 't.priority DESC, t.created_at, t.seq';
 
-const json = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+const json = (text: string | null): unknown => parseStored<unknown>(text, null);
 
 export function rowToTask(r: TaskRow): Task {
   return {
@@ -47,7 +48,7 @@ export function rowToTask(r: TaskRow): Task {
     error: r.error,
     status: r.status,
     parentId: r.parent_id,
-    dependsOn: (JSON.parse(r.depends_on) as string[]).sort(),
+    dependsOn: parseStored<string[]>(r.depends_on, [], isStringArray).sort(),
     assignee: r.assignee,
     worker: r.worker,
     leaseExpiresAt: toIso(r.lease_expires_at),
