@@ -1,7 +1,7 @@
 /**
  * Times and durations: out-of-range values are refused before anything is written, and rows
  * already on disk with times no Date can hold (written by an older version, or by hand) never
- * make a read throw; they are shown, so they can be removed.
+ * make a read throw; they are shown, so they can be removed. Likewise JSON columns that do not parse.
  */
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
