@@ -107,9 +107,15 @@ export function filterSql(filter: MemoryFilter, now: number, alias = 'm'): { whe
   }
   if (filter.tags !== undefined) {
     for (const tag of stringList(filter.tags, 'tags')) {
-      // Each element read back with json_extract: Turso's json_each gives a string element's
-      // JSON text still escaped (a\"b for a"b), so tags with ", \ or controls never matched.
-      parts.push(`EXISTS (SELECT 1 FROM json_each(${m}.tags) j WHERE json_extract(${m}.tags, '$[' || j.key || ']') = ?)`);
+      // Turso's json_each gives a string element still JSON-escaped (a\"b for a"b), so a tag that
+      // JSON escapes (", \, control characters) is read back with json_extract instead: right
+      // on both engines, but about 4x slower, hence only for those tags.
+      const plain = JSON.stringify(tag) === `"${tag}"`;
+      parts.push(
+        plain
+          ? `EXISTS (SELECT 1 FROM json_each(${m}.tags) WHERE json_each.value = ?)`
+          : `EXISTS (SELECT 1 FROM json_each(${m}.tags) j WHERE json_extract(${m}.tags, '$[' || j.key || ']') = ?)`,
+      );
       params.push(tag);
     }
   }
