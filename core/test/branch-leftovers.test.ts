@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
-import { filesDir, TEMP_FILE, tempPath } from '../src/branches/names.js';
+import { filesDir, HOST_TAG, TEMP_FILE, tempPath } from '../src/branches/names.js';
 import { DRIVER_NAMES, onCleanup, tempDir } from './helpers.js';
 
 /** The id of a process that has exited. */
@@ -19,7 +19,7 @@ function deadPid(): number {
 
 describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (driver) => {
   it('are swept when the agent opens: a dead writer at once, a live one not, unknown ones after an hour', async () => {
-    expect(TEMP_FILE.exec(tempPath('/x/y.db').split('/').pop()!)?.[1]).toBe(String(process.pid));
+    expect(TEMP_FILE.exec(tempPath('/x/y.db').split('/').pop()!)?.slice(1, 3)).toEqual([HOST_TAG, String(process.pid)]);
     const dir = tempDir();
     const embedder = new HashEmbedder({ dims: 16 });
     const first = await Engram.open({ dir, driver, embedder });
@@ -41,13 +41,14 @@ describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (drive
       return f;
     };
     const gone = [
-      put(branches, `.${dead}-0123456789ab.tmp`),
-      put(branches, `.${dead}-0123456789ab.tmp-wal`),
-      put(snapshots, `.${dead}-ba9876543210.tmp`),
+      put(branches, `.${HOST_TAG}-${dead}-0123456789ab.tmp`),
+      put(branches, `.${HOST_TAG}-${dead}-0123456789ab.tmp-wal`),
+      put(snapshots, `.${HOST_TAG}-${dead}-ba9876543210.tmp`),
       put(branches, '.aaaaaaaaaaaa.tmp', 2), // the old name form, two hours old
     ];
     const kept = [
-      put(branches, `.${live.pid}-0123456789ab.tmp`), // a live process may still be writing it
+      put(branches, `.${HOST_TAG}-${live.pid}-0123456789ab.tmp`), // a live process may still be writing it
+      put(branches, `.0badc0de-${dead}-0123456789ab.tmp`), // another machine's process: its id means nothing here
       put(branches, '.bbbbbbbbbbbb.tmp'), // no writer known, and fresh
       put(branches, 'notes.txt'),
     ];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AgentRuntime } from '../agent-state.js';
 import { trimLog, type ForkPoint } from './change-log.js';
 import { sizeOf } from './clone.js';
-import { dbPath, filesDir, infoPath, namesIn, TEMP_FILE, type FileKind } from './names.js';
+import { dbPath, filesDir, HOST_TAG, infoPath, namesIn, TEMP_FILE, type FileKind } from './names.js';
 import type { CloneMethod } from './types.js';
 
 export interface FileRecord {
@@ -72,7 +72,8 @@ export function sweep(agentPath: string, kind: FileKind): void {
   const cutoff = Date.now() - HOUR_MS;
   for (const e of entries) {
     const temp = TEMP_FILE.exec(e);
-    const pid = temp?.[1] === undefined ? undefined : Number(temp[1]);
+    // A process id is checked only on the machine that wrote it (another may share the directory).
+    const pid = temp?.[2] === undefined || temp[1] !== HOST_TAG ? undefined : Number(temp[2]);
     if (pid !== undefined && pid !== process.pid && !processAlive(pid)) {
       rmSync(join(dir, e), { force: true });
       continue;

@@ -4,7 +4,8 @@
  * branches sit beside its database in `<id>.branches/`, its snapshots in `<id>.snapshots/`:
  * neither ends in `.db`, so `engram.list()` never takes them for agents.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AGENT_FILE_SUFFIX, isWindowsDeviceName } from '../agent-id.js';
 import { invalid } from '../errors.js';
@@ -52,16 +53,22 @@ export function infoPath(agentPath: string, kind: FileKind, name: string): strin
 }
 
 /**
+ * This machine, as a short tag (a hash of its host name): a process id means something only on
+ * the machine (or container) that wrote it, and a data directory may be shared between several.
+ */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/**
  * A temporary file name in the same directory as `path` (so a rename onto `path` is atomic),
- * carrying this process's id: a sweep can then tell a crashed process's leftovers (removed at
- * once) from one still being written by a live process.
+ * carrying this machine's tag and this process's id: a sweep can then tell a crashed process's
+ * leftovers (removed at once) from one still being written by a live process.
  */
 export function tempPath(path: string): string {
-  return join(dirname(path), `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `.${HOST_TAG}-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** A temporary file (or one of its side files: -wal, -shm, ...): the writing process's id, if it carries one. */
-export const TEMP_FILE = /^\.(?:(\d+)-)?[0-9a-f]{12}\.tmp(?:-[a-z]+)?$/;
+/** A temporary file (or one of its side files: -wal, -shm, ...): its writer's host tag and process id, if it carries them. */
+export const TEMP_FILE = /^\.(?:([0-9a-f]{8})-(\d+)-)?[0-9a-f]{12}\.tmp(?:-[a-z]+)?$/;
 
 /** Names of the `.db` files in a branches or snapshots directory. */
 export function namesIn(entries: readonly string[]): string[] {
