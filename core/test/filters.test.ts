@@ -33,6 +33,14 @@ describe.each(DRIVER_NAMES)('memory filters (%s)', (driver) => {
     expect(await agent.memories.count({ includeSuperseded: true })).toBe(0);
   });
 
+  it('refuses an offset beyond what SQL takes as an integer', async () => {
+    const engram = await openEngram(driver);
+    const agent = await engram.agent('big-offset');
+    await agent.memories.remember({ text: 'x' });
+    for (const offset of [1e20, 2 ** 63, -1, 1.5]) await expectCode(agent.memories.list({ offset }), 'INVALID_ARGUMENT');
+    expect(await agent.memories.list({ offset: Number.MAX_SAFE_INTEGER })).toEqual([]);
+  });
+
   it('refuses a recall preference that adds no condition', async () => {
     const engram = await openEngram(driver);
     const agent = await engram.agent('prefer-empty');

@@ -454,7 +454,8 @@ export class MemoryStore {
   async list(options: ListOptions = {}): Promise<Memory[]> {
     const { limit = 50, offset = 0, order = 'newest', ...filter } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit must be an integer from 1 to 1000');
-    if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer');
+    // Bounded: 1e20 is an integer to JavaScript but reaches SQL as 1e+20, a "datatype mismatch".
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid(`offset must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
     if (order !== 'newest' && order !== 'oldest') throw invalid('order must be "newest" or "oldest"');
     rejectUnknownFields(filter, FILTER_FIELDS, 'list');
     const { where, params } = filterSql(filter, Date.now());
