@@ -38,6 +38,11 @@ describe.each(DRIVER_NAMES)('input checks (%s)', (driver) => {
     await expectCode(agent.files.writeFile(`/${LONE}.md`, 'x'), 'INVALID_ARGUMENT');
     await expectCode(agent.tasks.create({ title: LONE }), 'INVALID_ARGUMENT');
     await expectCode(agent.actions.record({ name: LONE, output: 1 }), 'INVALID_ARGUMENT');
+    const task = await agent.tasks.create({ title: 'fails with emoji' });
+    await expectCode(agent.tasks.fail(task.id, { error: LONE }), 'INVALID_ARGUMENT');
+    // A long error is cut before its limit without splitting an emoji in two.
+    const failed = await agent.tasks.fail(task.id, { error: `${'x'.repeat(4094)}😀😀` });
+    expect(failed.error!.endsWith('x…')).toBe(true);
     expect(await agent.memories.count()).toBe(0);
     expect(await agent.files.readdir('/')).toEqual([]);
     // Whole pairs are fine and come back as given.
