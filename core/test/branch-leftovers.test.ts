@@ -3,7 +3,7 @@
  * removed when the agent is next opened, unless a live process may still be writing it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
@@ -15,6 +15,15 @@ import { DRIVER_NAMES, onCleanup, tempDir } from './helpers.js';
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '0']);
   return child.pid!;
+}
+
+/** The id of a process that exited but whose parent has not reaped it (a zombie, for a few seconds). */
+async function zombiePid(): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  onCleanup(() => parent.kill('SIGKILL'));
+  const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+  for (let i = 0; i < 100 && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'); i++) await new Promise((r) => setTimeout(r, 10));
+  return pid;
 }
 
 describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (driver) => {
@@ -34,6 +43,7 @@ describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (drive
     mkdirSync(branches, { recursive: true });
     mkdirSync(snapshots, { recursive: true });
     const dead = deadPid();
+    const zombie = await zombiePid();
     const put = (d: string, name: string, hoursOld = 0) => {
       const f = join(d, name);
       writeFileSync(f, Buffer.alloc(64 * 1024, 1));
@@ -44,6 +54,7 @@ describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (drive
       put(branches, `.${HOST_TAG}-${dead}-0123456789ab.tmp`),
       put(branches, `.${HOST_TAG}-${dead}-0123456789ab.tmp-wal`),
       put(snapshots, `.${HOST_TAG}-${dead}-ba9876543210.tmp`),
+      put(branches, `.${HOST_TAG}-${zombie}-0123456789ab.tmp`), // killed, not yet reaped: writes nothing
       put(branches, '.aaaaaaaaaaaa.tmp', 2), // the old name form, two hours old
     ];
     const kept = [

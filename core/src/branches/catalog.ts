@@ -44,13 +44,21 @@ export function listNames(agentPath: string, kind: FileKind): string[] {
 
 const HOUR_MS = 3_600_000;
 
-/** Whether a process with this id exists on this machine (EPERM: it does, under another user). */
+/**
+ * Whether a process with this id runs on this machine (EPERM: it does, under another user). A
+ * zombie (killed, not yet reaped by its parent) counts as gone: it writes nothing any more.
+ */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust kill()
   }
 }
 
