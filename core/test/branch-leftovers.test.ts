@@ -3,9 +3,11 @@
  * removed when the agent is next opened, unless a live process may still be writing it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { agentPath } from '../src/agent-id.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { filesDir, HOST_TAG, TEMP_FILE, tempPath } from '../src/branches/names.js';
@@ -71,4 +73,37 @@ describe.each(DRIVER_NAMES)('leftovers of crashed branch creations (%s)', (drive
     expect(await agent.memories.count()).toBe(1);
     await engram.close();
   });
+});
+
+describe.each(DRIVER_NAMES)('kill -9 during branch creation (%s)', (driver) => {
+  it('leaves a temporary clone that the next open removes, and the agent intact', async () => {
+    const script = fileURLToPath(new URL('./fixtures/branch-creator.mjs', import.meta.url));
+    const dir = tempDir();
+    const embedder = new HashEmbedder({ dims: 16 });
+    let leftovers: string[] = [];
+    for (let attempt = 0; attempt < 5 && leftovers.length === 0; attempt++) {
+      const child = spawn(process.execPath, [script, dir, driver, 'crashy'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => String(d).includes('ready') && resolve()));
+      const branches = filesDir(agentPath(dir, 'crashy'), 'branch');
+      // Kill as soon as a temporary clone appears (the copy of 40 MB takes tens of ms).
+      for (let i = 0; i < 2000; i++) {
+        const found = existsSync(branches) ? readdirSync(branches).filter((e) => TEMP_FILE.test(e)) : [];
+        if (found.length > 0) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      leftovers = existsSync(branches) ? readdirSync(branches).filter((e) => TEMP_FILE.test(e)) : [];
+    }
+    expect(leftovers.length, 'a temporary clone was left by the crash').toBeGreaterThan(0);
+    const engram = await Engram.open({ dir, driver, embedder });
+    const agent = await engram.agent('crashy');
+    const branches = filesDir(agent.path, 'branch');
+    expect(readdirSync(branches).filter((e) => TEMP_FILE.test(e))).toEqual([]);
+    expect(await agent.kv.get('marker')).toBe('kept');
+    const check = await agent.use((s) => s.conn.all<Record<string, unknown>>('PRAGMA integrity_check'));
+    expect(Object.values(check[0]!)[0]).toBe('ok');
+    await engram.close();
+  }, 120_000);
 });
