@@ -13,6 +13,7 @@ export { Agent, type AgentInfo } from './agent.js';
 export { EngramError, isEngramError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { validateAgentId, AGENT_ID_PATTERN } from './agent-id.js';
 export { DEFAULT_LIMITS, type Limits } from './agent-state.js';
+export { DEFAULT_MAX_OPEN_AGENTS } from './open-limits.js';
 export { MemoryStore } from './memories/memory-store.js';
 export type * from './memories/types.js';
 export type { MemoryFilter, MetadataCondition, MetadataValue } from './memories/filter.js';
