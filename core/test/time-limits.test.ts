@@ -125,11 +125,19 @@ describe.each(DRIVER_NAMES)('time and duration inputs (%s)', (driver) => {
     const m = await agent.memories.remember({ text: 'broken json memory', tags: ['t'], metadata: { a: 1 } });
     const a = await agent.actions.record({ name: 'broken', input: { q: 1 }, output: 2, durationMs: 1 });
     const t = await agent.tasks.create({ title: 'broken', payload: { p: 1 } });
-    await sql(agent, 'UPDATE memories SET tags = ?, metadata = ? WHERE uid = ?', ['not json', '[1,2]', m.id]);
+    await sql(agent, 'UPDATE memories SET tags = ?, metadata = ?, valid_from = ?, importance = ? WHERE uid = ?', [
+      'not json',
+      '[1,2]',
+      'soon',
+      'high',
+      m.id,
+    ]);
     await sql(agent, 'UPDATE actions SET input = ?, output = ?, metadata = ? WHERE uid = ?', ['{', '{"x":', 'null', a.id]);
     await sql(agent, 'UPDATE tasks SET payload = ?, result = ? WHERE id = ?', ['{', '}', t.id]);
     expect((await agent.memories.list())[0]).toMatchObject({ id: m.id, tags: [], metadata: {} });
-    expect((await agent.memories.recall('broken json'))[0]!.memory.id).toBe(m.id);
+    const [hit] = await agent.memories.recall('broken json', { weights: { recency: 0.3, importance: 0.3 } });
+    expect(hit!.memory).toMatchObject({ id: m.id, importance: 0, validFrom: new Date(0).toISOString() });
+    expect(Number.isFinite(hit!.score)).toBe(true);
     expect(await agent.actions.get(a.id)).toMatchObject({ input: null, output: null, metadata: {} });
     expect((await agent.actions.recent()).length).toBe(1);
     expect(await agent.tasks.get(t.id)).toMatchObject({ payload: null, result: null });

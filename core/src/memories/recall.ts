@@ -271,10 +271,13 @@ export async function recall(
       let score = relevance;
       if (weighted) {
         const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;
-        const recency = Math.exp((-Math.LN2 * Math.max(0, now - Number(row.valid_from))) / halfLifeMs);
+        // Values on disk that are not numbers (hand edits) count as new and unimportant, never NaN.
+        const age = now - Number(row.valid_from);
+        const recency = Math.exp((-Math.LN2 * Math.max(0, Number.isNaN(age) ? 0 : age)) / halfLifeMs);
+        const importance = Number(row.importance) || 0;
         if (wr > 0) p.recency = recency;
-        if (wi > 0) p.importance = Number(row.importance);
-        score = (1 - wr - wi) * scaled + wr * recency + wi * Number(row.importance);
+        if (wi > 0) p.importance = importance;
+        score = (1 - wr - wi) * scaled + wr * recency + wi * importance;
       }
       if (minScore !== undefined && score < minScore) continue;
       results.push({ memory: rowToMemory(row), score, parts: p, rowid: id });

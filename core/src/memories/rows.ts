@@ -35,7 +35,7 @@ export function rowToMemory(r: MemoryRow): Memory {
     kind: r.kind,
     tags: parseStored<string[]>(r.tags, [], isStringArray),
     metadata: parseStored<Record<string, unknown>>(r.metadata, {}, isObject),
-    importance: Number(r.importance),
+    importance: Number(r.importance) || 0,
     source: r.source,
     createdAt: isoTime(r.created_at),
     updatedAt: isoTime(r.updated_at),
