@@ -41,11 +41,14 @@ async function child(driver: DriverName, count: number, perAgent: number): Promi
     const setup = await Engram.open({ dir, driver, embedder, maxOpenAgents: 8 });
     for (const id of [...ids, 'warm']) {
       const a = await setup.agent(id);
-      await a.memories.remember(
-        Array.from({ length: perAgent }, (_, i) => ({
-          text: `memory ${i} of ${id} about tea and the weather, ${'with some more words '.repeat(i % 7)}`,
-        })),
-      );
+      for (let from = 0; from < perAgent; from += 1000) {
+        const n = Math.min(1000, perAgent - from);
+        await a.memories.remember(
+          Array.from({ length: n }, (_, k) => ({
+            text: `memory ${from + k} of ${id} about tea and the weather, ${'with some more words '.repeat(k % 7)}`,
+          })),
+        );
+      }
       await a.files.writeFile('/notes.md', `# Notes of ${id}\n${'a line about deployments and tea\n'.repeat(60)}`);
       await a.kv.set('state', { step: 1 });
       await a.actions.record({ name: 'search', output: 'ok', durationMs: 3 });

@@ -1,16 +1,16 @@
 /**
  * Defaults and checks for the options that bound what an Engram holds open. An open agent
- * handle costs memory that depends on the engine: measured with every store in use
- * (core/bench/handle-rss.ts, 2026-12-06), a Turso handle took 2.9 MiB for a small agent and
- * 5.2 MiB for one with 1,000 memories (about 7 MiB reported for larger ones); a SQLite handle
- * 0.33 and 2.3 MiB (its page cache stops at 2 MiB). So the default number of open agents is
- * set per engine, for roughly half a gigabyte at worst.
+ * handle costs memory that depends on the engine and the agent's size. Measured as RSS growth
+ * per handle with every store in use (core/bench/handle-rss.ts, 2026-12-06, 384-dim vectors):
+ * Turso 2.9 MiB for an agent of 30 memories, 5.2 MiB at 1,000, 11.8 MiB at 4,000; SQLite 0.33,
+ * 2.3 and 8.5 MiB. So the default number of open agents is set per engine: a few hundred MB for
+ * agents of about a thousand memories (64 x 5.2 MiB on Turso, 256 x 2.3 MiB on SQLite).
  */
 import { invalid } from './errors.js';
 import type { DriverName } from './drivers/types.js';
 import { checkDuration } from './validate/time.js';
 
-/** Default `maxOpenAgents` per engine: 64 Turso handles (~450 MB at 7 MB each), 256 SQLite ones (~600 MB at 2.3 MB). */
+/** Default `maxOpenAgents` per engine: 64 Turso handles (~330 MiB at 1,000 memories each), 256 SQLite ones (~590 MiB). */
 export const DEFAULT_MAX_OPEN_AGENTS: Readonly<Record<DriverName, number>> = { turso: 64, sqlite: 256 };
 
 /** The longest delay Node timers accept (about 24.8 days); longer ones fire after 1 ms instead. */
