@@ -132,7 +132,13 @@ describe.each(DRIVER_NAMES)('time and duration inputs (%s)', (driver) => {
       'high',
       m.id,
     ]);
-    await sql(agent, 'UPDATE actions SET input = ?, output = ?, metadata = ? WHERE uid = ?', ['{', '{"x":', 'null', a.id]);
+    await sql(agent, 'UPDATE actions SET input = ?, output = ?, metadata = ?, duration_ms = ? WHERE uid = ?', [
+      '{',
+      '{"x":',
+      'null',
+      'slow',
+      a.id,
+    ]);
     await sql(agent, 'UPDATE tasks SET payload = ?, result = ? WHERE id = ?', ['{', '}', t.id]);
     expect((await agent.memories.list())[0]).toMatchObject({ id: m.id, tags: [], metadata: {} });
     const [hit] = await agent.memories.recall('broken json', { weights: { recency: 0.3, importance: 0.3 } });
@@ -140,6 +146,7 @@ describe.each(DRIVER_NAMES)('time and duration inputs (%s)', (driver) => {
     expect(Number.isFinite(hit!.score)).toBe(true);
     expect(await agent.actions.get(a.id)).toMatchObject({ input: null, output: null, metadata: {} });
     expect((await agent.actions.recent()).length).toBe(1);
+    expect(await agent.actions.stats()).toMatchObject([{ name: 'broken', p50Ms: 0, avgMs: 0, maxMs: 0 }]);
     expect(await agent.tasks.get(t.id)).toMatchObject({ payload: null, result: null });
     expect(await agent.memories.forget(m.id)).toBe(1);
     expect(await agent.tasks.cancel(t.id)).toEqual([t.id]);
