@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesDir } from '../src/branches/names.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
-import { DRIVER_NAMES, expectCode } from './helpers.js';
+import { DRIVER_NAMES, expectCode, onCleanup } from './helpers.js';
 import { fillDisk, mountSmallExt4, type SmallFs } from './small-fs.js';
 
 let fs: SmallFs;
@@ -28,6 +28,7 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     const dir = join(fs.dir, driver);
     mkdirSync(dir);
     const engram = await Engram.open({ dir, driver, embedder });
+    onCleanup(() => engram.close().catch(() => undefined)); // closed even when an assertion fails
     const agent = await engram.agent('full');
     await agent.memories.remember({ text: 'before' });
     await agent.kv.set('before', 1);
@@ -80,11 +81,13 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     }
 
     const again = await Engram.open({ dir, driver, embedder });
+    onCleanup(() => again.close().catch(() => undefined)); // closed even when an assertion fails
     const reopened = await again.agent('full');
     await reopened.memories.remember({ text: 'after' });
     await reopened.kv.set('after', 2);
     await again.close();
     const last = await Engram.open({ dir, driver, embedder });
+    onCleanup(() => last.close().catch(() => undefined)); // closed even when an assertion fails
     const a = await last.agent('full');
     expect((await a.memories.list({ limit: 100, order: 'oldest' })).map((m) => m.text)).toEqual(['before', 'after']);
     expect((await a.kv.list()).map((e) => e.key)).toEqual(['after', 'before']);

@@ -29,6 +29,15 @@ export function mountSmallExt4(sizeMb: number): SmallFs {
         execFileSync('sleep', ['0.2']);
       }
     }
+    if (mounted) {
+      // Still busy (a handle a failed test left open): detach it now, the kernel frees it later.
+      try {
+        run('umount', ['-l', dir]);
+        mounted = false;
+      } catch {
+        process.stderr.write(`engram test: could not unmount ${dir}\n`);
+      }
+    }
     if (!mounted) rmSync(base, { recursive: true, force: true });
   };
   try {
