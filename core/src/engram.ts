@@ -4,12 +4,13 @@
  * deleting, and re-embedding when the embedder changes.
  */
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './runtime/agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './runtime/agent-state.js';
 import type { BranchHost } from './branches/host.js';
+import { sweepLeftovers } from './branches/catalog.js';
 import { filesDir } from './branches/names.js';
 import { Connection } from './runtime/connection.js';
 import { resolveDriver } from './drivers/index.js';
@@ -21,6 +22,9 @@ import { AgentPool } from './runtime/pool.js';
 import { readMeta, setMeta, type AgentMeta } from './schema/meta.js';
 import { migrate, SCHEMA_VERSION } from './schema/migrations.js';
 import { hasStoreTables } from './schema/store-tables.js';
+import { fsError } from './util/fs-errors.js';
+import { openLimits } from './runtime/open-limits.js';
+import { WeakValueMap } from './util/weak-values.js';
 import type { ReembedProgress } from './memories/types.js';
 
 export interface EngramOptions {
@@ -30,7 +34,7 @@ export interface EngramOptions {
   driver?: DriverName | Driver;
   /** Embedder for every agent; default: offline GloVe word vectors (100 dims). */
   embedder?: Embedder;
-  /** Most agent databases open at once (default 256). */
+  /** Most agent databases open at once (default by engine: 64 on turso, 256 on sqlite; see DEFAULT_MAX_OPEN_AGENTS). */
   maxOpenAgents?: number;
   /** Close a handle after this long unused (default 60 s; 0 keeps them open). */
   idleTimeoutMs?: number;
@@ -62,7 +66,8 @@ export class Engram {
   private readonly lockTimeoutMs: number;
   private readonly pool: AgentPool;
   private readonly keys = new Map<string, string>();
-  private readonly agents = new Map<string, Agent>();
+  /** One Agent object per id while the caller holds it; held weakly, so ids used once do not pile up. */
+  private readonly agents = new WeakValueMap<string, Agent>();
   /** Agents being re-embedded: opened without the embedder check. */
   private readonly reembedding = new Set<string>();
   /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
@@ -80,12 +85,11 @@ export class Engram {
     this.driver = driver;
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-    const max = options.maxOpenAgents ?? 256;
-    if (!Number.isInteger(max) || max < 1) throw invalid('maxOpenAgents must be a positive integer');
+    const limits = openLimits(driver.name, options);
+    this.lockTimeoutMs = limits.lockTimeoutMs;
     this.pool = new AgentPool({
-      max,
-      idleMs: options.idleTimeoutMs ?? 60_000,
+      max: limits.maxOpenAgents,
+      idleMs: limits.idleTimeoutMs,
       open: (id) => this.openState(id),
       onError: (err) => process.emitWarning(`engram: closing an idle agent failed: ${String(err)}`),
     });
@@ -127,6 +131,7 @@ export class Engram {
       throw invalid('Engram.open needs { dir }: the directory that holds the agent databases');
     }
     const driver = resolveDriver(options.driver);
+    openLimits(driver.name, options); // checked before anything is loaded or created
     const embedder = options.embedder ?? (await defaultEmbedder());
     if (
       !embedder ||
@@ -173,8 +178,10 @@ export class Engram {
       if (typeof options.encryptionKey !== 'string' || !HEX_KEY.test(options.encryptionKey)) {
         throw invalid('encryptionKey must be 64 hexadecimal characters (a 256-bit key)');
       }
-      const known = this.keys.get(id);
-      if (known !== undefined && known !== options.encryptionKey) await this.pool.close(id);
+    }
+    const knownKey = this.keys.get(id);
+    if (options.encryptionKey !== undefined) {
+      if (knownKey !== undefined && knownKey !== options.encryptionKey) await this.pool.close(id);
       this.keys.set(id, options.encryptionKey);
     }
     if (options.create === false && !existsSync(path)) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
@@ -196,6 +203,11 @@ export class Engram {
       await agent.use(async () => undefined); // open now, so errors surface here
     } catch (err) {
       this.agents.delete(id);
+      // A key that did not open the agent is not kept: the next call without it must not use it.
+      if (options.encryptionKey !== undefined && this.keys.get(id) === options.encryptionKey) {
+        if (knownKey === undefined) this.keys.delete(id);
+        else this.keys.set(id, knownKey);
+      }
       throw err;
     }
     return agent;
@@ -224,6 +236,8 @@ export class Engram {
         throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
       }
     }
+    // What a crashed branch or snapshot creation left beside the agent (a full-size clone, maybe).
+    if (branchOf === undefined && !fresh) sweepLeftovers(path);
     let conn: Connection | undefined;
     try {
       const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
@@ -351,11 +365,17 @@ export class Engram {
       // Holding the write lock keeps every writer, in any process, out while the files are copied.
       state.conn.transaction(async () => {
         const files = [target];
-        await copyFile(agent.path, target);
-        const wal = `${agent.path}-wal`;
-        if (existsSync(wal) && (await stat(wal)).size > 0) {
-          await copyFile(wal, `${target}-wal`);
-          files.push(`${target}-wal`);
+        try {
+          await copyFile(agent.path, target, constants.COPYFILE_EXCL);
+          const wal = `${agent.path}-wal`;
+          if (existsSync(wal) && (await stat(wal)).size > 0) {
+            files.push(`${target}-wal`);
+            await copyFile(wal, `${target}-wal`, constants.COPYFILE_EXCL);
+          }
+        } catch (err) {
+          // No partial copy stays behind (a full disk, say); a target that appeared meanwhile is not ours.
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') for (const f of files) await rm(f, { force: true });
+          throw fsError(`cannot export agent ${id} to ${target}`, err);
         }
         let bytes = 0;
         for (const f of files) bytes += (await stat(f)).size;

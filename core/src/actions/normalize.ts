@@ -7,6 +7,9 @@ import { invalid } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { toEpochMs } from '../util/time.js';
+
+import { checkWellFormed } from '../util/text.js';
+import { checkDuration, checkTimeInRange } from '../util/time-range.js';
 import type { ActionError, FinishActionInput, RecordActionInput, StartActionInput } from './types.js';
 
 /** Size limits of agent.actions. */
@@ -62,7 +65,7 @@ export function checkName(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > ACTION_LIMITS.maxNameLength) {
     throw invalid(`${field} must be a string of 1 to ${ACTION_LIMITS.maxNameLength} characters`, { field });
   }
-  return value;
+  return checkWellFormed(value, field);
 }
 
 function optionalName(value: unknown, field: string): string | null {
@@ -140,9 +143,7 @@ export function normalizeRecord(input: RecordActionInput, maxMetadataBytes: numb
   const start = normalizeStart(input, maxMetadataBytes, 'record', RECORD_FIELDS);
   const outcome = normalizeOutcome(input, 'record', false);
   const { durationMs } = input;
-  if (durationMs !== undefined && (typeof durationMs !== 'number' || !Number.isFinite(durationMs) || durationMs < 0)) {
-    throw invalid('durationMs must be a non-negative number of milliseconds', { field: 'durationMs' });
-  }
+  if (durationMs !== undefined) checkDuration(durationMs, 'durationMs');
   let startedAt = input.startedAt === undefined ? undefined : toEpochMs(input.startedAt, 'startedAt');
   let finishedAt = input.finishedAt === undefined ? undefined : toEpochMs(input.finishedAt, 'finishedAt');
   if (startedAt !== undefined && finishedAt !== undefined) {
@@ -158,5 +159,8 @@ export function normalizeRecord(input: RecordActionInput, maxMetadataBytes: numb
     finishedAt ??= now;
     startedAt = finishedAt - Math.round(durationMs ?? 0);
   }
+  // Each time given is in range; one computed from a time and a duration may not be.
+  checkTimeInRange(startedAt, 'startedAt', 'finishedAt - durationMs is before the earliest time a Date can hold');
+  checkTimeInRange(finishedAt, 'finishedAt', 'startedAt + durationMs is after the latest time a Date can hold');
   return { ...start, ...outcome, startedAt, finishedAt, durationMs: durationMs ?? finishedAt - startedAt };
 }

@@ -8,6 +8,8 @@ import type { Queryable } from '../drivers/types.js';
 import { invalid } from '../util/errors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { setMeta } from '../schema/meta.js';
+
+import { checkDuration, MAX_DAYS } from '../util/time-range.js';
 import { checkInteger } from './filter.js';
 import type { PruneOptions, RetentionPolicy } from './types.js';
 
@@ -17,9 +19,7 @@ const META_KEY = 'actions_retention' as const;
 const DAY_MS = 86_400_000;
 
 function checkDays(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw invalid(`${field} must be a positive number of days`, { field });
-  return value;
+  return checkDuration(value, field, { exclusiveMin: true, max: MAX_DAYS, unit: 'days' });
 }
 
 /** A checked policy (at least one limit). */

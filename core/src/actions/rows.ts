@@ -1,5 +1,6 @@
 /** The actions row as stored, and its public shape. */
-import { toIso } from '../util/time.js';
+import { toIso, isoTime } from '../util/time.js';
+import { isObject, parseStored } from '../util/stored-json.js';
 import type { Action, ActionError, ActionStatus } from './types.js';
 
 export interface ActionRow {
@@ -28,15 +29,15 @@ export function rowToAction(r: ActionRow): Action {
     id: r.uid,
     name: r.name,
     status: r.status,
-    input: JSON.parse(r.input) as unknown,
-    output: r.output === null ? null : (JSON.parse(r.output) as unknown),
-    error: r.error === null ? null : (JSON.parse(r.error) as ActionError),
+    input: parseStored<unknown>(r.input, null),
+    output: parseStored<unknown>(r.output, null),
+    error: parseStored<ActionError | null>(r.error, null, isObject),
     parentId: r.parent_id,
     taskId: r.task_id,
     runId: r.run_id,
     sessionId: r.session_id,
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    startedAt: toIso(r.started_at)!,
+    metadata: parseStored<Record<string, unknown>>(r.metadata, {}, isObject),
+    startedAt: isoTime(r.started_at),
     finishedAt: toIso(r.finished_at),
     durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
   };

@@ -8,6 +8,7 @@
  * PARTITION BY name) in SQL. Memory stays bounded: one page of rows at a time, plus 8 bytes per
  * finished action for the sort.
  */
+import { MAX_TIME_MS } from '../util/time-range.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import type { ActionStats, ActionStatus } from './types.js';
 
@@ -53,7 +54,9 @@ export async function actionStats(q: Queryable, where: string, params: SqlValue[
       }
       if (r.status === 'ok') t.ok++;
       else t.errors++;
-      const d = Number(r.duration_ms);
+      // A value on disk that is no number (a hand edit) counts as 0 ms; an endless one as the longest.
+      const raw = Number(r.duration_ms);
+      const d = Number.isFinite(raw) ? raw : Number.isNaN(raw) ? 0 : MAX_TIME_MS;
       t.sum += d;
       t.durations.push(d);
     }

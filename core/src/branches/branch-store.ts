@@ -5,7 +5,7 @@
  * elsewhere. It can be opened as an Agent, discarded, promoted (the agent's state becomes the
  * branch's), diffed against the agent, and merged back when the agent moved on meanwhile.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { Queryable } from '../drivers/types.js';
 import { EngramError, invalid, isEngramError } from '../util/errors.js';
 import { rejectUnknownFields } from '../util/validate.js';
@@ -22,7 +22,7 @@ import {
   writeLogState,
   type ForkPoint,
 } from './change-log.js';
-import { cloneFile, cloneLive, placeClone, sizeOf, writeFileQuick } from './clone.js';
+import { cloneFile, cloneLive, ensureDir, placeClone, sizeOf, writeFileQuick } from './clone.js';
 import { countByTable, planMerge } from './diff.js';
 import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
 import { applyPlan } from './merge.js';
@@ -116,7 +116,7 @@ export class BranchStore<A extends BranchSubject = BranchSubject> {
     const path = this.path(branch);
     if (existsSync(path))
       throw new EngramError('CONFLICT', `agent ${this.agent.id} already has a branch ${branch}`, { details: { branch } });
-    mkdirSync(filesDir(this.agent.path, 'branch'), { recursive: true });
+    ensureDir(filesDir(this.agent.path, 'branch'));
     sweep(this.agent.path, 'branch');
     const record = from === undefined ? await this.fromAgent(branch, path) : await this.fromSnapshot(branch, from, path);
     return this.toInfo({ ...record, bytes: sizeOf(path) + sizeOf(`${path}-wal`) });
@@ -171,6 +171,7 @@ export class BranchStore<A extends BranchSubject = BranchSubject> {
       return r;
     } finally {
       rmSync(tmp, { force: true });
+      for (const f of host.driver.sideFiles(tmp)) rmSync(f, { force: true });
     }
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AgentRuntime } from '../runtime/agent-state.js';
 import { trimLog, type ForkPoint } from './change-log.js';
 import { sizeOf } from './clone.js';
-import { dbPath, filesDir, infoPath, namesIn, type FileKind } from './names.js';
+import { dbPath, filesDir, HOST_TAG, infoPath, namesIn, TEMP_FILE, type FileKind } from './names.js';
 import type { CloneMethod } from './types.js';
 
 export interface FileRecord {
@@ -45,9 +45,29 @@ export function listNames(agentPath: string, kind: FileKind): string[] {
 const HOUR_MS = 3_600_000;
 
 /**
+ * Whether a process with this id runs on this machine (EPERM: it does, under another user). A
+ * zombie (killed, not yet reaped by its parent) counts as gone: it writes nothing any more.
+ */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust kill()
+  }
+}
+
+/**
  * Removes what a crash can leave in a branches or snapshots directory: temporary files of a
- * clone that never finished, and records whose database is gone (a promote that stopped right
- * after its rename). Only those older than an hour, so nothing in progress is touched.
+ * clone that never finished (a full-size copy of the agent, on file systems that cannot clone),
+ * and records whose database is gone (a promote that stopped right after its rename). A
+ * temporary file whose writing process no longer exists goes at once; anything else only when
+ * older than an hour (a live process may still be writing it, or its id was reused).
  */
 export function sweep(agentPath: string, kind: FileKind): void {
   const dir = filesDir(agentPath, kind);
@@ -59,10 +79,27 @@ export function sweep(agentPath: string, kind: FileKind): void {
   }
   const cutoff = Date.now() - HOUR_MS;
   for (const e of entries) {
+    const temp = TEMP_FILE.exec(e);
+    // A process id is checked only on the machine that wrote it (another may share the directory).
+    const pid = temp?.[2] === undefined || temp[1] !== HOST_TAG ? undefined : Number(temp[2]);
+    if (pid !== undefined && pid !== process.pid && !processAlive(pid)) {
+      rmSync(join(dir, e), { force: true });
+      continue;
+    }
     const stale =
-      (e.endsWith('.tmp') || (e.endsWith('.json') && !existsSync(join(dir, `${e.slice(0, -5)}.db`)))) &&
+      (temp !== null || e.endsWith('.tmp') || (e.endsWith('.json') && !existsSync(join(dir, `${e.slice(0, -5)}.db`)))) &&
       (statSync(join(dir, e), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < cutoff;
     if (stale) rmSync(join(dir, e), { force: true });
+  }
+}
+
+/** sweep() of both the branches and the snapshots directory of an agent: run when its database is opened. */
+export function sweepLeftovers(agentPath: string): void {
+  try {
+    sweep(agentPath, 'branch');
+    sweep(agentPath, 'snapshot');
+  } catch {
+    // Best effort: a read-only or vanished directory must not keep the agent from opening.
   }
 }
 

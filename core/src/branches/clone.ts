@@ -4,11 +4,12 @@
  * with its source until either is written: O(1) in time and space. Elsewhere (ext4) it falls
  * back to a plain copy, and says which happened.
  */
-import { constants, copyFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import type { Connection } from '../runtime/connection.js';
 import type { Queryable } from '../drivers/types.js';
 import { EngramError } from '../util/errors.js';
+import { fsError } from '../util/fs-errors.js';
 import { tempPath } from './names.js';
 
 /** How a file was duplicated: `reflink` shares blocks with its source until written; `copy` copied every byte. */
@@ -24,13 +25,19 @@ const CANNOT_CLONE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSY
  */
 export async function cloneFile(src: string, dst: string): Promise<CloneMethod> {
   try {
-    copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
-    return 'reflink';
+    try {
+      copyFileSync(src, dst, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+      return 'reflink';
+    } catch (err) {
+      if (!CANNOT_CLONE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+    await copyFile(src, dst, constants.COPYFILE_EXCL);
+    return 'copy';
   } catch (err) {
-    if (!CANNOT_CLONE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    // A copy cut short (a full disk) must not stay behind; a file that was there already is not ours.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(dst, { force: true });
+    throw fsError(`cannot copy ${src} to ${dst}`, err);
   }
-  await copyFile(src, dst, constants.COPYFILE_EXCL);
-  return 'copy';
 }
 
 /** Size of a file in bytes, 0 when it does not exist. */
@@ -60,12 +67,21 @@ export async function fsyncPath(path: string): Promise<void> {
 /** Writes a small file atomically (a temporary file renamed over `path`), without waiting for the disk. */
 export function writeFileQuick(path: string, data: string): void {
   const tmp = tempPath(path);
-  writeFileSync(tmp, data);
   try {
+    writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    throw fsError(`cannot write ${path}`, err);
+  }
+}
+
+/** Creates a directory (and its parents) if missing; a failure is an EngramError (DISK_FULL, IO). */
+export function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw fsError(`cannot create ${dir}`, err);
   }
 }
 
@@ -117,13 +133,10 @@ export async function cloneLive<T>(
       if (withWal && round < 3) return undefined;
       rmSync(dst, { force: true });
       rmSync(`${dst}-wal`, { force: true });
-      const method = await cloneFile(src, dst);
-      const files = [dst];
-      if (withWal) {
-        await cloneFile(`${src}-wal`, `${dst}-wal`);
-        files.push(`${dst}-wal`);
-      }
+      const files = withWal ? [dst, `${dst}-wal`] : [dst];
       try {
+        const method = await cloneFile(src, dst);
+        if (withWal) await cloneFile(`${src}-wal`, `${dst}-wal`);
         return { value: await finish(tx, { method, files }) };
       } catch (err) {
         for (const f of files) rmSync(f, { force: true });

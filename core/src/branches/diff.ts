@@ -107,7 +107,11 @@ export async function planMerge(parent: Queryable, branch: Queryable, forkSeq: n
     if (!append) {
       if (b === null || p === null ? b === p : signature(c.spec, b) === signature(c.spec, p)) same = true;
       else if (o && !isAppend(o)) {
-        same = b !== null && p !== null && c.spec.sameEnough?.(p.row, b.row) === true;
+        // Both sides changed it: the same content written on each is no conflict.
+        same =
+          b !== null &&
+          p !== null &&
+          (c.spec.sameEnough?.(p.row, b.row) === true || signature(c.spec, b, true) === signature(c.spec, p, true));
         conflict = !same;
       }
     }

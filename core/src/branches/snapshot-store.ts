@@ -4,13 +4,14 @@
  * restorable: the agent's state becomes the snapshot's. Retention keeps the newest N and/or
  * drops those older than D days.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { EngramError, invalid } from '../util/errors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { listNames, listRecords, sweep, syncLog, type FileRecord } from './catalog.js';
 import { lastSeq, position, readLogState, stopLog, withNewEpoch, writeLogState } from './change-log.js';
-import { cloneFile, cloneLive, placeClone, sizeOf } from './clone.js';
+import { cloneFile, cloneLive, placeClone, sizeOf, ensureDir } from './clone.js';
 import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
+
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
 import type { SnapshotInfo, SnapshotRetention } from './types.js';
@@ -57,7 +58,7 @@ export class SnapshotStore {
     const exists = () =>
       new EngramError('CONFLICT', `agent ${this.agent.id} already has a snapshot ${snapshot}`, { details: { snapshot } });
     if (existsSync(path)) throw exists();
-    mkdirSync(filesDir(this.agent.path, 'snapshot'), { recursive: true });
+    ensureDir(filesDir(this.agent.path, 'snapshot'));
     sweep(this.agent.path, 'snapshot');
     const record = await this.agent.use((state) =>
       cloneLive(

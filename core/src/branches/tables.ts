@@ -42,6 +42,7 @@ const CORE_UNITS: readonly UnitSpec[] = [
     textIndex: MEMORY_TEXT,
     vectors: true,
     children: [{ table: 'memory_vectors', fk: 'memory_id', ref: 'id' }],
+    volatile: ['created_at', 'updated_at'],
   },
   {
     table: 'files',
@@ -60,10 +61,18 @@ const CORE_UNITS: readonly UnitSpec[] = [
     ],
     // Writing a file touches its directory's mtime on each side: not a conflict.
     sameEnough: (a, b) => a.kind === 'dir' && b.kind === 'dir',
+    volatile: ['created_at', 'modified_at'],
   },
-  { table: 'actions', key: ['uid'], rowid: 'id' },
-  { table: 'tasks', key: ['id'], rowid: 'seq', children: [{ table: 'task_deps', fk: 'task_id', ref: 'id' }] },
-  { table: 'kv', key: ['key'] },
+  // The same action finished the same way on both sides differs only in when it finished.
+  { table: 'actions', key: ['uid'], rowid: 'id', volatile: ['finished_at', 'duration_ms'] },
+  {
+    table: 'tasks',
+    key: ['id'],
+    rowid: 'seq',
+    children: [{ table: 'task_deps', fk: 'task_id', ref: 'id' }],
+    volatile: ['created_at', 'updated_at', 'started_at', 'finished_at', 'lease_expires_at'],
+  },
+  { table: 'kv', key: ['key'], volatile: ['created_at', 'updated_at'] },
 ];
 
 /**

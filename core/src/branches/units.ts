@@ -86,9 +86,16 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** A comparable text for a unit's content, without its local ids. */
-export function signature(spec: UnitSpec | ChildSpec, unit: LoadedRow): string {
-  const skip = new Set<string>([spec.rowid ?? '', 'fk' in spec ? spec.fk : '']);
+/**
+ * A comparable text for a unit's content, without its local ids; with `contentOnly`, also
+ * without the root's write times (UnitSpec.volatile).
+ */
+export function signature(spec: UnitSpec | ChildSpec, unit: LoadedRow, contentOnly = false): string {
+  const skip = new Set<string>([
+    spec.rowid ?? '',
+    'fk' in spec ? spec.fk : '',
+    ...(contentOnly && 'volatile' in spec ? (spec.volatile ?? []) : []),
+  ]);
   const cols = Object.keys(unit.row)
     .filter((c) => !skip.has(c))
     .sort();

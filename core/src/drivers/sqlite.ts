@@ -110,7 +110,13 @@ class SqliteHandle implements EngineHandle {
 
   async close(): Promise<void> {
     this.statements.clear();
-    this.db.close();
+    try {
+      this.db.close();
+    } catch (err) {
+      // Closing checkpoints the WAL; on a full disk that fails, but every commit is already in
+      // the WAL, which the next open replays. Nothing is lost, so close() does not throw.
+      if (!isEngramError(mapSqliteError(err), 'DISK_FULL')) throw this.fail(err);
+    }
   }
 }
 
@@ -121,6 +127,9 @@ export function mapSqliteError(err: unknown): Error {
   const sqliteCode = typeof code === 'string' ? code : '';
   const fail = (c: ConstructorParameters<typeof EngramError>[0], text: string) =>
     new EngramError(c, `${text} (sqlite: ${message})`, { cause: err });
+  if (sqliteCode.startsWith('SQLITE_FULL') || /ENOSPC|disk is full/i.test(message)) {
+    return fail('DISK_FULL', 'the disk holding the agent database is full; nothing of the failed write was kept');
+  }
   if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {
     return fail('LOCKED', 'the agent database is busy: another writer holds it');
   }

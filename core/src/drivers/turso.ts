@@ -3,6 +3,7 @@
  * Owns every Turso-specific fact: experimental flags, the binding trap (bind Buffers, never
  * typed arrays), why its full-text index is not used, and its error messages.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { connect } from '@tursodatabase/database';
 import { EngramError, isEngramError } from '../util/errors.js';
 import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
@@ -26,10 +27,52 @@ function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
 type TursoStatement = Awaited<ReturnType<TursoDatabase['prepare']>>;
 const STATEMENT_CACHE = 64;
 
+/** Storage failures after which Turso's page cache may hold the failed transaction's pages. */
+const STORAGE_FAILURE = /no storage space|disk is full|ENOSPC|I\/O error|EIO\b|EDQUOT/i;
+
 class TursoHandle implements EngineHandle {
   private readonly statements = new Map<string, TursoStatement>();
+  /**
+   * Set when a write failed in storage. Turso 0.7.2 keeps the failed transaction's pages in
+   * its cache: they stay visible, and the next successful commit makes them durable. So the
+   * connection is thrown away and reopened from the file, where only committed data exists.
+   */
+  private poisoned: Error | undefined;
+  /** Inside BEGIN ... COMMIT / ROLLBACK (as issued through exec()). */
+  private inTransaction = false;
 
-  constructor(private readonly db: TursoDatabase) {}
+  constructor(
+    private db: TursoDatabase,
+    private readonly reconnect: () => Promise<TursoDatabase>,
+  ) {}
+
+  /**
+   * Runs `fn` on a sound connection; a storage failure poisons it. A poisoned connection is
+   * replaced before the next statement, except inside a transaction: there every statement but
+   * the ROLLBACK fails as the transaction did (a fresh connection would run it outside any
+   * transaction, committing it on its own).
+   */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      if (this.poisoned) {
+        if (this.inTransaction) throw this.poisoned;
+        await this.discard();
+      }
+      return await fn();
+    } catch (err) {
+      const mapped = mapTursoError(err);
+      if (err !== this.poisoned && STORAGE_FAILURE.test(err instanceof Error ? err.message : String(err))) this.poisoned = mapped;
+      throw mapped;
+    }
+  }
+
+  /** Drops the connection (and its cache) and opens the file again. */
+  private async discard(): Promise<void> {
+    this.statements.clear();
+    await this.db.close().catch(() => undefined);
+    this.db = await this.reconnect();
+    this.poisoned = undefined;
+  }
 
   /** Prepared statements are reused: preparing costs more than running a point query. */
   private async prepare(sql: string): Promise<TursoStatement> {
@@ -44,50 +87,69 @@ class TursoHandle implements EngineHandle {
     return stmt;
   }
 
-  async run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-    try {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       const r = await stmt.run(...bindable(params));
       return { changes: Number(r.changes), lastInsertRowid: Number(r.lastInsertRowid) };
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
-  async all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    try {
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       return (await stmt.all(...bindable(params))) as T[];
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
-  async get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    try {
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.guarded(async () => {
       const stmt = await this.prepare(sql);
       return ((await stmt.get(...bindable(params))) ?? undefined) as T | undefined;
-    } catch (err) {
-      throw mapTursoError(err);
-    }
+    });
   }
 
   async exec(sql: string): Promise<void> {
-    try {
-      await this.db.exec(sql);
-    } catch (err) {
-      throw mapTursoError(err);
+    if (/^\s*ROLLBACK\s*$/i.test(sql)) {
+      this.inTransaction = false;
+      // After a storage failure the transaction goes with the discarded connection.
+      if (this.poisoned) return this.guarded(async () => undefined);
     }
+    await this.guarded(() => this.db.exec(sql));
+    if (/^\s*BEGIN\b/i.test(sql)) this.inTransaction = true;
+    else if (/^\s*(COMMIT|END)\b/i.test(sql)) this.inTransaction = false;
   }
 
   async close(): Promise<void> {
+    this.statements.clear();
     try {
-      this.statements.clear();
       await this.db.close();
     } catch (err) {
+      // A connection that failed in storage has nothing worth keeping; a full disk must not make close() throw.
+      if (this.poisoned !== undefined || isDiskFull(err)) return;
       throw mapTursoError(err);
     }
   }
+}
+
+const PLAINTEXT_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True when the file starts with the plain SQLite header (an encrypted Turso file starts with "Turso"). */
+function isPlaintext(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(PLAINTEXT_HEADER.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(PLAINTEXT_HEADER);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function isDiskFull(err: unknown): boolean {
+  return /no storage space|disk is full|ENOSPC|EDQUOT|quota exceeded/i.test(err instanceof Error ? err.message : String(err));
 }
 
 export function mapTursoError(err: unknown): Error {
@@ -95,6 +157,7 @@ export function mapTursoError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   const fail = (code: ConstructorParameters<typeof EngramError>[0], text: string) =>
     new EngramError(code, `${text} (turso: ${message})`, { cause: err });
+  if (isDiskFull(err)) return fail('DISK_FULL', 'the disk holding the agent database is full; nothing of the failed write was kept');
   if (/locked by another process|database is locked|busy|write-write conflict/i.test(message)) {
     return fail('LOCKED', 'the agent database is busy: another writer holds it');
   }
@@ -128,15 +191,27 @@ export const tursoDriver: Driver = {
   dialect: tursoDialect,
   supportsEncryption: true,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
-    try {
-      const db = await connect(path, {
+    const open = () =>
+      connect(path, {
         experimental: [...EXPERIMENTAL],
         readonly: options.readonly ?? false,
         ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
       });
-      return new TursoHandle(db);
+    try {
+      return new TursoHandle(await open(), open);
     } catch (err) {
-      throw mapTursoError(err);
+      const mapped = mapTursoError(err);
+      if (options.encryptionKey && isEngramError(mapped, 'INVALID_ARGUMENT') && isPlaintext(path)) {
+        throw new EngramError(
+          'INVALID_ARGUMENT',
+          'this agent database is not encrypted, so no encryptionKey fits it: open it without one',
+          {
+            cause: err,
+            details: { encrypted: false },
+          },
+        );
+      }
+      throw mapped;
     }
   },
   sideFiles: (path) => [`${path}-wal`, `${path}-shm`, `${path}-tshm`, `${path}-log`],

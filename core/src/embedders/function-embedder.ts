@@ -48,6 +48,14 @@ export class FunctionEmbedder implements Embedder {
     const where = `FunctionEmbedder(${this.id})`;
     const vectors = await this.fn([...texts]);
     validateVectors(vectors, this.dims, where, texts.length);
-    return vectors.map((v, i) => (this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : Float32Array.from(v)));
+    return vectors.map((v, i) => (this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : toFloat32(v, `${where}: vector ${i}`)));
   }
+}
+
+/** `v` as float32, refusing values beyond its range (about ±3.4e38), which would become Infinity. */
+function toFloat32(v: ArrayLike<number>, where: string): Float32Array {
+  const out = Float32Array.from(v);
+  const at = out.findIndex((x) => !Number.isFinite(x));
+  if (at >= 0) throw new EngramError('INVALID_ARGUMENT', `${where}: value ${v[at]} at position ${at} does not fit a 32-bit float`);
+  return out;
 }

@@ -47,10 +47,17 @@ export function validateVectors(vectors: readonly ArrayLike<number>[], dims: num
  * Throws INVALID_ARGUMENT for a zero vector, which has no direction.
  */
 export function normalizeVector(vector: ArrayLike<number>, where: string): Float32Array {
-  const out = Float32Array.from(vector);
-  if (!normalizeInPlace(out)) {
-    throw new EngramError('INVALID_ARGUMENT', `${where}: got a zero vector, which cannot be normalised`);
-  }
+  // In float64, scaled by the largest magnitude first: 1e300 would overflow float32 (and its
+  // square float64), and a tiny value would round to zero, neither of which makes it a zero vector.
+  let max = 0;
+  for (let i = 0; i < vector.length; i++) max = Math.max(max, Math.abs(vector[i]!));
+  if (!Number.isFinite(max)) throw new EngramError('INVALID_ARGUMENT', `${where}: the vector has a non-finite value`);
+  if (max === 0) throw new EngramError('INVALID_ARGUMENT', `${where}: got a zero vector, which cannot be normalised`);
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += (vector[i]! / max) ** 2;
+  const inv = 1 / Math.sqrt(sum);
+  const out = new Float32Array(vector.length);
+  for (let i = 0; i < vector.length; i++) out[i] = (vector[i]! / max) * inv;
   return out;
 }
 

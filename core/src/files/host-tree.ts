@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, stat, unlink, utimes } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { EngramError, invalid, isEngramError } from '../util/errors.js';
+import { fsError } from '../util/fs-errors.js';
 import { anyGlob, type PathMatcher } from './glob.js';
 import { normalizePath } from './paths.js';
 import type { SkippedEntry, TreeProgress } from './types.js';
@@ -36,8 +37,7 @@ export interface WalkOptions {
 }
 
 function ioError(message: string, err: unknown): EngramError {
-  const code = (err as { code?: string }).code;
-  return new EngramError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO', `${message}: ${(err as Error).message}`, { cause: err });
+  return fsError(message, err);
 }
 
 /** True when `target` is `root` or below it (both absolute, resolved). */

@@ -8,7 +8,7 @@
 import type { Connection } from '../runtime/connection.js';
 import type { Queryable } from '../drivers/types.js';
 import type { Embedder } from '../embedders/types.js';
-import { normalizeInPlace, validateVectors } from '../embedders/validate.js';
+import { embedChecked } from '../embedders/validate.js';
 import type { ReembedProgress } from '../memories/types.js';
 import { vectorToBlob } from '../search/vectors.js';
 import type { Chunk } from './chunker.js';
@@ -20,19 +20,17 @@ const EMBED_BATCH = 128;
 /** Vector bytes by chunk hash; null when the embedder gave a zero vector (text search only). */
 export type ChunkVectors = Map<string, Buffer | null>;
 
-/** Embeds the distinct texts of `chunks` in batches; zero vectors become null. */
+/** Embeds the distinct texts of `chunks` in batches; a zero vector is refused, as for memories. */
 async function embedFresh(embedder: Embedder, chunks: readonly Chunk[]): Promise<ChunkVectors> {
   const out: ChunkVectors = new Map();
   const todo = [...new Map(chunks.map((c) => [c.hash, c.text]))];
   for (let i = 0; i < todo.length; i += EMBED_BATCH) {
     const batch = todo.slice(i, i + EMBED_BATCH);
-    const vectors = await embedder.embed(batch.map(([, text]) => text));
-    validateVectors(vectors, embedder.dims, `embedder ${embedder.id}`, batch.length);
-    batch.forEach(([hash], k) => {
-      const v = Float32Array.from(vectors[k]!);
-      // A passage without a single known word may embed to zero: it stays findable by text.
-      out.set(hash, normalizeInPlace(v) ? vectorToBlob(v) : null);
-    });
+    const vectors = await embedChecked(
+      embedder,
+      batch.map(([, text]) => text),
+    );
+    batch.forEach(([hash], k) => out.set(hash, vectorToBlob(vectors[k]!)));
   }
   return out;
 }

@@ -39,6 +39,7 @@ export function normalizePath(input: unknown, what = 'path'): string {
   if (input.length > MAX_PATH_BYTES * 2) throw fail(`it is longer than ${MAX_PATH_BYTES} bytes`);
   if (hasControl(input)) throw fail('it contains a NUL or other control character');
   if (input.includes('\\')) throw fail('backslashes are not allowed; separate directories with "/"');
+  if (/\p{Cs}/u.test(input)) throw fail('it contains an unpaired surrogate, which has no UTF-8 form');
   const segments: string[] = [];
   for (const raw of input.normalize('NFC').split('/')) {
     if (raw === '' || raw === '.') continue;

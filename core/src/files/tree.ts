@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../drivers/types.js';
 import { EngramError } from '../util/errors.js';
-import { toIso } from '../util/time.js';
+import { isoTime } from '../util/time.js';
 import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
@@ -41,8 +41,8 @@ export function rowToInfo(row: FileRow): FileInfo {
     mime: dir ? null : row.mime,
     isText: !dir && Number(row.is_text) === 1,
     sha256: dir ? null : row.sha256,
-    createdAt: toIso(Number(row.created_at))!,
-    modifiedAt: toIso(Number(row.modified_at))!,
+    createdAt: isoTime(Number(row.created_at)),
+    modifiedAt: isoTime(Number(row.modified_at)),
   };
 }
 
@@ -98,9 +98,10 @@ export async function ensureParent(tx: Queryable, path: string, parents: boolean
   const ancestors = ancestorsOf(path);
   if (ancestors.length === 0) return;
   const rows = await tx.all<{ path: string; kind: string }>(
-    // CAST: Turso 0.7 only uses the path index for a TEXT value, not a bare json_each value.
-    'SELECT f.path AS path, f.kind AS kind FROM json_each(?) j CROSS JOIN files f ON f.path = CAST(j.value AS TEXT)',
-    [JSON.stringify(ancestors)],
+    // Bound one by one (a path has at most a few hundred ancestors): Turso's json_each gives a
+    // string element still JSON-escaped, so a path with a quote in it would never be found.
+    `SELECT f.path AS path, f.kind AS kind FROM files f WHERE f.path IN (${ancestors.map(() => '?').join(', ')})`,
+    ancestors,
   );
   const found = new Map(rows.map((r) => [r.path, r.kind]));
   for (const dir of ancestors) {

@@ -5,6 +5,7 @@
  * passages' vectors were found or embedded outside it.
  */
 import type { Limits } from '../runtime/agent-state.js';
+import { checkWellFormed } from '../util/text.js';
 import type { Queryable } from '../drivers/types.js';
 import type { TextIndex } from '../search/text-index.js';
 import { EngramError, invalid } from '../util/errors.js';
@@ -46,7 +47,7 @@ const TOO_LARGE = (path: string, bytes: number, limit: number) =>
 /** `data` as bytes: a string is UTF-8; a Uint8Array (Buffer) is copied. */
 export function toBytes(data: unknown, path: string, limits: Limits): Buffer {
   let size: number;
-  if (typeof data === 'string') size = Buffer.byteLength(data);
+  if (typeof data === 'string') size = Buffer.byteLength(checkWellFormed(data, `text for ${path}`));
   else if (data instanceof Uint8Array) size = data.byteLength;
   else throw invalid(`data for ${path} must be a string or a Uint8Array (Buffer), got ${data === null ? 'null' : typeof data}`, { path });
   if (size > limits.maxFileBytes) throw TOO_LARGE(path, size, limits.maxFileBytes);

@@ -7,7 +7,9 @@ import type { AgentRuntime } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { invalid } from '../util/errors.js';
 import { rejectUnknownFields } from '../util/validate.js';
-import { toIso } from '../util/time.js';
+import { toIso, isoTime } from '../util/time.js';
+
+import { expiryFromTtl } from '../util/time-range.js';
 import { toJsonText } from './json-value.js';
 import { prefixEnd } from './key-range.js';
 
@@ -95,12 +97,9 @@ export class KvStore {
     if (typeof options !== 'object' || options === null) throw invalid('set() options must be an object like { ttlMs: 60000 }');
     rejectUnknownFields(options, SET_FIELDS, 'kv.set');
     const { ttlMs } = options;
-    if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)) {
-      throw invalid('ttlMs must be a positive number of milliseconds', { field: 'ttlMs' });
-    }
-    const text = toJsonText(value, `value of kv key "${key.slice(0, 80)}"`, KV_LIMITS.maxValueBytes);
     const now = Date.now();
-    const expiresAt = ttlMs === undefined ? null : now + Math.round(ttlMs);
+    const expiresAt = ttlMs === undefined ? null : expiryFromTtl(ttlMs, now);
+    const text = toJsonText(value, `value of kv key "${key.slice(0, 80)}"`, KV_LIMITS.maxValueBytes);
     await this.rt.use((s) =>
       s.conn.run(
         // Setting a key that had expired starts it afresh: a new createdAt.
@@ -175,8 +174,8 @@ export class KvStore {
     return rows.map((r) => ({
       key: r.key,
       ...(r.value === undefined ? {} : { value: JSON.parse(r.value) as T }),
-      createdAt: toIso(r.created_at)!,
-      updatedAt: toIso(r.updated_at)!,
+      createdAt: isoTime(r.created_at),
+      updatedAt: isoTime(r.updated_at),
       expiresAt: toIso(r.expires_at),
     }));
   }

@@ -12,7 +12,10 @@ import { toEpochMs } from '../util/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { blobToVector, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
-import { FILTER_FIELDS, filterSql, type MemoryFilter } from './filter.js';
+import { FILTER_FIELDS, filterSql, type MemoryFilter, selectsEverything } from './filter.js';
+import { toJsonText } from '../kv/json-value.js';
+import { checkWellFormed } from '../util/text.js';
+import { expiryFromTtl } from '../util/time-range.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import type { TextIndex } from '../search/text-index.js';
@@ -131,7 +134,7 @@ export class MemoryStore {
 
   private normalizeText(text: unknown, exact = false): string {
     if (typeof text !== 'string') throw invalid('memory text must be a string');
-    const trimmed = exact ? text : text.trim();
+    const trimmed = checkWellFormed(exact ? text : text.trim(), 'memory text');
     if (trimmed.length === 0 && !exact) throw invalid('memory text is empty');
     const bytes = Buffer.byteLength(trimmed, 'utf8');
     if (bytes > this.rt.limits.maxTextBytes) {
@@ -149,7 +152,7 @@ export class MemoryStore {
   private normalizeContext(context: unknown): string | null {
     if (context === undefined || context === null) return null;
     if (typeof context !== 'string') throw invalid('context must be a string');
-    const trimmed = context.trim();
+    const trimmed = checkWellFormed(context.trim(), 'context');
     if (Buffer.byteLength(trimmed, 'utf8') > this.rt.limits.maxTextBytes) {
       throw new EngramError('LIMIT_EXCEEDED', `memory context is longer than ${this.rt.limits.maxTextBytes} bytes`);
     }
@@ -162,18 +165,15 @@ export class MemoryStore {
     if (!Array.isArray(tags) || tags.length > maxTags || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
       throw invalid(`tags must be an array of at most ${maxTags} non-empty strings of at most 64 characters`);
     }
+    for (const tag of tags as string[]) checkWellFormed(tag, 'tag');
     return JSON.stringify([...new Set(tags as string[])]);
   }
 
   private normalizeMetadata(metadata: unknown): string {
     if (metadata === undefined) return '{}';
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw invalid('metadata must be a JSON object');
-    let json: string;
-    try {
-      json = JSON.stringify(metadata);
-    } catch (err) {
-      throw new EngramError('INVALID_ARGUMENT', 'metadata must be JSON-serialisable (no cycles, no BigInt)', { cause: err });
-    }
+    // Strict, as kv and actions are: NaN, Infinity, functions, Maps are refused, not stored as null or {}.
+    const json = toJsonText(metadata, 'metadata', Number.MAX_SAFE_INTEGER);
     if (Buffer.byteLength(json) > this.rt.limits.maxMetadataBytes) {
       throw new EngramError('LIMIT_EXCEEDED', `metadata is larger than ${this.rt.limits.maxMetadataBytes} bytes as JSON`);
     }
@@ -196,16 +196,12 @@ export class MemoryStore {
   private normalizeSource(source: unknown): string | null {
     if (source === undefined || source === null) return null;
     if (typeof source !== 'string' || source.length > 256) throw invalid('source must be a string of at most 256 characters');
-    return source;
+    return checkWellFormed(source, 'source');
   }
 
   private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
     if (ttlMs !== undefined && expiresAt !== undefined && expiresAt !== null) throw invalid('give ttlMs or expiresAt, not both');
-    if (ttlMs !== undefined) {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)
-        throw invalid('ttlMs must be a positive number of milliseconds');
-      return now + Math.round(ttlMs);
-    }
+    if (ttlMs !== undefined) return expiryFromTtl(ttlMs, now);
     if (expiresAt === undefined || expiresAt === null) return null;
     return toEpochMs(expiresAt as Date, 'expiresAt');
   }
@@ -520,9 +516,12 @@ export class MemoryStore {
     } else {
       if (typeof target !== 'object' || target === null) throw invalid('forget() takes a memory id or a filter');
       const { all, ...filter } = target;
-      const narrowing = Object.values(filter).some((v) => v !== undefined);
-      if (!narrowing && all !== true)
-        throw invalid('forget() with an empty filter would delete every memory; pass { all: true } if you mean it');
+      if (all !== undefined && typeof all !== 'boolean') throw invalid('forget(): all must be true or false', { field: 'all' });
+      // Judged by the conditions the filter makes, so { metadata: {} } or { includeSuperseded: true } is empty too.
+      if (all !== true && selectsEverything(filter))
+        throw invalid(
+          'forget() with an empty filter would delete every memory; give a condition (kinds, tags, source, since, until, asOf, metadata) or pass { all: true } if you mean it',
+        );
       // Forgetting by filter reaches superseded versions too, and ignores expiry.
       const built = filterSql({ includeSuperseded: true, ...filter }, Number.MIN_SAFE_INTEGER);
       where = built.where;
@@ -547,7 +546,8 @@ export class MemoryStore {
   async list(options: ListOptions = {}): Promise<Memory[]> {
     const { limit = 50, offset = 0, order = 'newest', ...filter } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit must be an integer from 1 to 1000');
-    if (!Number.isInteger(offset) || offset < 0) throw invalid('offset must be a non-negative integer');
+    // Bounded: 1e20 is an integer to JavaScript but reaches SQL as 1e+20, a "datatype mismatch".
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalid(`offset must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`);
     if (order !== 'newest' && order !== 'oldest') throw invalid('order must be "newest" or "oldest"');
     rejectUnknownFields(filter, FILTER_FIELDS, 'list');
     const { where, params } = filterSql(filter, Date.now());

@@ -134,8 +134,10 @@ function preferSql(prefer: RecallOptions['prefer'], now: number) {
   if (typeof prefer !== 'object' || prefer === null) throw invalid('prefer must be a memory filter, optionally with a weight');
   const { weight = 0.2, ...filter } = prefer;
   if (typeof weight !== 'number' || !(weight > 0 && weight <= 1)) throw invalid('prefer.weight must be a number above 0 and at most 1');
-  if (Object.values(filter).every((v) => v === undefined)) throw invalid('prefer needs at least one filter field');
-  return { ...filterSql({ includeSuperseded: true, ...filter }, now), weight };
+  const built = filterSql({ includeSuperseded: true, ...filter }, now);
+  // Judged by the SQL, so { metadata: {} } (no condition: every candidate "preferred") is refused too.
+  if (built.where === filterSql({ includeSuperseded: true }, now).where) throw invalid('prefer needs at least one filter condition');
+  return { ...built, weight };
 }
 
 function checkOptions(options: RecallOptions) {
@@ -266,10 +268,13 @@ export async function recall(
       let score = relevance;
       if (weighted) {
         const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;
-        const recency = Math.exp((-Math.LN2 * Math.max(0, now - Number(row.valid_from))) / halfLifeMs);
+        // Values on disk that are not numbers (hand edits) count as new and unimportant, never NaN.
+        const age = now - Number(row.valid_from);
+        const recency = Math.exp((-Math.LN2 * Math.max(0, Number.isNaN(age) ? 0 : age)) / halfLifeMs);
+        const importance = Number(row.importance) || 0;
         if (wr > 0) p.recency = recency;
-        if (wi > 0) p.importance = Number(row.importance);
-        score = (1 - wr - wi) * scaled + wr * recency + wi * Number(row.importance);
+        if (wi > 0) p.importance = importance;
+        score = (1 - wr - wi) * scaled + wr * recency + wi * importance;
       }
       if (minScore !== undefined && score < minScore) continue;
       results.push({ memory: rowToMemory(row), score, parts: p, rowid: id });

@@ -1,5 +1,6 @@
 /** The memories row as stored, and its public shape. */
-import { toIso } from '../util/time.js';
+import { toIso, isoTime } from '../util/time.js';
+import { isObject, isStringArray, parseStored } from '../util/stored-json.js';
 import type { Memory } from './types.js';
 
 export interface MemoryRow {
@@ -32,13 +33,13 @@ export function rowToMemory(r: MemoryRow): Memory {
     text: r.text,
     context: r.context,
     kind: r.kind,
-    tags: JSON.parse(r.tags) as string[],
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    importance: Number(r.importance),
+    tags: parseStored<string[]>(r.tags, [], isStringArray),
+    metadata: parseStored<Record<string, unknown>>(r.metadata, {}, isObject),
+    importance: Number(r.importance) || 0,
     source: r.source,
-    createdAt: toIso(r.created_at)!,
-    updatedAt: toIso(r.updated_at)!,
-    validFrom: toIso(r.valid_from)!,
+    createdAt: isoTime(r.created_at),
+    updatedAt: isoTime(r.updated_at),
+    validFrom: isoTime(r.valid_from),
     validTo: toIso(r.valid_to),
     expiresAt: toIso(r.expires_at),
     supersedes: r.supersedes,

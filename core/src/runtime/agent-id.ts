@@ -9,8 +9,27 @@ import { invalid } from '../util/errors.js';
 
 export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,127}$/;
 
-/** Throws INVALID_ARGUMENT unless `id` is 1-128 chars of a-z, 0-9, '-', '_' (not starting with - or _). */
+/**
+ * Names Windows reserves for devices, whatever the extension: `con.db` opens the console, not
+ * a file. Refused everywhere a name becomes a file name, so a data directory stays portable.
+ */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)$/;
+
+/** True for a name that Windows reserves for a device (con, nul, com1, ...), in any letter case. */
+export function isWindowsDeviceName(name: string): boolean {
+  return WINDOWS_DEVICE.test(name.toLowerCase());
+}
+
+/**
+ * Throws INVALID_ARGUMENT unless `id` is 1-128 chars of a-z, 0-9, '-', '_' (not starting with -
+ * or _) and not a Windows device name (con, prn, aux, nul, com0-9, lpt0-9).
+ */
 export function validateAgentId(id: unknown): string {
+  if (typeof id === 'string' && isWindowsDeviceName(id)) {
+    throw invalid(`invalid agent id ${JSON.stringify(id)}: Windows reserves it for a device, so it cannot name a file; choose another id`, {
+      field: 'agentId',
+    });
+  }
   if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id)) {
     const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 64)) : typeof id;
     throw invalid(

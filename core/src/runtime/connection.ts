@@ -107,7 +107,8 @@ export class Connection implements Queryable {
   }
 
   /**
-   * Moves the WAL into the main file and truncates it (best effort: skipped while busy). With
+   * Moves the WAL into the main file and truncates it (best effort: skipped while busy or while
+   * the disk is full). With
    * `ifWritten`, only when this connection may have written since its last checkpoint: closing
    * a handle that only read then costs no checkpoint (0.5 ms on Turso).
    */
@@ -117,7 +118,8 @@ export class Connection implements Queryable {
       this.written = false;
       await this.handle.all('PRAGMA wal_checkpoint(TRUNCATE)').catch((err: unknown) => {
         this.written = true;
-        if (!isEngramError(err, 'LOCKED')) throw err;
+        // Busy, or no room to grow the main file: the WAL keeps every commit, so wait for later.
+        if (!isEngramError(err, 'LOCKED') && !isEngramError(err, 'DISK_FULL')) throw err;
       });
     });
   }

@@ -27,7 +27,8 @@ export class AgentPool {
 
   constructor(private readonly options: PoolOptions) {
     if (options.idleMs > 0 && Number.isFinite(options.idleMs)) {
-      this.timer = setInterval(() => void this.closeIdle(), Math.max(250, options.idleMs / 2));
+      // At most Node's longest timer: a longer one would fire every millisecond instead.
+      this.timer = setInterval(() => void this.closeIdle(), Math.min(2 ** 31 - 1, Math.max(250, options.idleMs / 2)));
       this.timer.unref();
     }
   }

@@ -30,6 +30,11 @@ export interface TableUnit {
   /** Integer primary key, local to each database (reassigned on merge). */
   readonly rowid?: string;
   readonly children?: readonly TableChild[];
+  /**
+   * Columns that record when a row was written rather than what it holds (`updated_at`): left
+   * out when both sides changed a unit, so the same change made on each side is no conflict.
+   */
+  readonly volatile?: readonly string[];
 }
 
 export interface TableSet {
@@ -91,6 +96,7 @@ export function defineTables(set: TableSet): TableSet {
     if (!Array.isArray(u.key)) throw invalid(`table set ${set.name}: unit ${table} needs a key (a list of columns, or [] with a rowid)`);
     u.key.forEach((k) => checkIdentifier(k, `table set ${set.name}: key column`));
     if (u.rowid !== undefined) checkIdentifier(u.rowid, `table set ${set.name}: rowid`);
+    (u.volatile ?? []).forEach((c) => checkIdentifier(c, `table set ${set.name}: volatile column`));
     if (u.key.length === 0 && u.rowid === undefined) throw invalid(`table set ${set.name}: unit ${table} without a key needs a rowid`);
     for (const c of u.children ?? []) checkChild(c, `table set ${set.name}: ${table}`);
   }

@@ -1,5 +1,6 @@
 /** The tasks row as read (with its dependencies folded in), and its public shape. */
-import { toIso } from '../util/time.js';
+import { toIso, isoTime } from '../util/time.js';
+import { isStringArray, parseStored } from '../util/stored-json.js';
 import type { Task, TaskStatus } from './types.js';
 
 export interface TaskRow {
@@ -34,7 +35,7 @@ export const TASK_COLUMNS = `t.id, t.title, t.description, t.priority, t.payload
 /** Queue order: higher priority first, then older first. */
 export const TASK_ORDER = 't.priority DESC, t.created_at, t.seq';
 
-const json = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+const json = (text: string | null): unknown => parseStored<unknown>(text, null);
 
 export function rowToTask(r: TaskRow): Task {
   return {
@@ -47,15 +48,15 @@ export function rowToTask(r: TaskRow): Task {
     error: r.error,
     status: r.status,
     parentId: r.parent_id,
-    dependsOn: (JSON.parse(r.depends_on) as string[]).sort(),
+    dependsOn: parseStored<string[]>(r.depends_on, [], isStringArray).sort(),
     assignee: r.assignee,
     worker: r.worker,
     leaseExpiresAt: toIso(r.lease_expires_at),
     attempts: Number(r.attempts),
     maxAttempts: Number(r.max_attempts),
     dueAt: toIso(r.due_at),
-    createdAt: toIso(r.created_at)!,
-    updatedAt: toIso(r.updated_at)!,
+    createdAt: isoTime(r.created_at),
+    updatedAt: isoTime(r.updated_at),
     startedAt: toIso(r.started_at),
     finishedAt: toIso(r.finished_at),
   };

@@ -9,6 +9,7 @@ import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { optionsOf } from '../util/validate.js';
 import { toEpochMs, toIso } from '../util/time.js';
+import { checkWellFormed } from '../util/text.js';
 import { dependencyPath, subtasks } from './graph.js';
 import { rowToTask, TASK_COLUMNS, TASK_ORDER, type TaskRow } from './rows.js';
 import type {
@@ -333,7 +334,10 @@ export class TaskStore {
     optionsOf(options, ['worker', 'error'], 'fail');
     const worker = options.worker === undefined ? undefined : checkName(options.worker, 'worker');
     if (typeof options.error !== 'string' || options.error.trim().length === 0) throw invalid('fail() needs { error: "what went wrong" }');
-    const error = options.error.length > MAX_ERROR_CHARS ? `${options.error.slice(0, MAX_ERROR_CHARS - 1)}…` : options.error;
+    checkWellFormed(options.error, 'error');
+    // Cut short without splitting a surrogate pair (half an emoji would have no UTF-8 form).
+    const cut = /[\uD800-\uDBFF]/.test(options.error.charAt(MAX_ERROR_CHARS - 2)) ? MAX_ERROR_CHARS - 2 : MAX_ERROR_CHARS - 1;
+    const error = options.error.length > MAX_ERROR_CHARS ? `${options.error.slice(0, cut)}…` : options.error;
     const holder = worker === undefined ? `status = 'pending'` : `status = 'running' AND worker = ?4`;
     const retry = 'attempts + 1 < max_attempts';
     return this.change(id, 'fail', worker, (tx, now) =>

@@ -2,6 +2,7 @@
  * Input checks of agent.tasks: ids, names, numbers and JSON values. Every check runs before
  * a transaction opens, so bad input never changes stored data.
  */
+import { checkWellFormed } from '../util/text.js';
 import { randomBytes } from 'node:crypto';
 import { EngramError, invalid } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
@@ -38,7 +39,7 @@ export function checkName(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 128) {
     throw invalid(`${field} must be a non-empty string of at most 128 characters`, { field });
   }
-  return value;
+  return checkWellFormed(value, field);
 }
 
 export function checkTitle(value: unknown): string {
@@ -46,7 +47,7 @@ export function checkTitle(value: unknown): string {
   if (title.length === 0 || title.length > MAX_TITLE_CHARS) {
     throw invalid(`title must be a non-empty string of at most ${MAX_TITLE_CHARS} characters`, { field: 'title' });
   }
-  return title;
+  return checkWellFormed(title, 'title');
 }
 
 export function checkDescription(value: unknown, maxBytes: number): string | null {
@@ -58,7 +59,7 @@ export function checkDescription(value: unknown, maxBytes: number): string | nul
       details: { field: 'description', bytes, limit: maxBytes },
     });
   }
-  return value;
+  return checkWellFormed(value, 'description');
 }
 
 /** An integer in [min, max], or `fallback` when undefined. */

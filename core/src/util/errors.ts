@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'CLOSED',
   'IO',
+  'DISK_FULL',
   'INTERNAL',
 ] as const;
 

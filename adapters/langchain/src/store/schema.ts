@@ -32,6 +32,7 @@ export const STORE_SCHEMA = defineTables({
       key: ['namespace', 'key'],
       rowid: 'id',
       children: [{ table: 'lc_store_vectors', fk: 'item_id', ref: 'id' }],
+      volatile: ['created_at', 'updated_at'],
     },
   ],
 });
