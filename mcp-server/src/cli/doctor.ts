@@ -187,6 +187,8 @@ const doctor = defineCommand({
         const findings = leftovers(engram.root, only, args.bool('fix'));
         if (findings.length === 0) throw new EngramError('NOT_FOUND', `agent ${only} does not exist in ${engram.root}`);
       }
+      // Leftovers first: opening an agent sweeps its own crashed branch copies, which would hide them.
+      const found = leftovers(engram.root, only, args.bool('fix'));
       const findings: Finding[] = [];
       const checked: { id: string; ok: boolean }[] = [];
       for (const id of ids) {
@@ -195,7 +197,7 @@ const doctor = defineCommand({
         checked.push({ id, ok: f.length === 0 });
         findings.push(...f);
       }
-      findings.push(...leftovers(engram.root, only, args.bool('fix')));
+      findings.push(...found);
       const open = findings.filter((f) => !f.fixed);
       if (out.json) {
         out.data({ dir: engram.root, agents: checked, findings });
