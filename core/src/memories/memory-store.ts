@@ -8,16 +8,21 @@ import { randomUUID } from 'node:crypto';
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
-import { toEpochMs } from '../util/time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { blobToVector, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { FILTER_FIELDS, filterSql, type MemoryFilter, selectsEverything } from './filter.js';
-import { toJsonText } from '../kv/json-value.js';
-import { checkWellFormed } from '../util/text.js';
-import { expiryFromTtl } from '../util/time-range.js';
 import { recall } from './recall.js';
-import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
+import { insertMemory, MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
+import {
+  checkMemoryId,
+  normalizeContext,
+  normalizeRemember,
+  normalizeText,
+  patchColumns,
+  searchText,
+  type Normalized,
+} from './normalize.js';
 import type { TextIndex } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
 import { MEMORY_TEXT } from './text-index.js';
@@ -34,42 +39,7 @@ import type {
   RememberOptions,
 } from './types.js';
 
-const REMEMBER_FIELDS = [
-  'text',
-  'context',
-  'kind',
-  'tags',
-  'metadata',
-  'importance',
-  'source',
-  'validFrom',
-  'ttlMs',
-  'expiresAt',
-  'supersedes',
-  'vector',
-];
-const PATCH_FIELDS = ['text', 'context', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
-const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
-const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
 const BAD_METADATA_KEY = /["\\\p{Cc}]/u;
-
-/** What full-text search and the embedder see of a memory: its context, then its text. */
-function searchText(text: string, context: string | null): string {
-  return context ? `${context}\n${text}` : text;
-}
-
-interface Normalized {
-  text: string;
-  context: string | null;
-  kind: string;
-  tags: string;
-  metadata: string;
-  importance: number;
-  source: string | null;
-  validFrom: number;
-  expiresAt: number | null;
-  supersedes: string | null;
-}
 
 /** Bumps and returns vectors_version; call inside the transaction that changed vectors. */
 export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
@@ -79,6 +49,11 @@ export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
   if (row) return String(row.value);
   await tx.run(`INSERT INTO engram_meta (key, value) VALUES ('vectors_version', '1')`);
   return '1';
+}
+
+/** Ends a memory's current version: superseded by `by` from `validTo` on. */
+async function closeVersion(tx: Queryable, id: number, by: string, validTo: number, now: number): Promise<void> {
+  await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [validTo, by, now, id]);
 }
 
 /** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
@@ -126,101 +101,7 @@ export class MemoryStore {
   constructor(private readonly rt: AgentRuntime) {}
 
   private checkId(id: unknown): string {
-    if (typeof id !== 'string' || !MEMORY_ID.test(id)) {
-      throw invalid(`invalid memory id ${JSON.stringify(String(id).slice(0, 80))}: expected an id returned by remember(), like mem_0123…`);
-    }
-    return id;
-  }
-
-  private normalizeText(text: unknown, exact = false): string {
-    if (typeof text !== 'string') throw invalid('memory text must be a string');
-    const trimmed = checkWellFormed(exact ? text : text.trim(), 'memory text');
-    if (trimmed.length === 0 && !exact) throw invalid('memory text is empty');
-    const bytes = Buffer.byteLength(trimmed, 'utf8');
-    if (bytes > this.rt.limits.maxTextBytes) {
-      throw new EngramError(
-        'LIMIT_EXCEEDED',
-        `memory text is ${bytes} bytes; the limit is ${this.rt.limits.maxTextBytes} (split it, or raise limits.maxTextBytes)`,
-        {
-          details: { bytes, limit: this.rt.limits.maxTextBytes },
-        },
-      );
-    }
-    return trimmed;
-  }
-
-  private normalizeContext(context: unknown): string | null {
-    if (context === undefined || context === null) return null;
-    if (typeof context !== 'string') throw invalid('context must be a string');
-    const trimmed = checkWellFormed(context.trim(), 'context');
-    if (Buffer.byteLength(trimmed, 'utf8') > this.rt.limits.maxTextBytes) {
-      throw new EngramError('LIMIT_EXCEEDED', `memory context is longer than ${this.rt.limits.maxTextBytes} bytes`);
-    }
-    return trimmed.length > 0 ? trimmed : null;
-  }
-
-  private normalizeTags(tags: unknown): string {
-    if (tags === undefined) return '[]';
-    const { maxTags } = this.rt.limits;
-    if (!Array.isArray(tags) || tags.length > maxTags || !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
-      throw invalid(`tags must be an array of at most ${maxTags} non-empty strings of at most 64 characters`);
-    }
-    for (const tag of tags as string[]) checkWellFormed(tag, 'tag');
-    return JSON.stringify([...new Set(tags as string[])]);
-  }
-
-  private normalizeMetadata(metadata: unknown): string {
-    if (metadata === undefined) return '{}';
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw invalid('metadata must be a JSON object');
-    // Strict, as kv and actions are: NaN, Infinity, functions, Maps are refused, not stored as null or {}.
-    const json = toJsonText(metadata, 'metadata', Number.MAX_SAFE_INTEGER);
-    if (Buffer.byteLength(json) > this.rt.limits.maxMetadataBytes) {
-      throw new EngramError('LIMIT_EXCEEDED', `metadata is larger than ${this.rt.limits.maxMetadataBytes} bytes as JSON`);
-    }
-    return json;
-  }
-
-  private normalizeKind(kind: unknown): string {
-    if (kind === undefined) return 'fact';
-    if (typeof kind !== 'string' || !KIND.test(kind))
-      throw invalid(`kind ${JSON.stringify(kind)} is not valid: use a lowercase word such as fact, event, preference or instruction`);
-    return kind;
-  }
-
-  private normalizeImportance(importance: unknown): number {
-    if (importance === undefined) return 0.5;
-    if (typeof importance !== 'number' || !(importance >= 0 && importance <= 1)) throw invalid('importance must be a number from 0 to 1');
-    return importance;
-  }
-
-  private normalizeSource(source: unknown): string | null {
-    if (source === undefined || source === null) return null;
-    if (typeof source !== 'string' || source.length > 256) throw invalid('source must be a string of at most 256 characters');
-    return checkWellFormed(source, 'source');
-  }
-
-  private expiry(ttlMs: unknown, expiresAt: unknown, now: number): number | null {
-    if (ttlMs !== undefined && expiresAt !== undefined && expiresAt !== null) throw invalid('give ttlMs or expiresAt, not both');
-    if (ttlMs !== undefined) return expiryFromTtl(ttlMs, now);
-    if (expiresAt === undefined || expiresAt === null) return null;
-    return toEpochMs(expiresAt as Date, 'expiresAt');
-  }
-
-  private normalize(input: RememberInput, now: number, exactText: boolean): Normalized {
-    if (typeof input !== 'object' || input === null) throw invalid('remember() takes { text, ... } or an array of them');
-    rejectUnknownFields(input, REMEMBER_FIELDS, 'remember');
-    return {
-      text: this.normalizeText(input.text, exactText),
-      context: this.normalizeContext(input.context),
-      kind: this.normalizeKind(input.kind),
-      tags: this.normalizeTags(input.tags),
-      metadata: this.normalizeMetadata(input.metadata),
-      importance: this.normalizeImportance(input.importance),
-      source: this.normalizeSource(input.source),
-      validFrom: input.validFrom === undefined ? now : toEpochMs(input.validFrom, 'validFrom'),
-      expiresAt: this.expiry(input.ttlMs, input.expiresAt, now),
-      supersedes: input.supersedes === undefined ? null : this.checkId(input.supersedes),
-    };
+    return checkMemoryId(id);
   }
 
   /** Embeds texts with the agent's embedder and checks what comes back. */
@@ -285,7 +166,7 @@ export class MemoryStore {
     const now = Date.now();
     const rows = batch.map((m, i) => {
       try {
-        return this.normalize(m, now, exactText === true);
+        return normalizeRemember(m, this.rt.limits, now, exactText === true);
       } catch (err) {
         if (Array.isArray(input) && err instanceof EngramError) {
           throw new EngramError(err.code, `memory ${i}: ${err.message}`, { cause: err, details: { index: i, ...err.details } });
@@ -311,24 +192,14 @@ export class MemoryStore {
             if (!old) throw new EngramError('NOT_FOUND', `memory ${r.supersedes} (to supersede) does not exist`);
             if (old.valid_to !== null)
               throw new EngramError('CONFLICT', `memory ${r.supersedes} was already superseded; supersede its newest version instead`);
-            await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [
-              Math.max(r.validFrom, now),
-              uid,
-              now,
-              old.id,
-            ]);
+            await closeVersion(tx, Number(old.id), uid, Math.max(r.validFrom, now), now);
             replaced.push(Number(old.id));
           }
           const upsertKey = current && metadataKeyOf(r, replaceKey!);
           if (upsertKey !== undefined) {
             for (const old of current!.get(upsertKey) ?? []) {
               if (old.uid === r.supersedes) continue;
-              await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [
-                Math.max(r.validFrom, now),
-                uid,
-                now,
-                old.id,
-              ]);
+              await closeVersion(tx, old.id, uid, Math.max(r.validFrom, now), now);
               replaced.push(old.id);
               r.supersedes ??= old.uid;
             }
@@ -356,28 +227,7 @@ export class MemoryStore {
             supersedes: r.supersedes,
             superseded_by: null,
           };
-          const inserted = await tx.run(
-            `INSERT INTO memories (uid, text, context, search_text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [
-              uid,
-              row.text,
-              row.context,
-              search,
-              row.text_len!,
-              row.kind,
-              row.tags,
-              row.metadata,
-              row.importance,
-              row.source,
-              now,
-              now,
-              row.valid_from,
-              row.expires_at,
-              row.supersedes,
-            ],
-          );
-          row.id = inserted.lastInsertRowid;
+          await insertMemory(tx, row);
           if (upsertKey !== undefined) current!.set(upsertKey, [{ id: Number(row.id), uid }]);
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
           out.push({ row, replaced });
@@ -437,17 +287,16 @@ export class MemoryStore {
   /** Changes a memory in place; a new text is re-embedded. Throws NOT_FOUND for unknown ids. */
   async update(id: string, patch: MemoryPatch): Promise<Memory> {
     this.checkId(id);
-    if (typeof patch !== 'object' || patch === null) throw invalid('update() takes a patch object');
-    rejectUnknownFields(patch, PATCH_FIELDS, 'update');
     const now = Date.now();
+    const columns = patchColumns(patch, this.rt.limits, now);
     const sets: string[] = [];
     const params: SqlValue[] = [];
     const set = (column: string, value: SqlValue) => {
       sets.push(`${column} = ?`);
       params.push(value);
     };
-    const text = patch.text === undefined ? undefined : this.normalizeText(patch.text);
-    const context = patch.context === undefined ? undefined : this.normalizeContext(patch.context);
+    const text = patch.text === undefined ? undefined : normalizeText(patch.text, this.rt.limits);
+    const context = patch.context === undefined ? undefined : normalizeContext(patch.context, this.rt.limits);
     let search: string | undefined;
     let fields: { text: string; context: string | null } | undefined;
     if (text !== undefined || context !== undefined) {
@@ -459,13 +308,7 @@ export class MemoryStore {
       if (context !== undefined) set('context', context);
       set('search_text', search);
     }
-    if (patch.kind !== undefined) set('kind', this.normalizeKind(patch.kind));
-    if (patch.tags !== undefined) set('tags', this.normalizeTags(patch.tags));
-    if (patch.metadata !== undefined) set('metadata', this.normalizeMetadata(patch.metadata));
-    if (patch.importance !== undefined) set('importance', this.normalizeImportance(patch.importance));
-    if (patch.source !== undefined) set('source', this.normalizeSource(patch.source));
-    if (patch.validFrom !== undefined) set('valid_from', toEpochMs(patch.validFrom, 'validFrom'));
-    if (patch.ttlMs !== undefined || patch.expiresAt !== undefined) set('expires_at', this.expiry(patch.ttlMs, patch.expiresAt, now));
+    for (const [column, value] of columns) set(column, value);
     set('updated_at', now);
     const vector = search === undefined ? undefined : (await this.embed([search]))[0]!;
     return this.rt.use(async (state) => {

@@ -1,4 +1,5 @@
-/** The memories row as stored, and its public shape. */
+/** The memories row as stored, its public shape, and the one INSERT that writes it. */
+import type { Queryable, SqlValue } from '../drivers/types.js';
 import { toIso, isoTime } from '../util/time.js';
 import { isObject, isStringArray, parseStored } from '../util/stored-json.js';
 import type { Memory } from './types.js';
@@ -22,6 +23,40 @@ export interface MemoryRow {
   expires_at: number | null;
   supersedes: string | null;
   superseded_by: string | null;
+}
+
+/** Every stored column, in one list: the INSERT and its parameters cannot drift apart. */
+const INSERT_COLUMNS = [
+  'id',
+  'uid',
+  'text',
+  'context',
+  'search_text',
+  'text_len',
+  'kind',
+  'tags',
+  'metadata',
+  'importance',
+  'source',
+  'created_at',
+  'updated_at',
+  'valid_from',
+  'valid_to',
+  'expires_at',
+  'supersedes',
+  'superseded_by',
+] as const satisfies readonly (keyof MemoryRow)[];
+const INSERT_SQL = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+
+/**
+ * Inserts a memory row (remember, import). An `id` of 0 lets the engine pick one; the id
+ * written is set on the row and returned. Its vector and text index entry are the caller's.
+ */
+export async function insertMemory(tx: Queryable, row: MemoryRow): Promise<number> {
+  const params = INSERT_COLUMNS.map((c): SqlValue => (c === 'id' && !row.id ? null : (row[c] ?? null)));
+  const { lastInsertRowid } = await tx.run(INSERT_SQL, params);
+  if (!row.id) row.id = Number(lastInsertRowid);
+  return row.id;
 }
 
 export const MEMORY_COLUMNS =

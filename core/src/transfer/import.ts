@@ -14,6 +14,8 @@ import type { Queryable, SqlValue } from '../drivers/types.js';
 import { embedChecked } from '../embedders/validate.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { bumpVectorsVersion } from '../memories/memory-store.js';
+import { searchText } from '../memories/normalize.js';
+import { insertMemory, type MemoryRow } from '../memories/rows.js';
 import { MEMORY_TEXT } from '../memories/text-index.js';
 import type { TextDoc } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
@@ -134,36 +136,35 @@ function checkShape(records: readonly ExportRecord[]): { header: HeaderRecord; d
   return { header: header as HeaderRecord, data };
 }
 
-/** Memory columns, checked, in the order of INSERT_MEMORY. */
-function memoryRow(where: Where, m: MemoryRecord): SqlValue[] {
+/** A memory record, checked, as the row to insert (its id chosen at insert, its text_len by the text index). */
+function memoryRow(where: Where, m: MemoryRecord): MemoryRow {
   const text = str(where, 'text', m.text)!;
   if (text.trim().length === 0) fail(where, 'text is empty');
   if (typeof m.kind !== 'string' || !KIND.test(m.kind)) fail(where, `kind ${JSON.stringify(m.kind)} is not valid`);
   const importance = num(where, 'importance', m.importance)!;
   if (importance < 0 || importance > 1) fail(where, 'importance must be from 0 to 1');
   const context = str(where, 'context', m.context ?? null, true);
-  return [
-    id(where, 'id', m.id, MEMORY_ID),
+  return {
+    id: 0,
+    uid: id(where, 'id', m.id, MEMORY_ID)!,
     text,
     context,
-    context ? `${context}\n${text}` : text,
-    m.kind,
-    JSON.stringify(strings(where, 'tags', m.tags)),
-    JSON.stringify(object(where, 'metadata', m.metadata)),
+    search_text: searchText(text, context),
+    text_len: 0,
+    kind: m.kind,
+    tags: JSON.stringify(strings(where, 'tags', m.tags)),
+    metadata: JSON.stringify(object(where, 'metadata', m.metadata)),
     importance,
-    str(where, 'source', m.source ?? null, true),
-    time(where, 'createdAt', m.createdAt),
-    time(where, 'updatedAt', m.updatedAt),
-    time(where, 'validFrom', m.validFrom),
-    time(where, 'validTo', m.validTo ?? null, true),
-    time(where, 'expiresAt', m.expiresAt ?? null, true),
-    id(where, 'supersedes', m.supersedes ?? null, MEMORY_ID, true),
-    id(where, 'supersededBy', m.supersededBy ?? null, MEMORY_ID, true),
-  ];
+    source: str(where, 'source', m.source ?? null, true),
+    created_at: time(where, 'createdAt', m.createdAt)!,
+    updated_at: time(where, 'updatedAt', m.updatedAt)!,
+    valid_from: time(where, 'validFrom', m.validFrom)!,
+    valid_to: time(where, 'validTo', m.validTo ?? null, true),
+    expires_at: time(where, 'expiresAt', m.expiresAt ?? null, true),
+    supersedes: id(where, 'supersedes', m.supersedes ?? null, MEMORY_ID, true),
+    superseded_by: id(where, 'supersededBy', m.supersededBy ?? null, MEMORY_ID, true),
+  };
 }
-
-const INSERT_MEMORY = `INSERT INTO memories (uid, text, context, search_text, kind, tags, metadata, importance, source, created_at, updated_at,
-  valid_from, valid_to, expires_at, supersedes, superseded_by, text_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function taskRow(where: Where, t: TaskRecord): SqlValue[] {
   if (!TASK_STATUSES.includes(t.status)) fail(where, `status must be one of ${TASK_STATUSES.join(', ')}`);
@@ -265,7 +266,7 @@ async function refuseExisting(conn: Queryable, table: string, column: string, wh
 export async function importAgent(agent: Agent, records: readonly ExportRecord[], options: ImportOptions = {}): Promise<ImportResult> {
   const { header, data } = checkShape(records);
   const at = (i: number) => `record ${i + 2} (${data[i]!.type})`;
-  const memories: { where: Where; row: SqlValue[]; record: MemoryRecord }[] = [];
+  const memories: { where: Where; row: MemoryRow; record: MemoryRecord }[] = [];
   const rows = { kv: [] as SqlValue[][], task: [] as { row: SqlValue[]; deps: string[] }[], action: [] as SqlValue[][] };
   const files: { path: string; data: Buffer; record: FileRecord }[] = [];
   const dirs: DirectoryRecord[] = [];
@@ -301,7 +302,7 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
     const batch = missing.slice(i, i + batchSize);
     const vectors = await embedChecked(
       embedder,
-      batch.map((j) => memories[j]!.row[3] as string),
+      batch.map((j) => memories[j]!.row.search_text),
     );
     batch.forEach((j, k) => (blobs[j] = vectorToBlob(vectors[k]!)));
     reembedded += batch.length;
@@ -347,15 +348,16 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           'memories',
           'uid',
           'memory',
-          memories.map((m) => m.row[0] as string),
+          memories.map((m) => m.row.uid),
         );
         // The text index takes its rows in batches (one statement per batch, not per memory).
         let pending: TextDoc[] = [];
         for (const [i, m] of memories.entries()) {
-          const analysis = index.analyze({ text: m.row[1], context: m.row[2] });
-          const { lastInsertRowid } = await tx.run(INSERT_MEMORY, [...m.row, analysis?.length ?? 0]);
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [lastInsertRowid, blobs[i]!]);
-          pending.push({ id: Number(lastInsertRowid), analysis });
+          const analysis = index.analyze(m.row);
+          m.row.text_len = analysis?.length ?? 0;
+          const id = await insertMemory(tx, m.row);
+          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [id, blobs[i]!]);
+          pending.push({ id, analysis });
           if (pending.length >= 500) {
             await index.add(tx, pending);
             pending = [];
