@@ -9,6 +9,7 @@ import { toIso } from '../time.js';
 import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
+import { mintId } from '../ids.js';
 
 export interface FileRow {
   id: number;
@@ -80,13 +81,15 @@ export async function touchDir(tx: Queryable, dir: string, now: number): Promise
 }
 
 export async function insertDir(tx: Queryable, path: string, now: number): Promise<FileRow> {
-  const { lastInsertRowid } = await tx.run(`INSERT INTO files (path, parent, kind, created_at, modified_at) VALUES (?, ?, 'dir', ?, ?)`, [
+  const id = mintId();
+  await tx.run(`INSERT INTO files (id, path, parent, kind, created_at, modified_at) VALUES (?, ?, ?, 'dir', ?, ?)`, [
+    id,
     path,
     parentOf(path),
     now,
     now,
   ]);
-  return { id: lastInsertRowid, path, kind: 'dir', size: 0, mime: null, is_text: 0, sha256: null, created_at: now, modified_at: now };
+  return { id, path, kind: 'dir', size: 0, mime: null, is_text: 0, sha256: null, created_at: now, modified_at: now };
 }
 
 /**

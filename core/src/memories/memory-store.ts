@@ -16,6 +16,7 @@ import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import type { Analysis } from '../search/term-index.js';
 import { MEMORY_TEXT_INDEX } from './text-index.js';
+import { mintId } from '../ids.js';
 import type { ListOptions, Memory, MemoryPatch, RecallOptions, RecallResult, ReembedProgress, RememberInput } from './types.js';
 
 const REMEMBER_FIELDS = [
@@ -290,10 +291,12 @@ export class MemoryStore {
             supersedes: r.supersedes,
             superseded_by: null,
           };
-          const inserted = await tx.run(
-            `INSERT INTO memories (uid, text, context, search_text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          row.id = mintId();
+          await tx.run(
+            `INSERT INTO memories (id, uid, text, context, search_text, text_len, kind, tags, metadata, importance, source, created_at, updated_at, valid_from, expires_at, supersedes)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             [
+              row.id,
               uid,
               row.text,
               row.context,
@@ -311,7 +314,6 @@ export class MemoryStore {
               row.supersedes,
             ],
           );
-          row.id = inserted.lastInsertRowid;
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
           out.push({ row, replaced });
         }

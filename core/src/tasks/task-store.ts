@@ -38,6 +38,7 @@ import {
   newTaskId,
   toJson,
 } from './validate.js';
+import { mintId } from '../ids.js';
 
 const CREATE_FIELDS = ['title', 'description', 'priority', 'payload', 'parentId', 'dependsOn', 'dueAt', 'assignee', 'maxAttempts'];
 const LIST_FIELDS = ['status', 'assignee', 'parentId', 'limit', 'offset'];
@@ -162,9 +163,9 @@ export class TaskStore {
         }
         const now = Date.now();
         await tx.run(
-          `INSERT INTO tasks (id, title, description, priority, payload, parent_id, assignee, max_attempts, due_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [id, title, description, priority, payload, parentId, assignee, maxAttempts, dueAt, now, now],
+          `INSERT INTO tasks (seq, id, title, description, priority, payload, parent_id, assignee, max_attempts, due_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [mintId(), id, title, description, priority, payload, parentId, assignee, maxAttempts, dueAt, now, now],
         );
         if (dependsOn.length > 0) {
           await tx.run('INSERT INTO task_deps (task_id, depends_on) SELECT ?, value FROM json_each(?)', [id, JSON.stringify(dependsOn)]);
