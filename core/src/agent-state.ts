@@ -5,6 +5,7 @@
 import type { Connection } from './drivers/connection.js';
 import type { Embedder } from './embedders/types.js';
 import type { AgentMeta } from './schema.js';
+import type { SyncSession } from './sync/session.js';
 import type { BinaryVectorIndex } from './vector-index.js';
 
 export interface Limits {
@@ -40,6 +41,8 @@ export interface AgentState {
   smallAtVersion?: string | undefined;
   /** Per-handle caches of other sub-stores, by a key each store owns (dropped with the handle). */
   readonly caches: Map<string, unknown>;
+  /** Set for a synced agent (Engram.open({ sync })): push, pull, status, background sync. */
+  sync?: SyncSession | undefined;
 }
 
 export interface AgentRuntime {

@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
-import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
+import { DEFAULT_LIMITS, type Limits } from './agent-state.js';
 import type { BranchHost } from './branches/host.js';
 import { filesDir } from './branches/names.js';
+import type { AgentState } from './agent-state.js';
 import { Connection } from './drivers/connection.js';
 import { resolveDriver } from './drivers/index.js';
 import type { Driver, DriverName } from './drivers/types.js';
@@ -21,6 +22,9 @@ import { AgentPool } from './pool.js';
 import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
 import { hasStoreTables } from './store-tables.js';
 import type { ReembedProgress } from './memories/types.js';
+import { openReplica, replicaSideFiles, type ReplicaHandle } from './drivers/turso-sync.js';
+import { resolveSyncOptions, type ResolvedSyncOptions, type SyncOptions } from './sync/options.js';
+import { SyncSession } from './sync/session.js';
 
 export interface EngramOptions {
   /** Root directory holding every agent database (created if missing). */
@@ -37,6 +41,11 @@ export interface EngramOptions {
   lockTimeoutMs?: number;
   /** Input limits (text and metadata sizes, tags, batch size). */
   limits?: Partial<Limits>;
+  /**
+   * Replicate every agent to a remote Turso database (Turso Cloud or `tursodb --sync-server`):
+   * the file on disk is a replica that pushes and pulls. Turso driver only; not with encryptionKey.
+   */
+  sync?: SyncOptions;
 }
 
 export interface AgentOptions {
@@ -67,6 +76,9 @@ export class Engram {
   /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
   private readonly branchFiles = new Map<string, string>();
   private readonly branchHost: BranchHost;
+  private readonly sync: ResolvedSyncOptions | undefined;
+  /** Synced agents opened with create: false whose replica may have to be bootstrapped first. */
+  private readonly mustExist = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -80,6 +92,7 @@ export class Engram {
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.sync = options.sync === undefined ? undefined : resolveSyncOptions(options.sync);
     const max = options.maxOpenAgents ?? 256;
     if (!Number.isInteger(max) || max < 1) throw invalid('maxOpenAgents must be a positive integer');
     this.pool = new AgentPool({
@@ -126,6 +139,12 @@ export class Engram {
       throw invalid('Engram.open needs { dir }: the directory that holds the agent databases');
     }
     const driver = resolveDriver(options.driver);
+    if (options.sync !== undefined && driver.name !== 'turso') {
+      throw new EngramError(
+        'UNSUPPORTED',
+        `sync needs the turso driver (replication is Turso's sync protocol); this Engram uses ${driver.name}`,
+      );
+    }
     const embedder = options.embedder ?? (await defaultEmbedder());
     if (
       !embedder ||
@@ -165,6 +184,13 @@ export class Engram {
   async agent(id: string, options: AgentOptions = {}): Promise<Agent> {
     this.check();
     const path = this.pathOf(id);
+    if (options.encryptionKey !== undefined && this.sync) {
+      throw new EngramError(
+        'UNSUPPORTED',
+        `agent ${id} has an encryption key, and sync cannot keep it encrypted: the sync package (0.7.2) has no local encryption, so the replica would hold the agent in plaintext. ` +
+          'Open encrypted agents with an Engram without sync (a Turso Cloud database encrypted on the server: sync.remoteEncryption).',
+      );
+    }
     if (options.encryptionKey !== undefined) {
       if (!this.driver.supportsEncryption) {
         throw new EngramError('UNSUPPORTED', `encryption needs the turso driver; this Engram uses ${this.driver.name}`);
@@ -176,7 +202,11 @@ export class Engram {
       if (known !== undefined && known !== options.encryptionKey) await this.pool.close(id);
       this.keys.set(id, options.encryptionKey);
     }
-    if (options.create === false && !existsSync(path)) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+    if (options.create === false && !existsSync(path)) {
+      // A synced agent may exist only on the remote: opening bootstraps it, or says NOT_FOUND.
+      if (!this.sync) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+      this.mustExist.add(id);
+    }
     let agent = this.agents.get(id);
     if (!agent) {
       agent = new Agent(
@@ -196,6 +226,8 @@ export class Engram {
     } catch (err) {
       this.agents.delete(id);
       throw err;
+    } finally {
+      this.mustExist.delete(id);
     }
     return agent;
   }
@@ -215,6 +247,7 @@ export class Engram {
     if (branchOf !== undefined && !existsSync(path)) {
       throw new EngramError('NOT_FOUND', `this branch of agent ${id} no longer exists (it was promoted, merged or discarded)`);
     }
+    if (this.sync && branchOf === undefined) return this.openSynced(id, path, this.sync);
     const fresh = !existsSync(path);
     if (fresh) {
       try {
@@ -236,6 +269,58 @@ export class Engram {
           cause: err,
         });
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a synced agent's replica: bootstraps it from the remote when it is not on this disk,
+   * pulls once (best effort), migrates, and starts its background sync.
+   */
+  private async openSynced(id: string, path: string, sync: ResolvedSyncOptions): Promise<AgentState> {
+    const fresh = !existsSync(path);
+    if (fresh) {
+      try {
+        await mkdir(dirname(path), { recursive: true });
+      } catch (err) {
+        throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const url = await sync.url(id);
+    const discard = async () => {
+      for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
+    };
+    let handle: ReplicaHandle;
+    try {
+      handle = await openReplica(path, {
+        url,
+        authToken: sync.authToken,
+        remoteEncryption: sync.remoteEncryption,
+        clientName: sync.clientName,
+      });
+    } catch (err) {
+      // A failed bootstrap leaves an empty file that would pass for a replica: start over next time.
+      if (fresh) await discard();
+      throw err;
+    }
+    const conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
+    const state: AgentState = { conn, meta: {}, vectorIndex: undefined, caches: new Map() };
+    try {
+      if (this.mustExist.has(id) && !(await readMeta(conn))) {
+        throw new EngramError('NOT_FOUND', `agent ${id} does not exist (neither here nor on its remote ${url})`);
+      }
+      state.sync = new SyncSession(state, handle, id, url, sync);
+      if (!fresh) await state.sync.pullAtOpen();
+      const before = Number((await readMeta(conn))?.schema_version ?? 0);
+      state.meta = await this.prepare(conn, id);
+      // A new agent reaches the remote at once; an existing one with its migrations, if any.
+      if (before < SCHEMA_VERSION) await state.sync.pullAtOpen();
+      state.sync.start();
+      return state;
+    } catch (err) {
+      await state.sync?.close().catch(() => undefined);
+      await conn.close().catch(() => undefined);
+      if (fresh) await discard();
       throw err;
     }
   }
@@ -376,7 +461,8 @@ export class Engram {
     this.agents.delete(id);
     this.keys.delete(id);
     const existed = existsSync(path);
-    for (const f of [path, ...this.driver.sideFiles(path)]) await rm(f, { force: true });
+    const sideFiles = this.sync ? replicaSideFiles(path) : this.driver.sideFiles(path);
+    for (const f of [path, ...sideFiles]) await rm(f, { force: true });
     for (const dir of [filesDir(path, 'branch'), filesDir(path, 'snapshot')]) await rm(dir, { recursive: true, force: true });
     return existed;
   }

@@ -15,6 +15,10 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'CLOSED',
   'IO',
+  /** The sync server refused the credentials (bad or expired token). */
+  'SYNC_AUTH',
+  /** The sync server cannot be reached (and the agent is not on this disk yet). */
+  'SYNC_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -33,3 +33,7 @@ export type * from './files/types.js';
 export { BranchStore } from './branches/branch-store.js';
 export { SnapshotStore } from './branches/snapshot-store.js';
 export type * from './branches/types.js';
+export type { SyncOptions } from './sync/options.js';
+export type { SyncResult, SyncStatus } from './sync/session.js';
+export type { RemoteEncryption } from './drivers/turso-sync.js';
+export { mintId } from './ids.js';

@@ -10,7 +10,8 @@ import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlVal
 /** `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file. */
 const EXPERIMENTAL = ['multiprocess_wal'] as const;
 
-type TursoDatabase = Awaited<ReturnType<typeof connect>>;
+/** What this handle needs of a Turso database: the plain one, or a synced one (turso-sync.ts). */
+export type TursoDatabase = Pick<Awaited<ReturnType<typeof connect>>, 'prepare' | 'exec' | 'close'>;
 
 function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
   if (!params) return [];
@@ -23,13 +24,18 @@ function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
   return params as SqlValue[];
 }
 
-type TursoStatement = Awaited<ReturnType<TursoDatabase['prepare']>>;
+type TursoStatement = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>['prepare']>>;
 const STATEMENT_CACHE = 64;
 
-class TursoHandle implements EngineHandle {
+export class TursoHandle implements EngineHandle {
   private readonly statements = new Map<string, TursoStatement>();
 
-  constructor(private readonly db: TursoDatabase) {}
+  constructor(protected readonly db: TursoDatabase) {}
+
+  /** Forgets prepared statements (after a pull that may have changed the schema). */
+  protected forgetStatements(): void {
+    this.statements.clear();
+  }
 
   /** Prepared statements are reused: preparing costs more than running a point query. */
   private async prepare(sql: string): Promise<TursoStatement> {

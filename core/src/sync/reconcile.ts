@@ -1,0 +1,118 @@
+/**
+ * What a pull leaves to Engram: the sync protocol replays rows, so state that sums over rows,
+ * or that two replicas changed at once, is put right here after every pull that brought
+ * changes, the same way on every replica (so the fixes themselves agree when pushed).
+ *
+ * - Caches of the open handle (the first-pass vector index, per-store caches, meta) are dropped.
+ * - A schema newer than this Engram's is refused, before anything is written.
+ * - Two replicas that superseded the same memory offline: both successors are current. The
+ *   later one (by created_at, then uid) wins; the other is kept in the chain before it, so
+ *   history() shows both and neither is lost.
+ * - Engram's own term index keeps per-term document counts and totals that two replicas both
+ *   moved (the later push wins a counter): they are recounted from the postings.
+ */
+import type { AgentState } from '../agent-state.js';
+import type { Queryable } from '../drivers/types.js';
+import { EngramError } from '../errors.js';
+import { FILE_TEXT_INDEX } from '../files/schema.js';
+import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
+import { readMeta, SCHEMA_VERSION } from '../schema.js';
+
+export interface ReconcileResult {
+  /** Memories that lost a concurrent supersede and were moved into the winner's history. */
+  forksResolved: number;
+  /** Term counts corrected. */
+  termsRecounted: number;
+}
+
+/** Drops the handle's caches and refuses a schema from a newer Engram. */
+export async function refreshState(state: AgentState, agentId: string): Promise<void> {
+  state.vectorIndex = undefined;
+  state.smallAtVersion = undefined;
+  state.caches.clear();
+  const meta = await readMeta(state.conn);
+  const version = Number(meta?.schema_version ?? 0);
+  if (version > SCHEMA_VERSION) {
+    throw new EngramError(
+      'UNSUPPORTED',
+      `agent ${agentId}: the remote holds schema version ${version}, newer than this Engram (${SCHEMA_VERSION}); upgrade Engram on this machine. Nothing was written.`,
+      { details: { remoteVersion: version, localVersion: SCHEMA_VERSION } },
+    );
+  }
+  if (meta) state.meta = meta;
+}
+
+interface Successor {
+  uid: string;
+  supersedes: string;
+  created_at: number;
+  valid_from: number;
+}
+
+/** Chains the current successors of one memory into one line of history (oldest first). */
+async function resolveForks(tx: Queryable): Promise<number> {
+  const rows = await tx.all<Successor>(
+    `SELECT uid, supersedes, created_at, valid_from FROM memories
+      WHERE valid_to IS NULL AND superseded_by IS NULL AND supersedes IN (
+        SELECT supersedes FROM memories WHERE supersedes IS NOT NULL AND valid_to IS NULL AND superseded_by IS NULL
+         GROUP BY supersedes HAVING count(*) > 1)`,
+  );
+  const groups = new Map<string, Successor[]>();
+  for (const r of rows) groups.set(r.supersedes, [...(groups.get(r.supersedes) ?? []), r]);
+  let resolved = 0;
+  const now = Date.now();
+  for (const [pred, siblings] of groups) {
+    siblings.sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    await tx.run('UPDATE memories SET superseded_by = ? WHERE uid = ?', [siblings[0]!.uid, pred]);
+    for (let i = 0; i + 1 < siblings.length; i++) {
+      const loser = siblings[i]!;
+      const next = siblings[i + 1]!;
+      await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE uid = ?', [
+        Math.max(Number(loser.valid_from), Number(next.valid_from)),
+        next.uid,
+        now,
+        loser.uid,
+      ]);
+      await tx.run('UPDATE memories SET supersedes = ? WHERE uid = ?', [loser.uid, next.uid]);
+      resolved++;
+    }
+  }
+  return resolved;
+}
+
+async function tableExists(q: Queryable, name: string): Promise<boolean> {
+  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
+}
+
+/** Recounts one term index's document frequencies and totals from its postings; returns terms corrected. */
+async function recountTerms(tx: Queryable, docs: string): Promise<number> {
+  const postings = `${docs}_terms`;
+  const df = `${docs}_term_df`;
+  if (!(await tableExists(tx, postings)) || !(await tableExists(tx, df))) return 0;
+  const fixed = await tx.run(
+    `INSERT INTO ${df} (term, df)
+       SELECT c.term, c.n FROM (SELECT term, count(*) AS n FROM ${postings} GROUP BY term) c
+        WHERE NOT EXISTS (SELECT 1 FROM ${df} d WHERE d.term = c.term AND d.df = c.n)
+       ON CONFLICT (term) DO UPDATE SET df = excluded.df`,
+  );
+  const dropped = await tx.run(`DELETE FROM ${df} WHERE NOT EXISTS (SELECT 1 FROM ${postings} t WHERE t.term = ${df}.term)`);
+  const totals = await tx.get<{ n: number; len: number | null }>(`SELECT count(*) AS n, sum(text_len) AS len FROM ${docs}`);
+  const set = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value`;
+  await tx.run(set, [`${docs}_text_docs`, String(Number(totals?.n ?? 0))]);
+  await tx.run(set, [`${docs}_text_terms`, String(Number(totals?.len ?? 0))]);
+  return fixed.changes + dropped.changes;
+}
+
+/** Puts right what a pull may leave inconsistent (see the module comment). One transaction. */
+export async function reconcile(state: AgentState): Promise<ReconcileResult> {
+  const ownTextIndex = !state.conn.dialect.fullText;
+  return state.conn.transaction(async (tx) => {
+    const forksResolved = await resolveForks(tx);
+    let termsRecounted = 0;
+    if (ownTextIndex) {
+      termsRecounted += await recountTerms(tx, MEMORY_TEXT_INDEX.docs);
+      termsRecounted += await recountTerms(tx, FILE_TEXT_INDEX.docs);
+    }
+    return { forksResolved, termsRecounted };
+  });
+}

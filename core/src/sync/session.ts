@@ -1,0 +1,174 @@
+/**
+ * One open synced agent: sync() (pull, put right what the pull brought, push), its status, the
+ * background sync on an interval with backoff while the remote is unreachable, and the push
+ * before the handle closes. Lives as long as the pool's handle; a sync never overlaps another
+ * on the same handle, and its pull and push run between other callers' statements.
+ */
+import type { AgentState } from '../agent-state.js';
+import type { ReplicaHandle } from '../drivers/turso-sync.js';
+import { EngramError, isEngramError } from '../errors.js';
+import type { ResolvedSyncOptions } from './options.js';
+import { reconcile, refreshState } from './reconcile.js';
+
+/** What one sync moved. */
+export interface SyncResult {
+  /** Whether the pull brought changes from the remote. */
+  pulled: boolean;
+  /** Local changes (CDC operations) pushed. */
+  pushedChanges: number;
+  /** Bytes sent and received by this sync. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Memories whose concurrent supersedes were chained into one history (see reconcile.ts). */
+  forksResolved: number;
+  /** Wall time of the whole sync. */
+  ms: number;
+}
+
+/** Where a synced agent stands. */
+export interface SyncStatus {
+  url: string;
+  /** Local changes not pushed yet (0 when everything written here has reached the remote). */
+  pendingChanges: number;
+  /** Epoch ms of the last successful pull / push, or null. */
+  lastPullAt: number | null;
+  lastPushAt: number | null;
+  /** Opaque revision of the remote state pulled last. */
+  revision: string | null;
+  /** The last sync's failure (cleared by a successful sync). */
+  lastError: { code: string; message: string } | null;
+  /** Failed background attempts in a row. */
+  failures: number;
+  /** Epoch ms of the next background attempt, or null when background sync is off or stopped. */
+  nextAttemptAt: number | null;
+}
+
+export class SyncSession {
+  private running: Promise<SyncResult> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private lastError: { code: string; message: string } | null = null;
+  private nextAttemptAt: number | null = null;
+  private closed = false;
+  /** Set when the remote moved to a newer schema: no more syncs on this handle. */
+  private refused: EngramError | undefined;
+
+  constructor(
+    private readonly state: AgentState,
+    private readonly handle: ReplicaHandle,
+    readonly agentId: string,
+    readonly url: string,
+    private readonly options: ResolvedSyncOptions,
+  ) {}
+
+  /** Starts the background sync (a no-op when intervalMs is 0). */
+  start(): void {
+    if (this.options.intervalMs > 0) this.schedule(this.options.intervalMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed || this.refused) return;
+    clearTimeout(this.timer);
+    this.nextAttemptAt = Date.now() + ms;
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    this.nextAttemptAt = null;
+    try {
+      await this.sync();
+    } catch {
+      // recorded in lastError; the next attempt backs off
+    }
+    const backoff = Math.min(this.options.maxBackoffMs, this.options.intervalMs * 2 ** Math.min(this.failures, 16));
+    this.schedule(this.failures === 0 ? this.options.intervalMs : backoff * (0.75 + Math.random() / 2));
+  }
+
+  /** Pulls, reconciles, pushes. Concurrent calls share one run. */
+  sync(): Promise<SyncResult> {
+    if (this.refused) return Promise.reject(this.refused);
+    if (this.closed) return Promise.reject(new EngramError('CLOSED', `agent ${this.agentId} is closed`));
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<SyncResult> {
+    const t0 = performance.now();
+    const conn = this.state.conn;
+    try {
+      const before = await conn.withHandle(() => this.handle.stats());
+      const pulled = await conn.withHandle(() => this.handle.pull());
+      let forksResolved = 0;
+      if (pulled) {
+        await refreshState(this.state, this.agentId);
+        forksResolved = (await reconcile(this.state)).forksResolved;
+      }
+      const pending = await conn.withHandle(() => this.handle.stats());
+      await conn.withHandle(() => this.handle.push());
+      const after = await conn.withHandle(() => this.handle.stats());
+      this.failures = 0;
+      this.lastError = null;
+      return {
+        pulled,
+        pushedChanges: Math.max(0, pending.pendingChanges - after.pendingChanges),
+        bytesSent: after.bytesSent - before.bytesSent,
+        bytesReceived: after.bytesReceived - before.bytesReceived,
+        forksResolved,
+        ms: performance.now() - t0,
+      };
+    } catch (err) {
+      this.failures++;
+      const e = isEngramError(err) ? err : new EngramError('IO', `sync of agent ${this.agentId} failed: ${String(err)}`, { cause: err });
+      this.lastError = { code: e.code, message: e.message };
+      if (e.code === 'UNSUPPORTED') {
+        this.refused = e;
+        clearTimeout(this.timer);
+        this.nextAttemptAt = null;
+      }
+      throw e;
+    }
+  }
+
+  /** Pulls once at open (best effort: an unreachable remote leaves the replica as it is). */
+  async pullAtOpen(): Promise<void> {
+    try {
+      await this.sync();
+    } catch (err) {
+      // A bad token or a newer remote schema is the caller's to know; the network may come back.
+      if (isEngramError(err, 'SYNC_AUTH') || isEngramError(err, 'UNSUPPORTED')) throw err;
+    }
+  }
+
+  async status(): Promise<SyncStatus> {
+    const s = await this.state.conn.withHandle(() => this.handle.stats());
+    return {
+      url: this.url,
+      pendingChanges: s.pendingChanges,
+      lastPullAt: s.lastPullAt,
+      lastPushAt: s.lastPushAt,
+      revision: s.revision,
+      lastError: this.lastError,
+      failures: this.failures,
+      nextAttemptAt: this.nextAttemptAt,
+    };
+  }
+
+  /**
+   * Stops the background sync and pushes what is pending (best effort: unpushed changes stay in
+   * the replica and go with the next sync after it reopens).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.nextAttemptAt = null;
+    await this.running?.catch(() => undefined);
+    if (this.refused) return;
+    try {
+      await this.state.conn.withHandle(() => this.handle.push());
+    } catch (err) {
+      this.lastError = { code: isEngramError(err) ? err.code : 'IO', message: String((err as Error).message ?? err) };
+    }
+  }
+}
