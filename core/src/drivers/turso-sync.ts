@@ -48,6 +48,7 @@ export function replicaSideFiles(path: string): string[] {
 export function mapSyncError(err: unknown): Error {
   if (isEngramError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
+  if (/lock/i.test(message)) return mapTursoError(err);
   if (/status=(401|403)\b/.test(message)) {
     return new EngramError('SYNC_AUTH', `the sync server refused the credentials: check the auth token (sync: ${message})`, { cause: err });
   }

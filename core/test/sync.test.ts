@@ -1,0 +1,175 @@
+/**
+ * Sync against a real sync server (tursodb --sync-server on loopback): two replicas of one agent
+ * in separate directories, offline writes on both, bootstrap, server down and up, conflicts,
+ * and what is refused.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Engram, type EngramOptions } from '../src/engram.js';
+import { HashEmbedder } from '../src/embedders/hash-embedder.js';
+import { expectCode, onCleanup, tempDir } from './helpers.js';
+import { SyncServer, tokenGate } from './sync/sync-server.js';
+
+async function server(): Promise<SyncServer> {
+  const s = await SyncServer.start(join(tempDir('engram-remote-'), 'remote.db'));
+  onCleanup(() => s.stop());
+  return s;
+}
+
+async function replica(url: string, options: Partial<EngramOptions> = {}): Promise<Engram> {
+  const engram = await Engram.open({
+    dir: tempDir(),
+    embedder: new HashEmbedder({ dims: 64 }),
+    sync: { url, intervalMs: 0 },
+    ...options,
+  });
+  onCleanup(() => engram.close());
+  return engram;
+}
+
+const texts = async (engram: Engram, id: string) =>
+  (await (await engram.agent(id)).memories.list({ limit: 1000 })).map((m) => m.text).sort();
+
+describe('sync (turso, real sync server)', () => {
+  it('two replicas write offline, sync, and both see the union of everything', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('shared');
+    await agentA.memories.remember({ text: 'created on machine A' });
+    expect((await agentA.sync()).pushedChanges).toBeGreaterThan(0);
+
+    // A second machine bootstraps the agent with its memories.
+    const b = await replica(remote.url);
+    expect(await texts(b, 'shared')).toEqual(['created on machine A']);
+    const agentB = await b.agent('shared');
+
+    await remote.stop();
+    for (let i = 0; i < 3; i++) await agentA.memories.remember({ text: `offline A ${i}` });
+    for (let i = 0; i < 3; i++) await agentB.memories.remember({ text: `offline B ${i}` });
+    await agentA.kv.set('from-a', { n: 1 });
+    await agentB.kv.set('from-b', { n: 2 });
+    await agentA.files.writeFile('/a.md', 'alpha notes about turbines');
+    await agentB.files.writeFile('/b.md', 'beta notes about windmills');
+    const taskA = await agentA.tasks.create({ title: 'task from A' });
+    const taskB = await agentB.tasks.create({ title: 'task from B' });
+    await agentA.actions.record({ name: 'tool-a' });
+    await agentB.actions.record({ name: 'tool-b' });
+    await expectCode(agentA.sync(), 'SYNC_UNAVAILABLE');
+    const pending = await agentA.syncStatus();
+    expect(pending.pendingChanges).toBeGreaterThan(0);
+    expect(pending.lastError?.code).toBe('SYNC_UNAVAILABLE');
+
+    await remote.restart();
+    await agentA.sync();
+    await agentB.sync();
+    await agentA.sync();
+    const all = ['created on machine A', ...[0, 1, 2].flatMap((i) => [`offline A ${i}`, `offline B ${i}`])].sort();
+    for (const [engram, agent] of [
+      [a, agentA],
+      [b, agentB],
+    ] as const) {
+      expect(await texts(engram, 'shared')).toEqual(all);
+      expect(await agent.kv.get('from-a')).toEqual({ n: 1 });
+      expect(await agent.kv.get('from-b')).toEqual({ n: 2 });
+      expect(await agent.files.readText('/a.md')).toBe('alpha notes about turbines');
+      expect(await agent.files.readText('/b.md')).toBe('beta notes about windmills');
+      expect((await agent.tasks.list()).map((t) => t.id).sort()).toEqual([taskA.id, taskB.id].sort());
+      expect((await agent.actions.list()).map((a) => a.name).sort()).toEqual(['tool-a', 'tool-b']);
+      // Recall finds the other machine's memories by words and by vector; file search too.
+      const [hit] = await agent.memories.recall('offline B 2', { mode: 'text' });
+      expect(hit?.memory.text).toBe('offline B 2');
+      const [near] = await agent.memories.recall('offline A 1', { mode: 'vector' });
+      expect(near?.memory.text).toBe('offline A 1');
+      expect((await agent.files.search('windmills'))[0]?.path).toBe('/b.md');
+    }
+    expect((await agentA.syncStatus()).lastError).toBeNull();
+  });
+
+  it('keeps both sides of a memory superseded on two machines at once, in its history', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('fork');
+    const base = await agentA.memories.remember({ text: 'The office is in Lyon' });
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('fork');
+    const fromA = await agentA.memories.remember({ text: 'The office moved to Paris', supersedes: base.id });
+    await new Promise((r) => setTimeout(r, 5));
+    const fromB = await agentB.memories.remember({ text: 'The office moved to Nantes', supersedes: base.id });
+    await agentA.sync();
+    await agentB.sync();
+    await agentA.sync();
+    for (const agent of [agentA, agentB]) {
+      const current = (await agent.memories.list()).map((m) => m.text);
+      expect(current).toEqual(['The office moved to Nantes']);
+      expect((await agent.memories.history(fromB.id)).map((m) => m.id)).toEqual([base.id, fromA.id, fromB.id]);
+    }
+  });
+
+  it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('closer');
+    for (let i = 0; i < 5; i++) await agentA.memories.remember({ text: `note ${i}` });
+    await a.close();
+    const b = await replica(remote.url);
+    expect(await texts(b, 'closer')).toEqual([0, 1, 2, 3, 4].map((i) => `note ${i}`));
+    // create: false on an empty remote: NOT_FOUND, and nothing is left behind to pass for a replica.
+    const empty = await server();
+    const c = await replica(empty.url);
+    await expectCode(c.agent('never-made', { create: false }), 'NOT_FOUND');
+    expect(await c.has('never-made')).toBe(false);
+  });
+
+  it('background sync carries a memory to the other replica within an interval', async () => {
+    const remote = await server();
+    const a = await replica(remote.url, { sync: { url: remote.url, intervalMs: 200 } });
+    const b = await replica(remote.url, { sync: { url: remote.url, intervalMs: 200 } });
+    const agentA = await a.agent('bg');
+    const agentB = await b.agent('bg');
+    await agentA.memories.remember({ text: 'sent in the background' });
+    const deadline = Date.now() + 10_000;
+    let seen: string[] = [];
+    while (Date.now() < deadline && seen.length === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = (await agentB.memories.list()).map((m) => m.text);
+    }
+    expect(seen).toEqual(['sent in the background']);
+  });
+
+  it('refuses what it cannot do safely: sqlite, encryption, a bad token', async () => {
+    const remote = await server();
+    await expectCode(Engram.open({ dir: tempDir(), driver: 'sqlite', sync: { url: remote.url } }), 'UNSUPPORTED');
+    const engram = await replica(remote.url);
+    const err = await expectCode(engram.agent('secret', { encryptionKey: 'ab'.repeat(32) }), 'UNSUPPORTED');
+    expect(err.message).toMatch(/plaintext/);
+    await expectCode(
+      Engram.open({ dir: tempDir(), sync: { url: 'ftp://nope/{agent}' } }).then((e) => e.agent('x')),
+      'INVALID_ARGUMENT',
+    );
+
+    const gate = await tokenGate(remote.url, 'good-token');
+    onCleanup(() => gate.close());
+    const bad = await replica(gate.url, { sync: { url: gate.url, authToken: 'wrong', intervalMs: 0 } });
+    await expectCode(bad.agent('guarded'), 'SYNC_AUTH');
+    const good = await replica(gate.url, { sync: { url: gate.url, authToken: 'good-token', intervalMs: 0 } });
+    await (await good.agent('guarded')).memories.remember({ text: 'behind a token' });
+    await (await good.agent('guarded')).sync();
+    const unsynced = await Engram.open({ dir: tempDir(), embedder: new HashEmbedder({ dims: 64 }) });
+    onCleanup(() => unsynced.close());
+    await expectCode((await unsynced.agent('plain')).sync(), 'UNSUPPORTED');
+  });
+
+  it('a second process on the same directory is told to use its own replica', async () => {
+    const remote = await server();
+    const dir = tempDir();
+    const a = await replica(remote.url, { dir });
+    await (await a.agent('owned')).memories.remember({ text: 'x' });
+    const { spawnSync } = await import('node:child_process');
+    const script = `import { Engram, HashEmbedder } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const e = await Engram.open({ dir: ${JSON.stringify(dir)}, embedder: new HashEmbedder({ dims: 64 }), sync: { url: ${JSON.stringify(remote.url)}, intervalMs: 0 }, lockTimeoutMs: 200 });
+      try { await e.agent('owned'); console.log('opened'); } catch (err) { console.log(err.code, err.message); }`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.stdout).toMatch(/^LOCKED .*its own Engram directory/);
+  });
+});
