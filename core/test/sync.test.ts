@@ -106,6 +106,41 @@ describe('sync (turso, real sync server)', () => {
     }
   });
 
+  it('task claims are decided by the remote: two machines never hold one task', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('queue');
+    const tasks = [];
+    for (let i = 0; i < 6; i++) tasks.push(await agentA.tasks.create({ title: `job ${i}`, priority: i }));
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('queue');
+    // Both machines claim at once, repeatedly, without syncing in between: each task goes to exactly one.
+    const claims = await Promise.all([0, 1, 2].flatMap(() => [agentA.tasks.claim({ worker: 'wa' }), agentB.tasks.claim({ worker: 'wb' })]));
+    const granted = claims.filter((t) => t !== null).map((t) => t.id);
+    expect(new Set(granted).size).toBe(granted.length);
+    expect(granted.length).toBe(6);
+    // What each machine was told is what the remote holds, seen from both replicas after a sync.
+    await agentA.sync();
+    await agentB.sync();
+    for (const [i, t] of claims.entries()) {
+      const worker = i % 2 === 0 ? 'wa' : 'wb';
+      for (const agent of [agentA, agentB]) expect((await agent.tasks.get(t!.id))!.worker).toBe(worker);
+    }
+    // A claim by id of a task the other machine holds is a CONFLICT, even before any pull.
+    const heldByB = claims[1]!;
+    await expectCode(agentA.tasks.claim({ worker: 'wa', id: heldByB.id }), 'CONFLICT');
+    // Only the holder completes it; the other machine's attempt is refused by the remote.
+    await expectCode(agentA.tasks.complete(heldByB.id, { worker: 'wa', result: 1 }), 'CONFLICT');
+    expect((await agentB.tasks.complete(heldByB.id, { worker: 'wb', result: 2 })).status).toBe('done');
+    // Offline: no claim is granted, and the caller is told why.
+    await agentA.tasks.create({ title: 'made offline' });
+    await remote.stop();
+    await expectCode(agentA.tasks.claim({ worker: 'wa' }), 'SYNC_UNAVAILABLE');
+    await remote.restart();
+    expect((await agentA.tasks.claim({ worker: 'wa' }))?.title).toBe('made offline');
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);

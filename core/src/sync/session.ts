@@ -7,7 +7,9 @@
 import type { AgentState } from '../agent-state.js';
 import type { ReplicaHandle } from '../drivers/turso-sync.js';
 import { EngramError, isEngramError } from '../errors.js';
+import type { Row, SqlValue } from '../drivers/types.js';
 import type { ResolvedSyncOptions } from './options.js';
+import { executeRemote } from './remote-sql.js';
 import { reconcile, refreshState } from './reconcile.js';
 
 /** What one sync moved. */
@@ -128,6 +130,28 @@ export class SyncSession {
       }
       throw e;
     }
+  }
+
+  /**
+   * A compare-and-set decided by the remote: syncs (so the remote has this replica's rows),
+   * runs `sql` (an UPDATE ... WHERE <condition> RETURNING ...) on the remote itself, then pulls
+   * its outcome. The first row it returned, or undefined when the condition did not hold there.
+   * Fails with SYNC_UNAVAILABLE when the remote cannot be reached: nothing was decided then.
+   */
+  async compareAndSet(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
+    await this.sync();
+    const [row] = await executeRemote(this.url, this.options.authToken, sql, params);
+    try {
+      await this.sync();
+    } catch (err) {
+      if (row === undefined) throw err;
+      throw new EngramError(
+        'SYNC_UNAVAILABLE',
+        `the remote granted the change but it could not be pulled here (${(err as Error).message}); it stands on the remote (a lease lapses when it expires)`,
+        { cause: err },
+      );
+    }
+    return row;
   }
 
   /** Pulls once at open (best effort: an unreachable remote leaves the replica as it is). */

@@ -39,6 +39,7 @@ import {
   toJson,
 } from './validate.js';
 import { mintId } from '../ids.js';
+import { remoteWriter } from '../sync/remote-writer.js';
 
 const CREATE_FIELDS = ['title', 'description', 'priority', 'payload', 'parentId', 'dependsOn', 'dueAt', 'assignee', 'maxAttempts'];
 const LIST_FIELDS = ['status', 'assignee', 'parentId', 'limit', 'offset'];
@@ -117,13 +118,20 @@ export class TaskStore {
     worker: string | undefined,
     update: (tx: Queryable, now: number) => Promise<unknown>,
   ): Promise<Task> {
-    return this.rt.use((s) =>
-      s.conn.transaction(async (tx) => {
+    return this.rt.use(async (s) => {
+      if (s.sync) {
+        // A synced agent: the remote decides (compare-and-set there, then pulled), so two
+        // machines never both hold or finish one task.
+        const now = Date.now();
+        if (!(await update(remoteWriter(s.sync), now))) await explain(s.conn, id, action, worker, now);
+        return (await readTask(s.conn, id))!;
+      }
+      return s.conn.transaction(async (tx) => {
         const now = Date.now();
         if (!(await update(tx, now))) await explain(tx, id, action, worker, now);
         return (await readTask(tx, id))!;
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -267,17 +275,28 @@ export class TaskStore {
       WHERE id = (SELECT t.id FROM tasks t WHERE ${CLAIMABLE} AND ${DEPS_DONE} ${pick} ORDER BY ${TASK_ORDER} LIMIT 1)
         AND (status = 'pending' OR (status = 'running' AND lease_expires_at <= ?1))
       RETURNING id`;
-    return this.rt.use((s) =>
-      s.conn.transaction(async (tx) => {
-        const now = Date.now();
-        const params: SqlValue[] = [now, worker, leaseMs];
-        if (pick) params.push((id ?? assignee)!);
-        const claimed = await tx.get<{ id: string }>(sql, params);
+    const attempt = async (tx: Queryable) => {
+      const now = Date.now();
+      const params: SqlValue[] = [now, worker, leaseMs];
+      if (pick) params.push((id ?? assignee)!);
+      const claimed = await tx.get<{ id: string }>(sql, params);
+      return { claimed, now };
+    };
+    return this.rt.use(async (s) => {
+      if (s.sync) {
+        // A synced agent: the claim is granted by the remote (compare-and-set there, then pulled).
+        const { claimed, now } = await attempt(remoteWriter(s.sync));
+        if (claimed) return readTask(s.conn, claimed.id);
+        if (id !== undefined) await explain(s.conn, id, 'claim', worker, now);
+        return null;
+      }
+      return s.conn.transaction(async (tx) => {
+        const { claimed, now } = await attempt(tx);
         if (claimed) return readTask(tx, claimed.id);
         if (id !== undefined) await explain(tx, id, 'claim', worker, now);
         return null;
-      }),
-    );
+      });
+    });
   }
 
   /**
