@@ -141,6 +141,27 @@ describe('sync (turso, real sync server)', () => {
     expect((await agentA.tasks.claim({ worker: 'wa' }))?.title).toBe('made offline');
   });
 
+  it("a large agent's first-pass vector index notices vectors that a pull brought", async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('big');
+    for (let i = 0; i < 3; i++)
+      await agentA.memories.remember(Array.from({ length: 800 }, (_, j) => ({ text: `filler memory ${i} ${j} about nothing much` })));
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('big');
+    // B builds its in-memory index (over 2048 vectors) with its first vector recall.
+    expect((await agentB.memories.recall('filler memory 1 5', { mode: 'vector' })).length).toBeGreaterThan(0);
+    expect(await agentB.use(async (s) => s.vectorIndex !== undefined)).toBe(true);
+    // Both sides bump vectors_version to the same number: the version alone cannot tell B's index is stale.
+    await agentB.memories.remember({ text: 'written on B meanwhile' });
+    await agentA.memories.remember({ text: 'zebra quokka xylophone' });
+    await agentA.sync();
+    await agentB.sync();
+    const [hit] = await agentB.memories.recall('zebra quokka xylophone', { mode: 'vector' });
+    expect(hit?.memory.text).toBe('zebra quokka xylophone');
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);
