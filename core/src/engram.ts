@@ -104,6 +104,7 @@ export class Engram {
     this.branchHost = {
       driver,
       lockTimeoutMs: this.lockTimeoutMs,
+      synced: this.sync !== undefined,
       encryptionKey: (id) => this.keys.get(id),
       // Pool keys: an agent's id for its own file, the path for a branch file.
       exclusive: (paths, fn) =>

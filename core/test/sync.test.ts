@@ -162,6 +162,26 @@ describe('sync (turso, real sync server)', () => {
     expect(hit?.memory.text).toBe('zebra quokka xylophone');
   });
 
+  it('branches of a synced agent merge locally and the merge is pushed; promote and restore are refused', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('branchy');
+    await agentA.memories.remember({ text: 'base fact' });
+    await agentA.sync();
+    const { name } = await agentA.branches.create('draft');
+    await (await agentA.branches.open(name)).memories.remember({ text: 'drafted on a branch' });
+    await agentA.memories.remember({ text: 'written on the agent meanwhile' });
+    await expectCode(agentA.branches.promote(name), 'UNSUPPORTED');
+    expect((await agentA.branches.merge(name)).applied).toHaveLength(1);
+    await agentA.try(async (draft) => void (await draft.kv.set('tried', true)));
+    await agentA.snapshots.create('before');
+    await expectCode(agentA.snapshots.restore('before'), 'UNSUPPORTED');
+    await agentA.sync();
+    const b = await replica(remote.url);
+    expect(await texts(b, 'branchy')).toEqual(['base fact', 'drafted on a branch', 'written on the agent meanwhile']);
+    expect(await (await b.agent('branchy')).kv.get('tried')).toBe(true);
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);
