@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Engram, type EngramOptions } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { expectCode, onCleanup, tempDir } from './helpers.js';
+import { executeRemote } from '../src/sync/remote-sql.js';
 import { SyncServer, tokenGate } from './sync/sync-server.js';
 
 async function server(): Promise<SyncServer> {
@@ -180,6 +181,25 @@ describe('sync (turso, real sync server)', () => {
     const b = await replica(remote.url);
     expect(await texts(b, 'branchy')).toEqual(['base fact', 'drafted on a branch', 'written on the agent meanwhile']);
     expect(await (await b.agent('branchy')).kv.get('tried')).toBe(true);
+  });
+
+  it('refuses a remote that is ahead in schema version, and leaves nothing half-made', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('future');
+    await agentA.memories.remember({ text: 'kept as it was' });
+    await agentA.sync();
+    await a.close();
+    const c = await replica(remote.url);
+    const agentC = await c.agent('future');
+    // A newer Engram elsewhere migrated the agent (simulated: its schema version moves ahead).
+    await executeRemote(remote.url, undefined, `UPDATE engram_meta SET value = '99' WHERE key = 'schema_version'`);
+    const err = await expectCode(agentC.sync(), 'UNSUPPORTED');
+    expect(err.message).toMatch(/schema version 99.*upgrade Engram/);
+    expect((await agentC.syncStatus()).lastError?.code).toBe('UNSUPPORTED');
+    const b = await replica(remote.url);
+    await expectCode(b.agent('future'), 'UNSUPPORTED');
+    expect(await b.has('future')).toBe(false);
   });
 
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
