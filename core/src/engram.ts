@@ -25,6 +25,7 @@ import type { ReembedProgress } from './memories/types.js';
 import { openReplica, replicaSideFiles, type ReplicaHandle } from './drivers/turso-sync.js';
 import { resolveSyncOptions, type ResolvedSyncOptions, type SyncOptions } from './sync/options.js';
 import { SyncSession } from './sync/session.js';
+import { adoptLocalAgent, needsAdoption } from './sync/adopt.js';
 
 export interface EngramOptions {
   /** Root directory holding every agent database (created if missing). */
@@ -288,17 +289,15 @@ export class Engram {
       }
     }
     const url = await sync.url(id);
+    const remote = { url, authToken: sync.authToken, remoteEncryption: sync.remoteEncryption, clientName: sync.clientName };
     const discard = async () => {
       for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
     };
+    // An agent made here before sync was configured becomes a replica with all its rows.
+    if (!fresh && needsAdoption(path)) await adoptLocalAgent(id, path, remote, this.driver);
     let handle: ReplicaHandle;
     try {
-      handle = await openReplica(path, {
-        url,
-        authToken: sync.authToken,
-        remoteEncryption: sync.remoteEncryption,
-        clientName: sync.clientName,
-      });
+      handle = await openReplica(path, remote);
     } catch (err) {
       // A failed bootstrap leaves an empty file that would pass for a replica: start over next time.
       if (fresh) await discard();

@@ -3,6 +3,7 @@
  * in separate directories, offline writes on both, bootstrap, server down and up, conflicts,
  * and what is refused.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engram, type EngramOptions } from '../src/engram.js';
@@ -200,6 +201,54 @@ describe('sync (turso, real sync server)', () => {
     const b = await replica(remote.url);
     await expectCode(b.agent('future'), 'UNSUPPORTED');
     expect(await b.has('future')).toBe(false);
+  });
+
+  it('an agent made before sync was configured becomes a replica with all its data', async () => {
+    const remote = await server();
+    const dir = tempDir();
+    const plain = await Engram.open({ dir, embedder: new HashEmbedder({ dims: 64 }) });
+    const old = await plain.agent('legacy');
+    const kept = await old.memories.remember({ text: 'remembered before sync existed' });
+    await old.memories.remember({ text: 'The office moved', supersedes: kept.id });
+    await old.files.writeFile('/plan.md', 'the plan: ship the sync feature');
+    await old.kv.set('counter', 41);
+    const task = await old.tasks.create({ title: 'legacy task' });
+    await old.actions.record({ name: 'legacy-tool' });
+    await plain.close();
+
+    // Unreachable remote: nothing changes on disk, the agent still opens without sync.
+    await remote.stop();
+    const offline = await replica(remote.url, { dir });
+    await expectCode(offline.agent('legacy'), 'SYNC_UNAVAILABLE');
+    await offline.close();
+    await remote.restart();
+
+    const synced = await replica(remote.url, { dir });
+    const agent = await synced.agent('legacy');
+    const check = async (a: typeof agent) => {
+      expect((await a.memories.list()).map((m) => m.text)).toEqual(['The office moved']);
+      expect((await a.memories.history(kept.id)).length).toBe(2);
+      expect((await a.memories.recall('office moved', { mode: 'text' }))[0]?.memory.text).toBe('The office moved');
+      expect((await a.files.search('ship the sync feature'))[0]?.path).toBe('/plan.md');
+      expect(await a.files.readText('/plan.md')).toBe('the plan: ship the sync feature');
+      expect(await a.kv.get('counter')).toBe(41);
+      expect((await a.tasks.get(task.id))?.title).toBe('legacy task');
+      expect((await a.actions.list()).map((x) => x.name)).toEqual(['legacy-tool']);
+    };
+    await check(agent);
+    expect(existsSync(`${agent.path}.pre-sync`)).toBe(true);
+    await agent.sync();
+    await check(await (await replica(remote.url)).agent('legacy'));
+
+    // The same id made separately elsewhere, while the remote already holds one: CONFLICT, data kept.
+    const other = tempDir();
+    const plain2 = await Engram.open({ dir: other, embedder: new HashEmbedder({ dims: 64 }) });
+    await (await plain2.agent('legacy')).memories.remember({ text: 'a different history' });
+    await plain2.close();
+    await expectCode((await replica(remote.url, { dir: other })).agent('legacy'), 'CONFLICT');
+    const reopened = await Engram.open({ dir: other, embedder: new HashEmbedder({ dims: 64 }) });
+    onCleanup(() => reopened.close());
+    expect((await (await reopened.agent('legacy')).memories.list()).map((m) => m.text)).toEqual(['a different history']);
   });
 
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
