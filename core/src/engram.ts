@@ -4,7 +4,7 @@
  * deleting, and re-embedding when the embedder changes.
  */
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
@@ -280,6 +280,12 @@ export class Engram {
    * pulls once (best effort), migrates, and starts its background sync.
    */
   private async openSynced(id: string, path: string, sync: ResolvedSyncOptions): Promise<AgentState> {
+    const bootstrapping = `${path}.bootstrapping`;
+    const discard = async () => {
+      for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
+    };
+    // A bootstrap that a crash cut short left a partial replica nobody wrote to yet: start over.
+    if (existsSync(bootstrapping)) await discard();
     const fresh = !existsSync(path);
     if (fresh) {
       try {
@@ -290,18 +296,18 @@ export class Engram {
     }
     const url = await sync.url(id);
     const remote = { url, authToken: sync.authToken, remoteEncryption: sync.remoteEncryption, clientName: sync.clientName };
-    const discard = async () => {
-      for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
-    };
     // An agent made here before sync was configured becomes a replica with all its rows.
     if (!fresh && needsAdoption(path)) await adoptLocalAgent(id, path, remote, this.driver);
     let handle: ReplicaHandle;
+    if (fresh) writeFileSync(bootstrapping, '');
     try {
       handle = await openReplica(path, remote);
     } catch (err) {
       // A failed bootstrap leaves an empty file that would pass for a replica: start over next time.
       if (fresh) await discard();
       throw err;
+    } finally {
+      if (fresh) rmSync(bootstrapping, { force: true });
     }
     const conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
     const state: AgentState = { conn, meta: {}, vectorIndex: undefined, caches: new Map() };

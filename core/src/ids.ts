@@ -11,7 +11,7 @@
  * to the row written first; across processes they are unordered, so code that needs the order
  * of writes sorts by a time column first.
  */
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 /** Largest id: 2^53 - 1 (Number.MAX_SAFE_INTEGER). */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -32,6 +32,19 @@ let next = randomStart();
 export function mintId(): number {
   if (next >= MAX_ID) next = randomStart();
   return next++;
+}
+
+/**
+ * The id of a row that is named by a unique key (a file's path): the same on every replica, so
+ * two replicas that create the same name offline make one row (the later push wins its columns)
+ * instead of two rows whose unique key collides, which the sync protocol cannot replay. 53 bits
+ * of SHA-256 of `key`; callers fall back to mintId() when the id is taken locally by a row that
+ * now has another name.
+ */
+export function keyedId(key: string): number {
+  const digest = createHash('sha256').update(key).digest();
+  const id = (digest.readUInt32BE(0) & 0x1fffff) * 0x1_0000_0000 + digest.readUInt32BE(4);
+  return id === 0 ? 1 : id;
 }
 
 /**

@@ -95,11 +95,13 @@ describe.runIf(existsSync(BUILT))('sync survives kill -9 (turso, real sync serve
     await agent.memories.remember(Array.from({ length: 400 }, (_, i) => ({ text: `batch one ${i}` })));
     await agent.sync();
     const dir = tempDir();
-    // Killed while bootstrapping.
-    const first = child([dir, remote.url, 'pulled', 'x', 'pull']);
-    await first.waitFor(/^opening$/);
-    await new Promise((r) => setTimeout(r, 5));
-    await first.kill9();
+    // Killed while bootstrapping (at several moments, so some land inside it).
+    for (const delay of [0, 4, 10, 25]) {
+      const first = child([dir, remote.url, 'pulled', 'x', 'pull']);
+      await first.waitFor(/^opening$/);
+      await new Promise((r) => setTimeout(r, delay));
+      await first.kill9();
+    }
     // Killed mid-pull of a second batch.
     const second = child([dir, remote.url, 'pulled', 'x', 'pull']);
     await second.waitFor(/^synced$/);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Agent } from '../src/agent.js';
 import { Engram, type EngramOptions } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { expectCode, onCleanup, tempDir } from './helpers.js';
@@ -27,6 +28,21 @@ async function replica(url: string, options: Partial<EngramOptions> = {}): Promi
   });
   onCleanup(() => engram.close());
   return engram;
+}
+
+/** Engram's own term index: every document count equals its postings, and the totals match the rows. */
+async function termCountsAgree(agent: Agent, docs: string): Promise<boolean> {
+  return agent.use(async (s) => {
+    const off = await s.conn.get<{ n: number }>(
+      `SELECT count(*) AS n FROM ${docs}_term_df d WHERE d.df <> (SELECT count(*) FROM ${docs}_terms t WHERE t.term = d.term)`,
+    );
+    const missing = await s.conn.get<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT DISTINCT term FROM ${docs}_terms) t WHERE NOT EXISTS (SELECT 1 FROM ${docs}_term_df d WHERE d.term = t.term)`,
+    );
+    const meta = await s.conn.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = ?`, [`${docs}_text_docs`]);
+    const rows = await s.conn.get<{ n: number }>(`SELECT count(*) AS n FROM ${docs}`);
+    return off!.n === 0 && missing!.n === 0 && Number(meta?.value ?? 0) === rows!.n;
+  });
 }
 
 const texts = async (engram: Engram, id: string) =>
@@ -83,6 +99,7 @@ describe('sync (turso, real sync server)', () => {
       const [near] = await agent.memories.recall('offline A 1', { mode: 'vector' });
       expect(near?.memory.text).toBe('offline A 1');
       expect((await agent.files.search('windmills'))[0]?.path).toBe('/b.md');
+      expect(await termCountsAgree(agent, 'memories')).toBe(true);
     }
     expect((await agentA.syncStatus()).lastError).toBeNull();
   });
@@ -249,6 +266,32 @@ describe('sync (turso, real sync server)', () => {
     const reopened = await Engram.open({ dir: other, embedder: new HashEmbedder({ dims: 64 }) });
     onCleanup(() => reopened.close());
     expect((await (await reopened.agent('legacy')).memories.list()).map((m) => m.text)).toEqual(['a different history']);
+  });
+
+  it('the same file path and kv key written on two machines offline converge (the later push wins), sync never wedges', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('paths');
+    await agentA.kv.set('shared', 0);
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('paths');
+    await agentA.files.writeFile('/docs/same.md', 'alpha version about turbines', { parents: true });
+    await agentB.files.writeFile('/docs/same.md', 'beta version about windmills', { parents: true });
+    await agentA.kv.set('shared', 'A');
+    await agentB.kv.set('shared', 'B');
+    await agentA.sync();
+    await agentB.sync(); // B pushes last: its version wins
+    await agentA.sync();
+    for (const agent of [agentA, agentB]) {
+      expect(await agent.files.readText('/docs/same.md')).toBe('beta version about windmills');
+      expect(await agent.kv.get('shared')).toBe('B');
+      expect((await agent.files.search('windmills'))[0]?.text).toContain('beta');
+      expect((await agent.files.search('turbines')).filter((r) => r.text.includes('alpha'))).toEqual([]);
+      const passages = await agent.use((s) => s.conn.all<{ n: number }>('SELECT count(*) AS n FROM file_chunks'));
+      expect(passages[0]!.n).toBe(1);
+      expect(await termCountsAgree(agent, 'file_chunks')).toBe(true);
+    }
   });
 
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {

@@ -27,6 +27,7 @@ import {
   hasChildren,
   insertDir,
   makeDir,
+  newFileId,
   notFound,
   removeRows,
   rootRow,
@@ -56,7 +57,6 @@ import type {
   WriteOptions,
 } from './types.js';
 import { prepareFile, putFiles, toBytes, type PreparedFile, type PutOptions } from './write.js';
-import { mintId } from '../ids.js';
 
 /** Import batches: at most this many files or bytes are embedded and committed together. */
 const IMPORT_BATCH_FILES = 64;
@@ -412,7 +412,7 @@ export class FileStore {
         const mime = src.kind === 'file' ? mimeOf(t, Number(src.is_text) === 1) : null;
         for (const r of rows) {
           const path = r.path === f ? t : `${t}/${relativeTo(r.path, f)}`;
-          const id = mintId();
+          const id = await newFileId(tx, path);
           await tx.run(
             `INSERT INTO files (id, path, parent, kind, size, mime, is_text, sha256, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             [id, path, parentOf(path), r.kind, r.size, r === src ? mime : r.mime, r.is_text, r.sha256, now, now],

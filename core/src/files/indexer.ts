@@ -69,7 +69,7 @@ async function chunkIds(tx: Queryable, fileIds: readonly number[]): Promise<numb
   return rows.map((r) => Number(r.id));
 }
 
-async function deleteChunks(tx: Queryable, ids: readonly number[], ownTextIndex: boolean): Promise<void> {
+export async function deleteChunks(tx: Queryable, ids: readonly number[], ownTextIndex: boolean): Promise<void> {
   if (ids.length === 0) return;
   const list = JSON.stringify(ids);
   if (ownTextIndex) await FILE_TEXT_INDEX.remove(tx, ids);

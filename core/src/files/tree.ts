@@ -9,7 +9,7 @@ import { toIso } from '../time.js';
 import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
-import { mintId } from '../ids.js';
+import { keyedId, mintId } from '../ids.js';
 
 export interface FileRow {
   id: number;
@@ -80,8 +80,17 @@ export async function touchDir(tx: Queryable, dir: string, now: number): Promise
   if (dir !== ROOT) await tx.run(`UPDATE files SET modified_at = ? WHERE path = ? AND kind = 'dir'`, [now, dir]);
 }
 
+/**
+ * The id of a new entry at `path`: derived from the path (ids.ts keyedId), so replicas of a synced
+ * agent that create the same path offline make the same row; a fresh one if a renamed entry has it.
+ */
+export async function newFileId(tx: Queryable, path: string): Promise<number> {
+  const id = keyedId(`files:${path}`);
+  return (await tx.get('SELECT 1 AS x FROM files WHERE id = ?', [id])) ? mintId() : id;
+}
+
 export async function insertDir(tx: Queryable, path: string, now: number): Promise<FileRow> {
-  const id = mintId();
+  const id = await newFileId(tx, path);
   await tx.run(`INSERT INTO files (id, path, parent, kind, created_at, modified_at) VALUES (?, ?, ?, 'dir', ?, ?)`, [
     id,
     path,

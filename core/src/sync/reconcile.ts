@@ -10,10 +10,16 @@
  *   history() shows both and neither is lost.
  * - Engram's own term index keeps per-term document counts and totals that two replicas both
  *   moved (the later push wins a counter): they are recounted from the postings.
+ * - Two replicas that wrote the same file path offline share its row (its id comes from the
+ *   path), and the later push's content wins; each left its own passages, so a file whose
+ *   passages now repeat a position keeps those of its content and drops the others.
  */
 import type { AgentState } from '../agent-state.js';
 import type { Queryable } from '../drivers/types.js';
 import { EngramError } from '../errors.js';
+import { chunkText } from '../files/chunker.js';
+import { textOf } from '../files/content-type.js';
+import { deleteChunks } from '../files/indexer.js';
 import { FILE_TEXT_INDEX } from '../files/schema.js';
 import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
 import { readMeta, SCHEMA_VERSION } from '../schema.js';
@@ -23,6 +29,8 @@ export interface ReconcileResult {
   forksResolved: number;
   /** Term counts corrected. */
   termsRecounted: number;
+  /** File passages dropped: another replica's version of the same file. */
+  passagesDropped: number;
 }
 
 /** Drops the handle's caches and refuses a schema from a newer Engram. */
@@ -103,16 +111,47 @@ async function recountTerms(tx: Queryable, docs: string): Promise<number> {
   return fixed.changes + dropped.changes;
 }
 
+/** Drops the passages of files written on two replicas that belong to the losing content. */
+async function dropStalePassages(tx: Queryable, ownTextIndex: boolean): Promise<number> {
+  if (!(await tableExists(tx, 'file_chunks'))) return 0;
+  const files = await tx.all<{ file_id: number }>(
+    'SELECT DISTINCT file_id FROM (SELECT file_id FROM file_chunks GROUP BY file_id, seq HAVING count(*) > 1)',
+  );
+  const drop: number[] = [];
+  for (const { file_id: fileId } of files) {
+    const content = await tx.get<{ data: Buffer }>('SELECT data FROM file_contents WHERE file_id = ?', [fileId]);
+    const text = content ? textOf(content.data) : undefined;
+    const wanted = (text === undefined ? [] : chunkText(text)).map((c) => c.hash);
+    const rows = await tx.all<{ id: number; seq: number; hash: string }>(
+      'SELECT id, seq, hash FROM file_chunks WHERE file_id = ? ORDER BY id',
+      [fileId],
+    );
+    const bySeq = new Map<number, { id: number; hash: string }[]>();
+    for (const r of rows) bySeq.set(Number(r.seq), [...(bySeq.get(Number(r.seq)) ?? []), { id: Number(r.id), hash: r.hash }]);
+    for (const [seq, candidates] of bySeq) {
+      if (seq >= wanted.length) {
+        drop.push(...candidates.map((c) => c.id));
+        continue;
+      }
+      const keep = candidates.find((c) => c.hash === wanted[seq]);
+      if (keep && candidates.length > 1) drop.push(...candidates.filter((c) => c !== keep).map((c) => c.id));
+    }
+  }
+  await deleteChunks(tx, drop, ownTextIndex);
+  return drop.length;
+}
+
 /** Puts right what a pull may leave inconsistent (see the module comment). One transaction. */
 export async function reconcile(state: AgentState): Promise<ReconcileResult> {
   const ownTextIndex = !state.conn.dialect.fullText;
   return state.conn.transaction(async (tx) => {
     const forksResolved = await resolveForks(tx);
+    const passagesDropped = await dropStalePassages(tx, ownTextIndex);
     let termsRecounted = 0;
     if (ownTextIndex) {
       termsRecounted += await recountTerms(tx, MEMORY_TEXT_INDEX.docs);
       termsRecounted += await recountTerms(tx, FILE_TEXT_INDEX.docs);
     }
-    return { forksResolved, termsRecounted };
+    return { forksResolved, termsRecounted, passagesDropped };
   });
 }
