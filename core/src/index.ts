@@ -36,4 +36,4 @@ export type * from './branches/types.js';
 export type { SyncOptions } from './sync/options.js';
 export type { SyncResult, SyncStatus } from './sync/session.js';
 export type { RemoteEncryption } from './drivers/turso-sync.js';
-export { mintId } from './ids.js';
+export { keyedId, mintId } from './ids.js';

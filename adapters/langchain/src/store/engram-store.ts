@@ -4,7 +4,7 @@
  * in `lc_store_vectors`, ranked by the engine's cosine distance with the namespace and value
  * filters in the same query, before limit and offset.
  */
-import { EngramError, FunctionEmbedder, mintId, vectorToBlob, type Agent, type Embedder } from '@engram/core';
+import { EngramError, FunctionEmbedder, keyedId, vectorToBlob, type Agent, type Embedder } from '@engram/core';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import {
   BaseStore,
@@ -218,7 +218,8 @@ export class EngramStore extends BaseStore {
           const row = await tx.get<{ id: number }>(
             `INSERT INTO lc_store_items (id, namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at RETURNING id`,
-            [mintId(), put.namespace, put.key, put.json, now, now],
+            // The id comes from (namespace, key): replicas of a synced agent that put the same key make one row.
+            [keyedId(JSON.stringify(['lc_store', put.namespace, put.key])), put.namespace, put.key, put.json, now, now],
           );
           for (const { field, text } of put.texts) {
             await tx.run('INSERT OR REPLACE INTO lc_store_vectors (item_id, field, dims, embedding) VALUES (?, ?, ?, ?)', [
