@@ -102,6 +102,9 @@ describe('sync (turso, real sync server)', () => {
       expect(await termCountsAgree(agent, 'memories')).toBe(true);
     }
     expect((await agentA.syncStatus()).lastError).toBeNull();
+    expect((await agentA.syncStatus()).pendingChanges).toBe(0);
+    await agentA.kv.set('one-more', true);
+    expect((await agentA.syncStatus()).pendingChanges).toBeGreaterThan(0);
   });
 
   it('keeps both sides of a memory superseded on two machines at once, in its history', async () => {

@@ -30,8 +30,13 @@ export interface SyncResult {
 /** Where a synced agent stands. */
 export interface SyncStatus {
   url: string;
-  /** Local changes not pushed yet (0 when everything written here has reached the remote). */
+  /**
+   * Row changes written here since the last successful push of this handle (0 right after one);
+   * before any push since the handle opened, every change the replica still holds in its log.
+   */
   pendingChanges: number;
+  /** The sync package's own count of logged operations not yet acknowledged (bookkeeping included: rarely 0). */
+  logOperations: number;
   /** Epoch ms of the last successful pull / push, or null. */
   lastPullAt: number | null;
   lastPushAt: number | null;
@@ -52,6 +57,8 @@ export class SyncSession {
   private lastError: { code: string; message: string } | null = null;
   private nextAttemptAt: number | null = null;
   private closed = false;
+  /** The package's operation count right after this handle's last successful push. */
+  private pushedAt: number | undefined;
   /** Set when the remote moved to a newer schema: no more syncs on this handle. */
   private refused: EngramError | undefined;
 
@@ -109,6 +116,7 @@ export class SyncSession {
       const pending = await conn.withHandle(() => this.handle.stats());
       await conn.withHandle(() => this.handle.push());
       const after = await conn.withHandle(() => this.handle.stats());
+      this.pushedAt = after.pendingChanges;
       this.failures = 0;
       this.lastError = null;
       return {
@@ -168,7 +176,8 @@ export class SyncSession {
     const s = await this.state.conn.withHandle(() => this.handle.stats());
     return {
       url: this.url,
-      pendingChanges: s.pendingChanges,
+      pendingChanges: this.pushedAt === undefined ? s.pendingChanges : Math.max(0, s.pendingChanges - this.pushedAt),
+      logOperations: s.pendingChanges,
       lastPullAt: s.lastPullAt,
       lastPushAt: s.lastPushAt,
       revision: s.revision,
