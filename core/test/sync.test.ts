@@ -297,6 +297,36 @@ describe('sync (turso, real sync server)', () => {
     }
   });
 
+  it('a delete on one machine wins over a change of the same row on another; nothing is left orphaned', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('deletes');
+    const doomed = await agentA.memories.remember({ text: 'soon forgotten' });
+    await agentA.files.writeFile('/f.md', 'first version of the file');
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('deletes');
+    await agentA.memories.forget(doomed.id);
+    await agentA.files.rm('/f.md');
+    await agentB.memories.update(doomed.id, { importance: 0.9 });
+    await agentB.files.writeFile('/f.md', 'second version written meanwhile', { overwrite: true });
+    await agentA.sync();
+    await agentB.sync();
+    await agentA.sync();
+    for (const agent of [agentA, agentB]) {
+      expect(await agent.memories.get(doomed.id)).toBeNull();
+      await expectCode(agent.files.readText('/f.md'), 'NOT_FOUND');
+      expect(await agent.files.search('second version')).toEqual([]);
+      const left = await agent.use((s) =>
+        s.conn.get<{ n: number }>(
+          'SELECT (SELECT count(*) FROM file_chunks) + (SELECT count(*) FROM file_contents) + (SELECT count(*) FROM memory_vectors) + (SELECT count(*) FROM memories_terms) AS n',
+        ),
+      );
+      expect(left!.n).toBe(0);
+      expect(await termCountsAgree(agent, 'memories')).toBe(true);
+    }
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);

@@ -13,6 +13,9 @@
  * - Two replicas that wrote the same file path offline share its row (its id comes from the
  *   path), and the later push's content wins; each left its own passages, so a file whose
  *   passages now repeat a position keeps those of its content and drops the others.
+ * - A row deleted on one replica while another changed it stays deleted (the delete wins); what
+ *   the other replica added under it (a new version's passages, vectors, index entries) is
+ *   dropped as an orphan.
  */
 import type { AgentState } from '../agent-state.js';
 import type { Queryable } from '../drivers/types.js';
@@ -29,8 +32,10 @@ export interface ReconcileResult {
   forksResolved: number;
   /** Term counts corrected. */
   termsRecounted: number;
-  /** File passages dropped: another replica's version of the same file. */
+  /** File passages dropped: another replica's version of the same file, or of a deleted one. */
   passagesDropped: number;
+  /** Rows dropped whose owner another replica deleted (vectors, contents, index entries). */
+  orphansDropped: number;
 }
 
 /** Drops the handle's caches and refuses a schema from a newer Engram. */
@@ -141,17 +146,49 @@ async function dropStalePassages(tx: Queryable, ownTextIndex: boolean): Promise<
   return drop.length;
 }
 
+/** Child rows whose parent row is gone: [table, column, parent table]; index postings last. */
+const ORPHANS: readonly [string, string, string][] = [
+  ['memory_vectors', 'memory_id', 'memories'],
+  ['file_contents', 'file_id', 'files'],
+  ['file_chunk_vectors', 'chunk_id', 'file_chunks'],
+  [`${MEMORY_TEXT_INDEX.docs}_terms`, 'doc_id', MEMORY_TEXT_INDEX.docs],
+  [`${FILE_TEXT_INDEX.docs}_terms`, 'doc_id', FILE_TEXT_INDEX.docs],
+];
+
+/** Drops what a delete on another replica left without its owner. */
+async function dropOrphans(tx: Queryable, ownTextIndex: boolean): Promise<number> {
+  let dropped = 0;
+  if ((await tableExists(tx, 'file_chunks')) && (await tableExists(tx, 'files'))) {
+    const chunks = await tx.all<{ id: number }>(
+      'SELECT c.id AS id FROM file_chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id)',
+    );
+    await deleteChunks(
+      tx,
+      chunks.map((c) => Number(c.id)),
+      ownTextIndex,
+    );
+    dropped += chunks.length;
+  }
+  for (const [table, column, parent] of ORPHANS) {
+    if (!(await tableExists(tx, table)) || !(await tableExists(tx, parent))) continue;
+    const r = await tx.run(`DELETE FROM ${table} WHERE NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.id = ${table}.${column})`);
+    dropped += r.changes;
+  }
+  return dropped;
+}
+
 /** Puts right what a pull may leave inconsistent (see the module comment). One transaction. */
 export async function reconcile(state: AgentState): Promise<ReconcileResult> {
   const ownTextIndex = !state.conn.dialect.fullText;
   return state.conn.transaction(async (tx) => {
     const forksResolved = await resolveForks(tx);
     const passagesDropped = await dropStalePassages(tx, ownTextIndex);
+    const orphansDropped = await dropOrphans(tx, ownTextIndex);
     let termsRecounted = 0;
     if (ownTextIndex) {
       termsRecounted += await recountTerms(tx, MEMORY_TEXT_INDEX.docs);
       termsRecounted += await recountTerms(tx, FILE_TEXT_INDEX.docs);
     }
-    return { forksResolved, termsRecounted, passagesDropped };
+    return { forksResolved, termsRecounted, passagesDropped, orphansDropped };
   });
 }
