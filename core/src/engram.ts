@@ -26,6 +26,7 @@ import { openReplica, replicaSideFiles, type ReplicaHandle } from './drivers/tur
 import { resolveSyncOptions, type ResolvedSyncOptions, type SyncOptions } from './sync/options.js';
 import { SyncSession } from './sync/session.js';
 import { adoptLocalAgent, needsAdoption } from './sync/adopt.js';
+import { isLockedByAnyone } from './branches/holders.js';
 
 export interface EngramOptions {
   /** Root directory holding every agent database (created if missing). */
@@ -284,8 +285,17 @@ export class Engram {
     const discard = async () => {
       for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
     };
-    // A bootstrap that a crash cut short left a partial replica nobody wrote to yet: start over.
-    if (existsSync(bootstrapping)) await discard();
+    // A bootstrap that a crash cut short left a partial replica nobody wrote to yet: start over
+    // (unless another process is bootstrapping it right now: a replica belongs to one process).
+    if (existsSync(bootstrapping)) {
+      if (isLockedByAnyone([path, ...replicaSideFiles(path)])) {
+        throw new EngramError(
+          'LOCKED',
+          `agent ${id} is being bootstrapped by another process; a synced agent's replica belongs to one process: give each process its own Engram directory`,
+        );
+      }
+      await discard();
+    }
     const fresh = !existsSync(path);
     if (fresh) {
       try {

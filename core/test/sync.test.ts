@@ -234,6 +234,10 @@ describe('sync (turso, real sync server)', () => {
     await old.kv.set('counter', 41);
     const task = await old.tasks.create({ title: 'legacy task' });
     await old.actions.record({ name: 'legacy-tool' });
+    // Still open here without sync: the file is not moved from under it.
+    const early = await replica(remote.url, { dir });
+    await expectCode(early.agent('legacy'), 'LOCKED');
+    await early.close();
     await plain.close();
 
     // Unreachable remote: nothing changes on disk, the agent still opens without sync.
@@ -325,6 +329,33 @@ describe('sync (turso, real sync server)', () => {
       expect(left!.n).toBe(0);
       expect(await termCountsAgree(agent, 'memories')).toBe(true);
     }
+  });
+
+  it('background sync backs off while the remote is down and catches up when it returns', async () => {
+    const remote = await server();
+    const a = await replica(remote.url, { sync: { url: remote.url, intervalMs: 50, maxBackoffMs: 800 } });
+    const agent = await a.agent('backoff');
+    await remote.stop();
+    await agent.memories.remember({ text: 'written while the remote is down' });
+    const until = async (ok: () => Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until(async () => (await agent.syncStatus()).failures >= 4);
+    const down = await agent.syncStatus();
+    expect(down.lastError?.code).toBe('SYNC_UNAVAILABLE');
+    expect(down.pendingChanges).toBeGreaterThan(0);
+    // After four failures the next attempt waits well past the 50 ms interval (50 x 2^4, jittered).
+    expect(down.nextAttemptAt! - Date.now()).toBeGreaterThan(200);
+    expect(await agent.memories.list()).toHaveLength(1); // local reads and writes go on
+    await remote.restart();
+    await until(async () => (await agent.syncStatus()).failures === 0);
+    expect((await agent.syncStatus()).pendingChanges).toBe(0);
+    const b = await replica(remote.url);
+    expect(await texts(b, 'backoff')).toEqual(['written while the remote is down']);
   });
 
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {

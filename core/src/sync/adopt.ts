@@ -14,6 +14,7 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Driver, EngineHandle, Row, SqlValue } from '../drivers/types.js';
 import { openReplica, replicaSideFiles, type RemoteOptions } from '../drivers/turso-sync.js';
+import { isLockedByAnyone } from '../branches/holders.js';
 import { EngramError } from '../errors.js';
 
 /** Suffix of the old file kept after adoption. */
@@ -84,6 +85,12 @@ export async function adoptLocalAgent(agentId: string, path: string, remote: Rem
   } else {
     if (existsSync(backup)) {
       throw new EngramError('CONFLICT', `agent ${agentId}: ${backup} is in the way of making the agent a replica; move it elsewhere`);
+    }
+    if (isLockedByAnyone([path, ...plain.sideFiles(path)])) {
+      throw new EngramError(
+        'LOCKED',
+        `agent ${agentId} is open in another process (without sync?): close it there before this process makes the agent a replica`,
+      );
     }
     writeFileSync(marker, '');
     moveDatabase(path, backup, plain.sideFiles);

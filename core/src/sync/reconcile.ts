@@ -64,6 +64,7 @@ interface Successor {
 
 /** Chains the current successors of one memory into one line of history (oldest first). */
 async function resolveForks(tx: Queryable): Promise<number> {
+  if (!(await tableExists(tx, 'memories'))) return 0;
   const rows = await tx.all<Successor>(
     `SELECT uid, supersedes, created_at, valid_from FROM memories
       WHERE valid_to IS NULL AND superseded_by IS NULL AND supersedes IN (
