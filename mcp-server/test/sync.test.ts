@@ -10,8 +10,8 @@ import type { RecallResult } from '@engram/core';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
-import { SyncServer } from '../../core/test/sync/sync-server.js';
-import { CLI, call, connected, newClient, onCleanup, tempDir } from './helpers.js';
+import { SyncServer, tokenGate } from '../../core/test/sync/sync-server.js';
+import { CLI, call, callError, connected, newClient, onCleanup, tempDir } from './helpers.js';
 
 const INTERVAL_MS = 300;
 
@@ -22,14 +22,12 @@ async function syncServer(): Promise<SyncServer> {
 }
 
 /** `engram serve` on a free port with its own directory, synced to `syncUrl`; resolves its URL. */
-async function serveNode(syncUrl: string): Promise<string> {
+async function serveNode(syncUrl: string, env: Record<string, string> = {}): Promise<string> {
   const dir = tempDir();
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--port', '0', '--dir', dir, '--sync-url', syncUrl, '--sync-interval', String(INTERVAL_MS)],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   onCleanup(async () => {
@@ -102,5 +100,15 @@ describe('synced agents through the MCP server', () => {
     expect(await recallUntil(http, 'laptop over stdio', 'Written from the laptop over stdio', 10_000)).toContain(
       'Written from the laptop over stdio',
     );
+  });
+
+  it('takes the sync token from ENGRAM_SYNC_TOKEN; a refused token is a SYNC_AUTH tool error', async () => {
+    const remote = await syncServer();
+    const gate = await tokenGate(remote.url, 'secret-token');
+    onCleanup(() => gate.close());
+    const good = await httpClient(`${await serveNode(gate.url, { ENGRAM_SYNC_TOKEN: 'secret-token' })}/agents/tok-1/mcp`);
+    await call(good, 'memory_remember', { memories: [{ text: 'behind a token' }] });
+    const bad = await httpClient(`${await serveNode(gate.url, { ENGRAM_SYNC_TOKEN: 'wrong' })}/agents/tok-1/mcp`);
+    expect(await callError(bad, 'memory_list', {})).toMatch(/^SYNC_AUTH/);
   });
 });
