@@ -124,6 +124,17 @@ interface PreparedPut {
  * await store.put(['users', 'alice', 'memories'], 'tea', { text: 'Alice prefers green tea' });
  * const [hit] = await store.search(['users', 'alice'], { query: 'what does Alice drink?', limit: 3 });
  */
+let lastBatchTime = 0;
+/**
+ * The time of a batch of puts: the clock, but later than the previous batch's, so items put
+ * one after another order newest first even within one millisecond (item ids come from their
+ * key, see mput, and no longer follow insertion order).
+ */
+function batchTime(): number {
+  lastBatchTime = Math.max(Date.now(), lastBatchTime + 1);
+  return lastBatchTime;
+}
+
 export class EngramStore extends BaseStore {
   readonly agent: Agent;
   private readonly index: Index | undefined;
@@ -203,7 +214,7 @@ export class EngramStore extends BaseStore {
       unique.forEach((text, i) => vectors.set(text, vectorToBlob(embedded[i]!)));
     }
     const dims = this.index?.dims ?? 0;
-    const now = Date.now();
+    const now = batchTime();
     await withTables(this.agent, STORE_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
         for (const put of puts) {
