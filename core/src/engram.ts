@@ -305,7 +305,13 @@ export class Engram {
       }
     }
     const url = await sync.url(id);
-    const remote = { url, authToken: sync.authToken, remoteEncryption: sync.remoteEncryption, clientName: sync.clientName };
+    const remote = {
+      url,
+      authToken: sync.authToken,
+      remoteEncryption: sync.remoteEncryption,
+      clientName: sync.clientName,
+      requestTimeoutMs: sync.requestTimeoutMs,
+    };
     // An agent made here before sync was configured becomes a replica with all its rows.
     if (!fresh && needsAdoption(path)) await adoptLocalAgent(id, path, remote, this.driver);
     let handle: ReplicaHandle;

@@ -25,6 +25,8 @@ export interface RemoteOptions {
   remoteEncryption?: RemoteEncryption | undefined;
   /** Shown to the server to tell replicas apart (the package makes it unique). */
   clientName?: string | undefined;
+  /** Longest silence of the server within one request (default 30000 ms): a silent remote cannot hang a sync. */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** What the sync package reports about a replica. */
@@ -52,17 +54,82 @@ export function mapSyncError(err: unknown): Error {
   if (/status=(401|403)\b/.test(message)) {
     return new EngramError('SYNC_AUTH', `the sync server refused the credentials: check the auth token (sync: ${message})`, { cause: err });
   }
-  if (/fetch failed|fetch error|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|status=5\d\d|socket hang up|network/i.test(message)) {
+  if (
+    /fetch failed|fetch error|abort|no answer from the sync server|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|status=5\d\d|socket hang up|network/i.test(
+      message,
+    )
+  ) {
     return new EngramError('SYNC_UNAVAILABLE', `the sync server cannot be reached (sync: ${message})`, { cause: err });
   }
   if (/sync engine/i.test(message)) return new EngramError('IO', `sync failed (sync: ${message})`, { cause: err });
   return mapTursoError(err);
 }
 
+/**
+ * The fetch the sync package uses: a request fails when the server stays silent for
+ * `idleMs` (no headers, or no bytes of the body), and every request under way can be aborted at
+ * once (a handle that closes must not wait on a silent server). Bodies stream through.
+ */
+class Requests {
+  private readonly live = new Set<AbortController>();
+
+  constructor(private readonly idleMs: number) {}
+
+  readonly fetch: typeof fetch = async (input, init) => {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new Error(`no answer from the sync server for ${this.idleMs} ms`)), this.idleMs);
+      timer.unref();
+    };
+    const done = () => {
+      clearTimeout(timer);
+      this.live.delete(controller);
+    };
+    this.live.add(controller);
+    arm();
+    try {
+      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+      const response = await fetch(input, { ...init, signal });
+      if (!response.body) {
+        done();
+        return response;
+      }
+      const watched = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, out) {
+            arm();
+            out.enqueue(chunk);
+          },
+          flush: done,
+        }),
+        { signal: controller.signal },
+      );
+      return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (err) {
+      done();
+      throw err;
+    }
+  };
+
+  abortAll(reason: string): void {
+    for (const c of this.live) c.abort(new Error(reason));
+  }
+}
+
 /** A replica: an engine handle that can also pull, push and report on itself. */
 export class ReplicaHandle extends TursoHandle {
-  constructor(private readonly replica: Database) {
+  constructor(
+    private readonly replica: Database,
+    private readonly requests: Requests,
+  ) {
     super(replica);
+  }
+
+  /** Aborts every request to the server under way (the operation fails with SYNC_UNAVAILABLE). */
+  abortRequests(reason: string): void {
+    this.requests.abortAll(reason);
   }
 
   /** Pulls the remote's changes; true when anything arrived. */
@@ -122,15 +189,17 @@ export class ReplicaHandle extends TursoHandle {
  * the replica open: a replica belongs to one process).
  */
 export async function openReplica(path: string, remote: RemoteOptions): Promise<ReplicaHandle> {
+  const requests = new Requests(remote.requestTimeoutMs ?? 30_000);
   try {
     const db = await connect({
       path,
+      fetch: requests.fetch,
       url: remote.url,
       ...(remote.authToken ? { authToken: remote.authToken } : {}),
       ...(remote.remoteEncryption ? { remoteEncryption: remote.remoteEncryption } : {}),
       clientName: remote.clientName ?? 'engram',
     });
-    return new ReplicaHandle(db);
+    return new ReplicaHandle(db, requests);
   } catch (err) {
     const mapped = mapSyncError(err);
     if (isEngramError(mapped, 'LOCKED')) {

@@ -22,6 +22,8 @@ export interface SyncOptions {
   remoteEncryption?: RemoteEncryption;
   /** Name this replica shows the server (default "engram"). */
   clientName?: string;
+  /** A request fails when the server stays silent this long (default 30000 ms). */
+  requestTimeoutMs?: number;
 }
 
 export interface ResolvedSyncOptions {
@@ -31,6 +33,7 @@ export interface ResolvedSyncOptions {
   maxBackoffMs: number;
   remoteEncryption: RemoteEncryption | undefined;
   clientName: string | undefined;
+  requestTimeoutMs: number;
 }
 
 const URL_SCHEMES = /^(libsql|https?|wss?):\/\//i;
@@ -71,5 +74,6 @@ export function resolveSyncOptions(options: SyncOptions): ResolvedSyncOptions {
     maxBackoffMs: Math.max(1, checkMs(options.maxBackoffMs, 'sync.maxBackoffMs', 60_000)),
     remoteEncryption: options.remoteEncryption,
     clientName: options.clientName,
+    requestTimeoutMs: Math.max(1, checkMs(options.requestTimeoutMs, 'sync.requestTimeoutMs', 30_000)),
   };
 }

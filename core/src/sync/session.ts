@@ -50,6 +50,9 @@ export interface SyncStatus {
   nextAttemptAt: number | null;
 }
 
+/** How long closing a handle waits for its last push (the changes stay in the replica otherwise). */
+const CLOSE_PUSH_MS = 5000;
+
 export class SyncSession {
   private running: Promise<SyncResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -196,12 +199,17 @@ export class SyncSession {
     this.closed = true;
     clearTimeout(this.timer);
     this.nextAttemptAt = null;
-    await this.running?.catch(() => undefined);
-    if (this.refused) return;
+    // A silent remote must not hold the close (and every handle closed after it): give up after a while.
+    const giveUp = setTimeout(() => this.handle.abortRequests(`the push before closing took over ${CLOSE_PUSH_MS} ms`), CLOSE_PUSH_MS);
+    giveUp.unref();
     try {
+      await this.running?.catch(() => undefined);
+      if (this.refused) return;
       await this.state.conn.withHandle(() => this.handle.push());
     } catch (err) {
       this.lastError = { code: isEngramError(err) ? err.code : 'IO', message: String((err as Error).message ?? err) };
+    } finally {
+      clearTimeout(giveUp);
     }
   }
 }

@@ -13,7 +13,7 @@ export interface SyncJson {
   quick?: boolean;
   lag?: { summary: Summary; writes: number; intervalMs: number; writesPerSecond: number };
   cost?: { memories: number; pushMs: number; pushBytes: number; pullMs: number; pullBytes: number }[];
-  bootstrap?: { memories: number; openMs: number; remoteBytes: number; firstRecallMs: number };
+  bootstrap?: { memories: number; openMs: number; remoteBytes: number; firstRecallMs: number; pullOneMs?: number[] };
 }
 
 export function syncSection(json: SyncJson, command: string): Section {
@@ -31,6 +31,12 @@ export function syncSection(json: SyncJson, command: string): Section {
   }
   if (json.bootstrap) {
     figures.push(figure(`bootstrap of a ${json.bootstrap.memories.toLocaleString('en-US')}-memory agent`, json.bootstrap.openMs, 'ms'));
+    const pulls = [...(json.bootstrap.pullOneMs ?? [])].sort((x, y) => x - y);
+    if (pulls.length > 0) {
+      figures.push(
+        figure(`sync of one new memory into a ${json.bootstrap.memories.toLocaleString('en-US')}-memory replica (p50)`, pulls[Math.floor((pulls.length - 1) / 2)]!, 'ms'),
+      );
+    }
   }
   return {
     id: 'sync',
