@@ -361,6 +361,39 @@ describe('sync (turso, real sync server)', () => {
     expect(await texts(b, 'backoff')).toEqual(['written while the remote is down']);
   });
 
+  it('a remote that hangs instead of refusing: syncs time out, closing gives up its push, nothing is lost', async () => {
+    const remote = await server();
+    const gate = await tokenGate(remote.url, undefined);
+    onCleanup(() => gate.close());
+    const dir = tempDir();
+    const a = await replica(gate.url, { dir, sync: { url: gate.url, intervalMs: 0, requestTimeoutMs: 300 } });
+    const agent = await a.agent('hang');
+    await agent.memories.remember({ text: 'before the remote went quiet' });
+    await agent.sync();
+    gate.silent(true);
+    await agent.memories.remember({ text: 'while the remote hangs' });
+    const t0 = Date.now();
+    await expectCode(agent.sync(), 'SYNC_UNAVAILABLE');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const t1 = Date.now();
+    await a.close(); // its push gives up (request timeout, at most the 5 s close limit)
+    expect(Date.now() - t1).toBeLessThan(8000);
+    gate.silent(false);
+    const again = await replica(gate.url, { dir });
+    await (await again.agent('hang')).sync();
+    const b = await replica(remote.url);
+    expect(await texts(b, 'hang')).toEqual(['before the remote went quiet', 'while the remote hangs']);
+    // With the default 30 s request timeout, a close still gives up after 5 s.
+    const c = await replica(gate.url, { sync: { url: gate.url, intervalMs: 0 } });
+    await (await c.agent('hang')).memories.remember({ text: 'left in the replica' });
+    gate.silent(true);
+    const t2 = Date.now();
+    await c.close();
+    expect(Date.now() - t2).toBeGreaterThan(4000);
+    expect(Date.now() - t2).toBeLessThan(9000);
+    gate.silent(false);
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);

@@ -85,11 +85,20 @@ export class SyncServer {
   }
 }
 
-/** An HTTP gate that forwards to `target` only requests bearing `token` (401 otherwise). */
-export async function tokenGate(target: string, token: string): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * An HTTP gate in front of `target`: forwards only requests bearing `token` (401 otherwise; any
+ * request when `token` is undefined), and while `silent` is set it takes requests and never
+ * answers (a remote that hangs rather than refuses).
+ */
+export async function tokenGate(
+  target: string,
+  token: string | undefined,
+): Promise<{ url: string; close: () => Promise<void>; silent: (on: boolean) => void }> {
   const { hostname, port } = new URL(target);
+  let silent = false;
   const server: Server = createServer((req, res) => {
-    if (req.headers.authorization !== `Bearer ${token}`) {
+    if (silent) return; // never answers
+    if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
       return;
     }
@@ -103,6 +112,11 @@ export async function tokenGate(target: string, token: string): Promise<{ url: s
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    silent: (on) => void (silent = on),
   };
 }
