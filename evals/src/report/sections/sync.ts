@@ -34,7 +34,11 @@ export function syncSection(json: SyncJson, command: string): Section {
     const pulls = [...(json.bootstrap.pullOneMs ?? [])].sort((x, y) => x - y);
     if (pulls.length > 0) {
       figures.push(
-        figure(`sync of one new memory into a ${json.bootstrap.memories.toLocaleString('en-US')}-memory replica (p50)`, pulls[Math.floor((pulls.length - 1) / 2)]!, 'ms'),
+        figure(
+          `sync of one new memory into a ${json.bootstrap.memories.toLocaleString('en-US')}-memory replica (p50)`,
+          pulls[Math.floor((pulls.length - 1) / 2)]!,
+          'ms',
+        ),
       );
     }
   }
