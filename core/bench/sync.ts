@@ -146,12 +146,30 @@ async function bootstrap(): Promise<{ memories: number; openMs: number; remoteBy
   return { memories: BOOTSTRAP_MEMORIES, openMs, remoteBytes: statSync(server.file).size + walBytes, firstRecallMs, pullOneMs };
 }
 
+/** A task claim on a synced agent: sync, compare-and-set on the remote, sync (see TaskStore.claim). */
+async function claims(): Promise<Summary> {
+  const server = await remote('claims');
+  const a = await replica(server.url, 0);
+  const agent = await a.agent('claims');
+  for (let i = 0; i < 20; i++) await agent.tasks.create({ title: `job ${i}` });
+  await agent.sync();
+  const ms: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = now();
+    const task = await agent.tasks.claim({ worker: 'bench' });
+    ms.push(now() - t0);
+    if (!task) throw new Error('no task to claim');
+  }
+  return summarize(ms);
+}
+
 try {
   const startedAt = new Date();
   log(`bench:sync ${quick ? '(quick) ' : ''}against tursodb --sync-server on loopback`);
   const lagResult = await lag();
   const costRows = await cost();
   const boot = await bootstrap();
+  const claim = await claims();
   console.log(
     table(
       `Replication lag A -> B (${lagResult.writesPerSecond} writes/s for ${LOAD_SECONDS} s, both replicas sync every ${INTERVAL_MS} ms)`,
@@ -186,12 +204,19 @@ try {
       ['The last column: another replica wrote one memory; this one pulls it (and reconciles) in one sync.'],
     ),
   );
+  console.log(
+    table(
+      'Task claim on a synced agent (sync, compare-and-set on the remote, sync)',
+      ['claims', 'p50 ms', 'p95 ms', 'max ms'],
+      [[claim.n, claim.p50, claim.p95, claim.max]],
+    ),
+  );
   const resultsDir = join(REPO_ROOT, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, 'bench-sync.json');
   writeFileSync(
     file,
-    `${JSON.stringify({ startedAt, quick, machine: machineInfo(), lag: lagResult, cost: costRows, bootstrap: boot }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, quick, machine: machineInfo(), lag: lagResult, cost: costRows, bootstrap: boot, claim }, null, 2)}\n`,
   );
   log(`results written to ${file}`);
 } finally {

@@ -13,6 +13,7 @@ export interface SyncJson {
   quick?: boolean;
   lag?: { summary: Summary; writes: number; intervalMs: number; writesPerSecond: number };
   cost?: { memories: number; pushMs: number; pushBytes: number; pullMs: number; pullBytes: number }[];
+  claim?: Summary;
   bootstrap?: { memories: number; openMs: number; remoteBytes: number; firstRecallMs: number; pullOneMs?: number[] };
 }
 
@@ -42,6 +43,7 @@ export function syncSection(json: SyncJson, command: string): Section {
       );
     }
   }
+  if (json.claim) figures.push(figure('task claim on a synced agent (p50)', json.claim.p50, 'ms'));
   return {
     id: 'sync',
     title: 'Sync: two replicas of one agent through tursodb --sync-server (loopback)',
