@@ -120,4 +120,58 @@ describe.runIf(existsSync(BUILT))('sync survives kill -9 (turso, real sync serve
     await agent.sync();
     expect((await agent.memories.list({ limit: 1000 })).length).toBe(801);
   });
+
+  it('a sync server killed -9 right after acknowledging pushes, and restarted, has every pushed write', async () => {
+    const remote = await SyncServer.start(join(tempDir(), 'remote.db'));
+    onCleanup(() => remote.stop());
+    const writer = await open(tempDir(), remote.url);
+    const agent = await writer.agent('durable');
+    let written = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 30; i++) await agent.memories.remember({ text: `durable ${written++}` });
+      await agent.sync();
+      await remote.stop(); // SIGKILL, right after the push was acknowledged
+      await remote.restart();
+    }
+    const fresh = await open(tempDir(), remote.url);
+    const seen = await texts(fresh, 'durable');
+    expect(seen.size).toBe(written);
+  });
+
+  it('two processes with their own directories write one agent through a server outage and kill -9: the union of every acknowledged write survives', async () => {
+    const remote = await SyncServer.start(join(tempDir(), 'remote.db'));
+    onCleanup(() => remote.stop());
+    const dirs = [tempDir(), tempDir()];
+    const writers = dirs.map((dir, i) => child([dir, remote.url, 'shared', i === 0 ? 'alpha' : 'beta', 'write']));
+    const until = async (ok: () => boolean) => {
+      const deadline = Date.now() + 60_000;
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${writers.map((w) => w.lines().slice(-3).join(' | ')).join(' || ')}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await until(() => writers.every((w) => w.acked() >= 40));
+    await remote.stop();
+    const downAt = writers.map((w) => w.acked());
+    await until(() => writers.every((w, i) => w.acked() >= downAt[i]! + 40)); // offline writes on both
+    await remote.restart();
+    const upAt = writers.map((w) => w.lines().filter((l) => l === 'synced').length);
+    await until(() => writers.every((w, i) => w.lines().filter((l) => l === 'synced').length >= upAt[i]! + 2));
+    for (const w of writers) await w.kill9();
+    // Both really wrote through the outage: their syncs failed meanwhile, and later succeeded.
+    for (const w of writers) expect(w.lines()).toContain('sync failed SYNC_UNAVAILABLE');
+    const acked = writers.map((w) => w.acked());
+    // Each replica reopens and syncs; then both, and a new directory, hold the union.
+    const replicas = [await open(dirs[0]!, remote.url), await open(dirs[1]!, remote.url)];
+    for (const r of [...replicas, replicas[0]!]) await (await r.agent('shared')).sync();
+    const expected = [
+      ...Array.from({ length: acked[0]! }, (_, i) => `alpha memory number ${i + 1}`),
+      ...Array.from({ length: acked[1]! }, (_, i) => `beta memory number ${i + 1}`),
+    ];
+    for (const engram of [...replicas, await open(tempDir(), remote.url)]) {
+      const seen = await engram.agent('shared').then((a) => a.use((s) => s.conn.all<{ text: string }>('SELECT text FROM memories')));
+      const set = new Set(seen.map((r) => r.text));
+      expect(expected.filter((t) => !set.has(t))).toEqual([]);
+    }
+  });
 });
