@@ -4,14 +4,13 @@
  * deleting, and re-embedding when the embedder changes.
  */
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
 import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './agent-id.js';
-import { DEFAULT_LIMITS, type Limits } from './agent-state.js';
+import { DEFAULT_LIMITS, type AgentState, type Limits } from './agent-state.js';
 import type { BranchHost } from './branches/host.js';
 import { filesDir } from './branches/names.js';
-import type { AgentState } from './agent-state.js';
 import { Connection } from './drivers/connection.js';
 import { resolveDriver } from './drivers/index.js';
 import type { Driver, DriverName } from './drivers/types.js';
@@ -22,11 +21,9 @@ import { AgentPool } from './pool.js';
 import { migrate, readMeta, SCHEMA_VERSION, setMeta, type AgentMeta } from './schema.js';
 import { hasStoreTables } from './store-tables.js';
 import type { ReembedProgress } from './memories/types.js';
-import { openReplica, replicaSideFiles, type ReplicaHandle } from './drivers/turso-sync.js';
+import { replicaSideFiles } from './drivers/turso-sync.js';
+import { openSyncedAgent } from './sync/open.js';
 import { resolveSyncOptions, type ResolvedSyncOptions, type SyncOptions } from './sync/options.js';
-import { SyncSession } from './sync/session.js';
-import { adoptLocalAgent, needsAdoption } from './sync/adopt.js';
-import { isLockedByAnyone } from './branches/holders.js';
 
 export interface EngramOptions {
   /** Root directory holding every agent database (created if missing). */
@@ -250,7 +247,14 @@ export class Engram {
     if (branchOf !== undefined && !existsSync(path)) {
       throw new EngramError('NOT_FOUND', `this branch of agent ${id} no longer exists (it was promoted, merged or discarded)`);
     }
-    if (this.sync && branchOf === undefined) return this.openSynced(id, path, this.sync);
+    if (this.sync && branchOf === undefined) {
+      return openSyncedAgent(id, path, this.sync, {
+        driver: this.driver,
+        lockTimeoutMs: this.lockTimeoutMs,
+        mustExist: this.mustExist.has(id),
+        prepare: (conn) => this.prepare(conn, id),
+      });
+    }
     const fresh = !existsSync(path);
     if (fresh) {
       try {
@@ -272,77 +276,6 @@ export class Engram {
           cause: err,
         });
       }
-      throw err;
-    }
-  }
-
-  /**
-   * Opens a synced agent's replica: bootstraps it from the remote when it is not on this disk,
-   * pulls once (best effort), migrates, and starts its background sync.
-   */
-  private async openSynced(id: string, path: string, sync: ResolvedSyncOptions): Promise<AgentState> {
-    const bootstrapping = `${path}.bootstrapping`;
-    const discard = async () => {
-      for (const f of [path, ...replicaSideFiles(path)]) await rm(f, { force: true });
-    };
-    // A bootstrap that a crash cut short left a partial replica nobody wrote to yet: start over
-    // (unless another process is bootstrapping it right now: a replica belongs to one process).
-    if (existsSync(bootstrapping)) {
-      if (isLockedByAnyone([path, ...replicaSideFiles(path)])) {
-        throw new EngramError(
-          'LOCKED',
-          `agent ${id} is being bootstrapped by another process; a synced agent's replica belongs to one process: give each process its own Engram directory`,
-        );
-      }
-      await discard();
-    }
-    const fresh = !existsSync(path);
-    if (fresh) {
-      try {
-        await mkdir(dirname(path), { recursive: true });
-      } catch (err) {
-        throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    const url = await sync.url(id);
-    const remote = {
-      url,
-      authToken: sync.authToken,
-      remoteEncryption: sync.remoteEncryption,
-      clientName: sync.clientName,
-      requestTimeoutMs: sync.requestTimeoutMs,
-    };
-    // An agent made here before sync was configured becomes a replica with all its rows.
-    if (!fresh && needsAdoption(path)) await adoptLocalAgent(id, path, remote, this.driver);
-    let handle: ReplicaHandle;
-    if (fresh) writeFileSync(bootstrapping, '');
-    try {
-      handle = await openReplica(path, remote);
-    } catch (err) {
-      // A failed bootstrap leaves an empty file that would pass for a replica: start over next time.
-      if (fresh) await discard();
-      throw err;
-    } finally {
-      if (fresh) rmSync(bootstrapping, { force: true });
-    }
-    const conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
-    const state: AgentState = { conn, meta: {}, vectorIndex: undefined, caches: new Map() };
-    try {
-      if (this.mustExist.has(id) && !(await readMeta(conn))) {
-        throw new EngramError('NOT_FOUND', `agent ${id} does not exist (neither here nor on its remote ${url})`);
-      }
-      state.sync = new SyncSession(state, handle, id, url, sync);
-      if (!fresh) await state.sync.pullAtOpen();
-      const before = Number((await readMeta(conn))?.schema_version ?? 0);
-      state.meta = await this.prepare(conn, id);
-      // A new agent reaches the remote at once; an existing one with its migrations, if any.
-      if (before < SCHEMA_VERSION) await state.sync.pullAtOpen();
-      state.sync.start();
-      return state;
-    } catch (err) {
-      await state.sync?.close().catch(() => undefined);
-      await conn.close().catch(() => undefined);
-      if (fresh) await discard();
       throw err;
     }
   }
