@@ -17,7 +17,7 @@ export const ERROR_CODES = [
   'IO',
   /** The sync server refused the credentials (bad or expired token). */
   'SYNC_AUTH',
-  /** The sync server cannot be reached (and the agent is not on this disk yet). */
+  /** The sync server cannot be reached or stays silent (local work goes on; sync again later). */
   'SYNC_UNAVAILABLE',
   'INTERNAL',
 ] as const;
