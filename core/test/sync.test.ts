@@ -333,9 +333,14 @@ describe('sync (turso, real sync server)', () => {
 
   it('background sync backs off while the remote is down and catches up when it returns', async () => {
     const remote = await server();
-    const a = await replica(remote.url, { sync: { url: remote.url, intervalMs: 50, maxBackoffMs: 800 } });
-    const agent = await a.agent('backoff');
+    const dir = tempDir();
+    const first = await replica(remote.url, { dir });
+    await (await first.agent('backoff')).memories.remember({ text: 'written while the remote was up' });
     await remote.stop();
+    await first.close(); // its push fails: the write stays in the replica
+    // A replica on disk opens without the remote, and works.
+    const a = await replica(remote.url, { dir, sync: { url: remote.url, intervalMs: 50, maxBackoffMs: 800 } });
+    const agent = await a.agent('backoff');
     await agent.memories.remember({ text: 'written while the remote is down' });
     const until = async (ok: () => Promise<boolean>) => {
       const deadline = Date.now() + 10_000;
@@ -353,12 +358,12 @@ describe('sync (turso, real sync server)', () => {
     expect(down.pendingChanges).toBeGreaterThan(0);
     // After four failures the next attempt waits well past the 50 ms interval (50 x 2^4, jittered).
     expect(down.nextAttemptAt! - Date.now()).toBeGreaterThan(150);
-    expect(await agent.memories.list()).toHaveLength(1); // local reads and writes go on
+    expect(await agent.memories.list()).toHaveLength(2); // local reads and writes go on
     await remote.restart();
     await until(async () => (await agent.syncStatus()).failures === 0);
     expect((await agent.syncStatus()).pendingChanges).toBe(0);
     const b = await replica(remote.url);
-    expect(await texts(b, 'backoff')).toEqual(['written while the remote is down']);
+    expect(await texts(b, 'backoff')).toEqual(['written while the remote is down', 'written while the remote was up']);
   });
 
   it('a remote that hangs instead of refusing: syncs time out, closing gives up its push, nothing is lost', async () => {
