@@ -399,6 +399,28 @@ describe('sync (turso, real sync server)', () => {
     gate.silent(false);
   });
 
+  it('the same memory edited in place on two machines: the later text wins, and only its words find it', async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('edits');
+    const m = await agentA.memories.remember({ text: 'the meeting room is on floor two' });
+    await agentA.memories.remember({ text: 'lunch is at noon in the cafeteria' });
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('edits');
+    await agentA.memories.update(m.id, { text: 'the meeting room moved to floor seven near the elevators' });
+    await agentB.memories.update(m.id, { text: 'the meeting room moved to floor nine beside the library' });
+    await agentA.sync();
+    await agentB.sync(); // B pushes last: its text wins
+    await agentA.sync();
+    for (const agent of [agentA, agentB]) {
+      expect((await agent.memories.get(m.id))?.text).toBe('the meeting room moved to floor nine beside the library');
+      expect((await agent.memories.recall('library', { mode: 'text' })).map((r) => r.memory.id)).toEqual([m.id]);
+      expect(await agent.memories.recall('elevators', { mode: 'text' })).toEqual([]);
+      expect(await termCountsAgree(agent, 'memories')).toBe(true);
+    }
+  });
+
   it('closing the Engram pushes what is pending; a new directory bootstraps it', async () => {
     const remote = await server();
     const a = await replica(remote.url);

@@ -26,6 +26,7 @@ import { deleteChunks } from '../files/indexer.js';
 import { FILE_TEXT_INDEX } from '../files/schema.js';
 import { MEMORY_TEXT_INDEX } from '../memories/text-index.js';
 import { readMeta, SCHEMA_VERSION } from '../schema.js';
+import type { TermIndex } from '../search/term-index.js';
 
 export interface ReconcileResult {
   /** Memories that lost a concurrent supersede and were moved into the winner's history. */
@@ -99,12 +100,14 @@ async function tableExists(q: Queryable, name: string): Promise<boolean> {
 }
 
 /**
- * Puts one term index right: drops postings of documents another replica deleted, recounts the
- * document frequencies from the postings, and sets the totals from the rows. The full recount
- * (a scan of every posting) runs only when the cheap check, postings against the sum of the
- * counts, says they disagree. Returns the terms corrected.
+ * Puts one term index right: drops postings of documents another replica deleted, re-indexes
+ * documents that two replicas indexed at once (their postings repeat a term: both changed the
+ * same row's text), recounts the document frequencies from the postings, and sets the totals
+ * from the rows. The full pass (a scan of every posting) runs only when the cheap check,
+ * postings against the sum of the counts, says they disagree. Returns the terms corrected.
  */
-async function recountTerms(tx: Queryable, docs: string): Promise<number> {
+async function recountTerms(tx: Queryable, index: TermIndex): Promise<number> {
+  const docs = index.docs;
   const postings = `${docs}_terms`;
   const df = `${docs}_term_df`;
   if (!(await tableExists(tx, postings)) || !(await tableExists(tx, df))) return 0;
@@ -117,6 +120,20 @@ async function recountTerms(tx: Queryable, docs: string): Promise<number> {
   );
   if (Number(check?.postings ?? 0) === Number(check?.counted ?? 0)) return 0;
   await tx.run(`DELETE FROM ${postings} WHERE NOT EXISTS (SELECT 1 FROM ${docs} p WHERE p.id = ${postings}.doc_id)`);
+  const twice = await tx.all<{ id: number }>(
+    `SELECT DISTINCT doc_id AS id FROM (SELECT doc_id FROM ${postings} GROUP BY term, doc_id HAVING count(*) > 1)`,
+  );
+  if (twice.length > 0) {
+    const ids = JSON.stringify(twice.map((r) => Number(r.id)));
+    await tx.run(`DELETE FROM ${postings} WHERE doc_id IN (SELECT value FROM json_each(?))`, [ids]);
+    const columns = Object.keys(index.fields).join(', ');
+    const rows = await tx.all<{ id: number }>(`SELECT id, ${columns} FROM ${docs} WHERE id IN (SELECT value FROM json_each(?))`, [ids]);
+    // The counts are rebuilt below from the postings; the totals above come from the rows.
+    await tx.run(
+      `INSERT INTO ${postings} (term, doc_id, tf) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`,
+      [JSON.stringify(rows.flatMap((r) => [...index.analyze(r).tf].map(([term, tf]) => [term, Number(r.id), tf])))],
+    );
+  }
   const fixed = await tx.run(
     `INSERT INTO ${df} (term, df)
        SELECT c.term, c.n FROM (SELECT term, count(*) AS n FROM ${postings} GROUP BY term) c
@@ -201,8 +218,8 @@ export async function reconcile(state: AgentState): Promise<ReconcileResult> {
     const orphansDropped = await dropOrphans(tx, ownTextIndex);
     let termsRecounted = 0;
     if (ownTextIndex) {
-      termsRecounted += await recountTerms(tx, MEMORY_TEXT_INDEX.docs);
-      termsRecounted += await recountTerms(tx, FILE_TEXT_INDEX.docs);
+      termsRecounted += await recountTerms(tx, MEMORY_TEXT_INDEX);
+      termsRecounted += await recountTerms(tx, FILE_TEXT_INDEX);
     }
     return { forksResolved, termsRecounted, passagesDropped, orphansDropped };
   });
