@@ -15,6 +15,8 @@ import { FileStore } from './files/file-store.js';
 import { KvStore } from './kv/kv-store.js';
 import { MemoryStore } from './memories/memory-store.js';
 import { hasStoreTables, storeRuntime, type StoreName } from './schema/store-tables.js';
+import { EngramError } from './util/errors.js';
+import type { SyncResult, SyncStatus } from './sync/session.js';
 import { TaskStore } from './tasks/task-store.js';
 import { ensureTableSet } from './schema/declared-tables.js';
 import type { TableSet } from './schema/table-set.js';
@@ -155,6 +157,28 @@ export class Agent implements AgentRuntime {
         ),
       fn,
     );
+  }
+
+  /**
+   * Syncs this agent with its remote database now: pulls, then pushes. Needs Engram.open({ sync }).
+   * Errors: SYNC_UNAVAILABLE (remote unreachable: local work goes on, retry later), SYNC_AUTH,
+   * UNSUPPORTED (the remote has a newer schema).
+   * @example
+   * const { pulled, pushedChanges, ms } = await agent.sync();
+   */
+  sync(): Promise<SyncResult> {
+    return this.use((state) => {
+      if (!state.sync) throw new EngramError('UNSUPPORTED', `agent ${this.id} is not synced: open Engram with { sync: { url } }`);
+      return state.sync.sync();
+    });
+  }
+
+  /** Pending local changes, last push and pull, revision and last error of a synced agent. */
+  syncStatus(): Promise<SyncStatus> {
+    return this.use((state) => {
+      if (!state.sync) throw new EngramError('UNSUPPORTED', `agent ${this.id} is not synced: open Engram with { sync: { url } }`);
+      return state.sync.status();
+    });
   }
 
   /** Moves the write-ahead log into the database file. */

@@ -26,6 +26,9 @@ import { fsError } from './util/fs-errors.js';
 import { openLimits } from './runtime/open-limits.js';
 import { WeakValueMap } from './util/weak-values.js';
 import type { ReembedProgress } from './memories/types.js';
+import { replicaSideFiles } from './drivers/turso-sync.js';
+import { openSyncedAgent } from './sync/open.js';
+import { resolveSyncOptions, type ResolvedSyncOptions, type SyncOptions } from './sync/options.js';
 
 export interface EngramOptions {
   /** Root directory holding every agent database (created if missing). */
@@ -42,6 +45,11 @@ export interface EngramOptions {
   lockTimeoutMs?: number;
   /** Input limits (text and metadata sizes, tags, batch size). */
   limits?: Partial<Limits>;
+  /**
+   * Replicate every agent to a remote Turso database (Turso Cloud or `tursodb --sync-server`):
+   * the file on disk is a replica that pushes and pulls. Turso driver only; not with encryptionKey.
+   */
+  sync?: SyncOptions;
 }
 
 export interface AgentOptions {
@@ -73,6 +81,9 @@ export class Engram {
   /** Branch files opened as agents: pool key (the file's path) to the agent id they belong to. */
   private readonly branchFiles = new Map<string, string>();
   private readonly branchHost: BranchHost<Agent>;
+  private readonly sync: ResolvedSyncOptions | undefined;
+  /** Synced agents opened with create: false whose replica may have to be bootstrapped first. */
+  private readonly mustExist = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -87,6 +98,7 @@ export class Engram {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     const limits = openLimits(driver.name, options);
     this.lockTimeoutMs = limits.lockTimeoutMs;
+    this.sync = options.sync === undefined ? undefined : resolveSyncOptions(options.sync);
     this.pool = new AgentPool({
       max: limits.maxOpenAgents,
       idleMs: limits.idleTimeoutMs,
@@ -96,6 +108,7 @@ export class Engram {
     this.branchHost = {
       driver,
       lockTimeoutMs: this.lockTimeoutMs,
+      synced: this.sync !== undefined,
       encryptionKey: (id) => this.keys.get(id),
       // Pool keys: an agent's id for its own file, the path for a branch file.
       exclusive: (paths, fn) =>
@@ -132,6 +145,12 @@ export class Engram {
     }
     const driver = resolveDriver(options.driver);
     openLimits(driver.name, options); // checked before anything is loaded or created
+    if (options.sync !== undefined && driver.name !== 'turso') {
+      throw new EngramError(
+        'UNSUPPORTED',
+        `sync needs the turso driver (replication is Turso's sync protocol); this Engram uses ${driver.name}`,
+      );
+    }
     const embedder = options.embedder ?? (await defaultEmbedder());
     if (
       !embedder ||
@@ -171,6 +190,13 @@ export class Engram {
   async agent(id: string, options: AgentOptions = {}): Promise<Agent> {
     this.check();
     const path = this.pathOf(id);
+    if (options.encryptionKey !== undefined && this.sync) {
+      throw new EngramError(
+        'UNSUPPORTED',
+        `agent ${id} has an encryption key, and sync cannot keep it encrypted: the sync package (0.7.2) has no local encryption, so the replica would hold the agent in plaintext. ` +
+          'Open encrypted agents with an Engram without sync (a Turso Cloud database encrypted on the server: sync.remoteEncryption).',
+      );
+    }
     if (options.encryptionKey !== undefined) {
       if (!this.driver.supportsEncryption) {
         throw new EngramError('UNSUPPORTED', `encryption needs the turso driver; this Engram uses ${this.driver.name}`);
@@ -184,7 +210,11 @@ export class Engram {
       if (knownKey !== undefined && knownKey !== options.encryptionKey) await this.pool.close(id);
       this.keys.set(id, options.encryptionKey);
     }
-    if (options.create === false && !existsSync(path)) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+    if (options.create === false && !existsSync(path)) {
+      // A synced agent may exist only on the remote: opening bootstraps it, or says NOT_FOUND.
+      if (!this.sync) throw new EngramError('NOT_FOUND', `agent ${id} does not exist`);
+      this.mustExist.add(id);
+    }
     let agent = this.agents.get(id);
     if (!agent) {
       agent = new Agent(
@@ -209,6 +239,8 @@ export class Engram {
         else this.keys.set(id, knownKey);
       }
       throw err;
+    } finally {
+      this.mustExist.delete(id);
     }
     return agent;
   }
@@ -227,6 +259,14 @@ export class Engram {
     const path = branchOf === undefined ? agentPath(this.root, id) : key;
     if (branchOf !== undefined && !existsSync(path)) {
       throw new EngramError('NOT_FOUND', `this branch of agent ${id} no longer exists (it was promoted, merged or discarded)`);
+    }
+    if (this.sync && branchOf === undefined) {
+      return openSyncedAgent(id, path, this.sync, {
+        driver: this.driver,
+        lockTimeoutMs: this.lockTimeoutMs,
+        mustExist: this.mustExist.has(id),
+        prepare: (conn) => this.prepare(conn, id),
+      });
     }
     const fresh = !existsSync(path);
     if (fresh) {
@@ -397,7 +437,8 @@ export class Engram {
     this.agents.delete(id);
     this.keys.delete(id);
     const existed = existsSync(path);
-    for (const f of [path, ...this.driver.sideFiles(path)]) await rm(f, { force: true });
+    const sideFiles = this.sync ? replicaSideFiles(path) : this.driver.sideFiles(path);
+    for (const f of [path, ...sideFiles]) await rm(f, { force: true });
     for (const dir of [filesDir(path, 'branch'), filesDir(path, 'snapshot')]) await rm(dir, { recursive: true, force: true });
     return existed;
   }

@@ -37,3 +37,7 @@ export { BranchStore } from './branches/branch-store.js';
 export { SnapshotStore } from './branches/snapshot-store.js';
 export type * from './branches/types.js';
 export * from './transfer/index.js';
+export type { SyncOptions } from './sync/options.js';
+export type { SyncResult, SyncStatus } from './sync/session.js';
+export type { RemoteEncryption } from './drivers/turso-sync.js';
+export { keyedId, mintId } from './util/ids.js';

@@ -15,6 +15,7 @@ import { checkToken } from './http/auth.js';
 import { log } from './log.js';
 import { checkToolGroups, TOOL_GROUPS, type ToolGroup } from './server.js';
 import { serveStdio } from './stdio.js';
+import { SYNC_FLAGS, SYNC_USAGE, syncOptions } from './sync-flags.js';
 
 const USAGE = `Usage:
   engram mcp --agent ID [--dir DIR] [--driver turso|sqlite] [--tools LIST]
@@ -33,6 +34,8 @@ const USAGE = `Usage:
 DIR defaults to $ENGRAM_DIR, then ./.engram. LIST picks tool groups (default all):
 ${TOOL_GROUPS.join(',')}.
 
+${SYNC_USAGE}
+
 Look inside and steer (each takes --dir, --driver, --json; engram COMMAND --help for more):
 ${commandList()}
 `;
@@ -47,6 +50,7 @@ const COMMON = {
   driver: { type: 'string' },
   tools: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...SYNC_FLAGS,
 } as const;
 
 function dataDir(dir: string | undefined): string {
@@ -106,9 +110,10 @@ async function mcp(args: string[]): Promise<void> {
   Object.assign(console, { log: console.error, info: console.error, debug: console.error });
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
-  const engram = await Engram.open({ dir, driver: driverName(values.driver) });
+  const sync = syncOptions(values, (m) => new UsageError(m));
+  const engram = await Engram.open({ dir, driver: driverName(values.driver), ...(sync ? { sync } : {}) });
   const { server, done, drain } = await serveStdio({ engram, agentId, tools });
-  log(`serving agent ${agentId} from ${dir} (driver ${engram.driver.name}) over stdio`);
+  log(`serving agent ${agentId} from ${dir} (driver ${engram.driver.name}${sync ? ', synced' : ''}) over stdio`);
   const stop = () =>
     exitAfter(async () => {
       await server.close();
@@ -147,7 +152,8 @@ async function serve(args: string[]): Promise<void> {
   const tokensFile = values.tokens === undefined ? undefined : resolve(values.tokens);
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
-  const engram = await Engram.open({ dir, driver: driverName(values.driver) });
+  const sync = syncOptions(values, (m) => new UsageError(m));
+  const engram = await Engram.open({ dir, driver: driverName(values.driver), ...(sync ? { sync } : {}) });
   let http: HttpServerHandle;
   try {
     http = await startHttpServer({ engram, port, host: values.host, token, tokensFile, allowOrigins: values['allow-origin'], tools });
@@ -159,6 +165,7 @@ async function serve(args: string[]): Promise<void> {
   process.stdout.write(
     `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: http.auth.required, agentId: 'demo-agent', tools, inspector: true })}\n`,
   );
+  if (sync) log(`agents sync with ${sync.url as string} every ${sync.intervalMs ?? 5000} ms`);
   onSignal(() =>
     exitAfter(async () => {
       await http.close();

@@ -3,7 +3,7 @@
  * `lc_chat_messages` table in LangChain's stored-message JSON form. Appends are one
  * transaction per call, so concurrent writers never lose messages.
  */
-import { defineTables, type Agent } from '@engram/core';
+import { defineTables, type Agent, mintId } from '@engram/core';
 import { BaseListChatMessageHistory } from '@langchain/core/chat_history';
 import {
   mapChatMessagesToStoredMessages,
@@ -59,7 +59,9 @@ export class EngramChatMessageHistory extends BaseListChatMessageHistory {
 
   async getMessages(): Promise<BaseMessage[]> {
     const rows = await withTables(this.agent, CHAT_SCHEMA, (s) =>
-      s.conn.all<{ message: string }>('SELECT message FROM lc_chat_messages WHERE session_id = ? ORDER BY id', [this.sessionId]),
+      s.conn.all<{ message: string }>('SELECT message FROM lc_chat_messages WHERE session_id = ? ORDER BY created_at, id', [
+        this.sessionId,
+      ]),
     );
     return mapStoredMessagesToChatMessages(rows.map((r) => JSON.parse(r.message) as StoredMessage));
   }
@@ -76,7 +78,13 @@ export class EngramChatMessageHistory extends BaseListChatMessageHistory {
     await withTables(this.agent, CHAT_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
         for (const message of stored) {
-          await tx.run('INSERT INTO lc_chat_messages (session_id, message, created_at) VALUES (?, ?, ?)', [this.sessionId, message, now]);
+          // Ids from Engram's minter: replicas of a synced agent never collide (see core ids.ts).
+          await tx.run('INSERT INTO lc_chat_messages (id, session_id, message, created_at) VALUES (?, ?, ?, ?)', [
+            mintId(),
+            this.sessionId,
+            message,
+            now,
+          ]);
         }
       }),
     );

@@ -18,7 +18,7 @@ import {
   type NormalizedStart,
   type Outcome,
 } from './normalize.js';
-import { applyPolicyEvery, checkPolicy, checkPrune, policyToPrune, prune, readPolicy, writePolicy } from './retention.js';
+import { applyPolicyEvery, countInserts, checkPolicy, checkPrune, policyToPrune, prune, readPolicy, writePolicy } from './retention.js';
 import { ACTION_COLUMNS, rowToAction, type ActionRow } from './rows.js';
 import { actionStats } from './stats.js';
 import { traceDepths, traceTree } from './tree.js';
@@ -38,10 +38,12 @@ import type {
   WrapOptions,
 } from './types.js';
 import { currentCall, wrapFunction } from './wrap.js';
+import { mintId } from '../util/ids.js';
 
 const LIST_FIELDS = ['name', 'status', 'since', 'until', 'runId', 'sessionId', 'taskId', 'parentId', 'limit', 'offset', 'order'];
 const TIMELINE_FIELDS = ['runId', 'sessionId', 'taskId', 'since', 'until', 'limit'];
 const INSERT_COLUMNS = [
+  'id',
   'uid',
   'name',
   'status',
@@ -308,7 +310,7 @@ export class ActionLog {
 
   /**
    * Inserts actions in one transaction, each checked against and inheriting from its parent, and
-   * applies the retention policy when a new row id reaches a multiple of RETENTION_EVERY.
+   * applies the retention policy when the agent's count of inserted actions reaches a multiple of RETENTION_EVERY.
    */
   private async insert(batch: NewAction[]): Promise<Action[]> {
     const rows = await this.rt.use((s) =>
@@ -352,13 +354,15 @@ export class ActionLog {
             finished_at: a.finishedAt,
             duration_ms: a.durationMs,
           };
-          const { lastInsertRowid } = await tx.run(
+          row.id = mintId();
+          await tx.run(
             INSERT_SQL,
             INSERT_COLUMNS.map((c) => row[c]),
           );
-          out.push({ ...row, id: Number(lastInsertRowid) });
+          out.push(row);
         }
-        await applyPolicyEvery(tx, out[0]!.id, out.at(-1)!.id, Date.now());
+        const { first, last } = await countInserts(tx, out.length);
+        await applyPolicyEvery(tx, first, last, Date.now());
         return out;
       }),
     );

@@ -13,7 +13,7 @@ import { checkDuration, MAX_DAYS } from '../util/time-range.js';
 import { checkInteger } from './filter.js';
 import type { PruneOptions, RetentionPolicy } from './types.js';
 
-/** Writes apply the stored policy when the new row id is a multiple of this. */
+/** Writes apply the stored policy when the count of inserted actions reaches a multiple of this. */
 export const RETENTION_EVERY = 100;
 const META_KEY = 'actions_retention' as const;
 const DAY_MS = 86_400_000;
@@ -84,7 +84,26 @@ export function policyToPrune(policy: RetentionPolicy | null): PruneOptions | nu
   };
 }
 
-/** Called after inserting row ids first..last, in the same transaction: applies the stored policy when they span a multiple of RETENTION_EVERY. */
+/** Meta key counting every action ever inserted (row ids are random: see ids.ts). */
+const INSERTED_KEY = 'actions_inserted';
+
+/**
+ * Counts `n` more inserted actions, in the inserting transaction, and returns their ordinals
+ * (first..last). An agent from before the counter starts from the rows it holds.
+ */
+export async function countInserts(q: Queryable, n: number): Promise<{ first: number; last: number }> {
+  const row = await q.get<{ value: string }>('SELECT value FROM engram_meta WHERE key = ?', [INSERTED_KEY]);
+  // (the `n` new rows are already in the table)
+  const before = row ? Number(row.value) : Number((await q.get<{ n: number }>('SELECT count(*) AS n FROM actions'))?.n ?? 0) - n;
+  const last = before + n;
+  await q.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+    INSERTED_KEY,
+    String(last),
+  ]);
+  return { first: before + 1, last };
+}
+
+/** Called after inserting the actions numbered first..last, in the same transaction: applies the stored policy when they span a multiple of RETENTION_EVERY. */
 export async function applyPolicyEvery(q: Queryable, first: number, last: number, now: number): Promise<void> {
   if (Math.floor(last / RETENTION_EVERY) === Math.floor((first - 1) / RETENTION_EVERY)) return;
   const options = policyToPrune(await readPolicy(q));

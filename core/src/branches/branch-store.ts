@@ -24,7 +24,7 @@ import {
 } from './change-log.js';
 import { cloneFile, cloneLive, ensureDir, placeClone, sizeOf, writeFileQuick } from './clone.js';
 import { countByTable, planMerge } from './diff.js';
-import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
+import { openPrivate, type BranchHost, type BranchSubject, refuseSwapWhenSynced } from './host.js';
 import { applyPlan } from './merge.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
@@ -223,6 +223,7 @@ export class BranchStore<A extends BranchSubject = BranchSubject> {
   async promote(name: string, options: PromoteOptions = {}): Promise<PromoteResult> {
     const host = this.need();
     rejectUnknownFields(options, ['force'], 'branches.promote options');
+    refuseSwapWhenSynced(host, `cannot promote branch ${name} of agent ${this.agent.id}`);
     const { name: branch, path } = this.existing(name);
     const fork = readRecord(this.agent.path, 'branch', branch).at;
     const agentPath = this.agent.path;
@@ -327,7 +328,8 @@ export class BranchStore<A extends BranchSubject = BranchSubject> {
       await this.discard(branch);
       return { branch, method: 'replay', policy, applied: [], conflicts: [] };
     }
-    if (!before.parentMoved) {
+    // (a synced agent's file is never replaced: always a replay there)
+    if (!before.parentMoved && !host.synced) {
       try {
         await this.promote(branch);
         return { branch, method: 'fast-forward', policy, applied: before.changes, conflicts: [] };

@@ -29,6 +29,22 @@ export interface BranchHost<A extends BranchSubject = BranchSubject> {
   exclusive<T>(paths: readonly string[], fn: () => Promise<T>): Promise<T>;
   /** An Agent over one of the agent's branch files, opened through the pool (NOT_FOUND once the file is gone). */
   openFile(agent: A, path: string): A;
+  /** Set when agents are replicas of remote databases (Engram.open({ sync })): their files are never replaced. */
+  readonly synced?: boolean;
+}
+
+/**
+ * Refuses to replace a synced agent's file: the replica's sync state would no longer match it.
+ * Branches of a synced agent are merged instead (their changes are then pushed like any other).
+ */
+export function refuseSwapWhenSynced(host: Pick<BranchHost, 'synced'>, what: string): void {
+  if (host.synced) {
+    throw new EngramError(
+      'UNSUPPORTED',
+      `${what}: this agent is synced, and replacing its file would break the replica. Merge the branch instead (agent.branches.merge()); a snapshot of a synced agent can be opened and merged like a branch, not restored.`,
+      { details: { reason: 'synced' } },
+    );
+  }
 }
 
 /** A private connection to an existing database file, outside the pool (for file operations). */

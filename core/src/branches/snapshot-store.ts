@@ -10,8 +10,7 @@ import { rejectUnknownFields } from '../util/validate.js';
 import { listNames, listRecords, sweep, syncLog, type FileRecord } from './catalog.js';
 import { lastSeq, position, readLogState, stopLog, withNewEpoch, writeLogState } from './change-log.js';
 import { cloneFile, cloneLive, placeClone, sizeOf, ensureDir } from './clone.js';
-import { openPrivate, type BranchHost, type BranchSubject } from './host.js';
-
+import { openPrivate, type BranchHost, type BranchSubject, refuseSwapWhenSynced } from './host.js';
 import { dbPath, filesDir, generatedName, infoPath, tempPath, validateName } from './names.js';
 import { settle, swapIn } from './swap.js';
 import type { SnapshotInfo, SnapshotRetention } from './types.js';
@@ -125,6 +124,7 @@ export class SnapshotStore {
    */
   async restore(name: string): Promise<void> {
     const host = this.need();
+    refuseSwapWhenSynced(host, `cannot restore snapshot ${name} of agent ${this.agent.id}`);
     const snapshot = validateName('snapshot', name);
     const source = dbPath(this.agent.path, 'snapshot', snapshot);
     if (!existsSync(source))

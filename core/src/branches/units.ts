@@ -9,6 +9,8 @@ import { identity, q, type ChildSpec, type UnitSpec } from './tables.js';
 import type { TextDoc } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
 
+import { mintId } from '../util/ids.js';
+
 /** One loaded row and its child rows by child table. */
 export interface LoadedRow {
   row: Row;
@@ -143,13 +145,13 @@ export async function deleteUnit(tx: Queryable, dialect: Dialect, spec: UnitSpec
 /** Inserts one row; `rowid` (if any) is `keepRowid` or a fresh one. Returns the row as written. */
 async function insertRow(tx: Queryable, table: string, rowid: string | undefined, row: Row, set: Row, keepRowid?: unknown): Promise<Row> {
   const out: Row = { ...row, ...set };
-  if (rowid) out[rowid] = keepRowid ?? null;
+  // A row added on a branch gets a fresh id, minted like any other (see ids.ts).
+  if (rowid) out[rowid] = keepRowid ?? mintId();
   const cols = Object.keys(out);
-  const r = await tx.run(
+  await tx.run(
     `INSERT INTO ${q(table)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
     cols.map((c) => sqlValue(out[c])),
   );
-  if (rowid && out[rowid] === null) out[rowid] = r.lastInsertRowid;
   return out;
 }
 

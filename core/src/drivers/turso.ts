@@ -11,7 +11,8 @@ import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlVal
 /** `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file. */
 const EXPERIMENTAL = ['multiprocess_wal'] as const;
 
-type TursoDatabase = Awaited<ReturnType<typeof connect>>;
+/** What this handle needs of a Turso database: the plain one, or a synced one (turso-sync.ts). */
+export type TursoDatabase = Pick<Awaited<ReturnType<typeof connect>>, 'prepare' | 'exec' | 'close'>;
 
 function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
   if (!params) return [];
@@ -24,13 +25,13 @@ function bindable(params: readonly SqlValue[] | undefined): SqlValue[] {
   return params as SqlValue[];
 }
 
-type TursoStatement = Awaited<ReturnType<TursoDatabase['prepare']>>;
+type TursoStatement = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>['prepare']>>;
 const STATEMENT_CACHE = 64;
 
 /** Storage failures after which Turso's page cache may hold the failed transaction's pages. */
 const STORAGE_FAILURE = /no storage space|disk is full|ENOSPC|I\/O error|EIO\b|EDQUOT/i;
 
-class TursoHandle implements EngineHandle {
+export class TursoHandle implements EngineHandle {
   private readonly statements = new Map<string, TursoStatement>();
   /**
    * Set when a write failed in storage. Turso 0.7.2 keeps the failed transaction's pages in
@@ -41,10 +42,16 @@ class TursoHandle implements EngineHandle {
   /** Inside BEGIN ... COMMIT / ROLLBACK (as issued through exec()). */
   private inTransaction = false;
 
+  /** `reconnect` opens the file again after a storage failure (a replica has none: it stays failed until reopened). */
   constructor(
-    private db: TursoDatabase,
-    private readonly reconnect: () => Promise<TursoDatabase>,
+    protected db: TursoDatabase,
+    private readonly reconnect?: () => Promise<TursoDatabase>,
   ) {}
+
+  /** Forgets prepared statements (after a pull that may have changed the schema). */
+  protected forgetStatements(): void {
+    this.statements.clear();
+  }
 
   /**
    * Runs `fn` on a sound connection; a storage failure poisons it. A poisoned connection is
@@ -68,6 +75,7 @@ class TursoHandle implements EngineHandle {
 
   /** Drops the connection (and its cache) and opens the file again. */
   private async discard(): Promise<void> {
+    if (!this.reconnect) throw this.poisoned!;
     this.statements.clear();
     await this.db.close().catch(() => undefined);
     this.db = await this.reconnect();

@@ -27,6 +27,7 @@ import {
   hasChildren,
   insertDir,
   makeDir,
+  newFileId,
   notFound,
   removeRows,
   rootRow,
@@ -405,9 +406,10 @@ export class FileStore {
         const mime = src.kind === 'file' ? mimeOf(t, Number(src.is_text) === 1) : null;
         for (const r of rows) {
           const path = r.path === f ? t : `${t}/${relativeTo(r.path, f)}`;
-          const { lastInsertRowid: id } = await tx.run(
-            `INSERT INTO files (path, parent, kind, size, mime, is_text, sha256, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [path, parentOf(path), r.kind, r.size, r === src ? mime : r.mime, r.is_text, r.sha256, now, now],
+          const id = await newFileId(tx, path);
+          await tx.run(
+            `INSERT INTO files (id, path, parent, kind, size, mime, is_text, sha256, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            [id, path, parentOf(path), r.kind, r.size, r === src ? mime : r.mime, r.is_text, r.sha256, now, now],
           );
           if (r.kind === 'file') {
             await tx.run('INSERT INTO file_contents (file_id, data) SELECT ?, data FROM file_contents WHERE file_id = ?', [id, r.id]);

@@ -14,6 +14,8 @@ import { vectorToBlob } from '../search/vectors.js';
 import type { Chunk } from './chunker.js';
 import type { TextDoc, TextIndex } from '../search/text-index.js';
 
+import { MINT_ID_SQL, mintId } from '../util/ids.js';
+
 /** Texts per embed() call. */
 const EMBED_BATCH = 128;
 
@@ -65,7 +67,7 @@ async function chunkIds(tx: Queryable, fileIds: readonly number[]): Promise<numb
   return rows.map((r) => Number(r.id));
 }
 
-async function deleteChunks(tx: Queryable, ids: readonly number[], index: TextIndex): Promise<void> {
+export async function deleteChunks(tx: Queryable, ids: readonly number[], index: TextIndex): Promise<void> {
   if (ids.length === 0) return;
   const list = JSON.stringify(ids);
   await index.remove(tx, ids);
@@ -121,10 +123,13 @@ export async function syncChunks(
   if (fresh.size === 0) return [];
   const analyses = new Map([...fresh].map(([seq, c]) => [seq, index.analyze(c)]));
   await tx.run(
-    `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
-       SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+    `INSERT INTO file_chunks (id, file_id, seq, start_line, end_line, hash, text, text_len)
+       SELECT json_extract(value, '$[6]'), ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
               json_extract(value, '$[4]'), json_extract(value, '$[5]') FROM json_each(?)`,
-    [fileId, JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, analyses.get(seq)?.length ?? 0]))],
+    [
+      fileId,
+      JSON.stringify([...fresh].map(([seq, c]) => [seq, c.startLine, c.endLine, c.hash, c.text, analyses.get(seq)?.length ?? 0, mintId()])),
+    ],
   );
   // The new rows' ids, read back (a RETURNING clause costs far more on Turso 0.7).
   const inserted = (await tx.all<{ id: number; seq: number }>('SELECT id, seq FROM file_chunks WHERE file_id = ?', [fileId])).filter((r) =>
@@ -148,8 +153,8 @@ export async function syncChunks(
 /** Gives file `toId` a copy of file `fromId`'s chunks and vectors (nothing is embedded). */
 export async function copyChunks(tx: Queryable, fromId: number, toId: number, index: TextIndex): Promise<void> {
   await tx.run(
-    `INSERT INTO file_chunks (file_id, seq, start_line, end_line, hash, text, text_len)
-       SELECT ?, seq, start_line, end_line, hash, text, text_len FROM file_chunks WHERE file_id = ? ORDER BY seq`,
+    `INSERT INTO file_chunks (id, file_id, seq, start_line, end_line, hash, text, text_len)
+       SELECT ${MINT_ID_SQL}, ?, seq, start_line, end_line, hash, text, text_len FROM file_chunks WHERE file_id = ? ORDER BY seq`,
     [toId, fromId],
   );
   await tx.run(

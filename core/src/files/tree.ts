@@ -10,6 +10,7 @@ import { removeChunks } from './indexer.js';
 import { ancestorsOf, baseName, parentOf, ROOT, subtreeRange } from './paths.js';
 import type { FileInfo } from './types.js';
 import type { TextIndex } from '../search/text-index.js';
+import { keyedId, mintId } from '../util/ids.js';
 
 export interface FileRow {
   id: number;
@@ -80,14 +81,25 @@ export async function touchDir(tx: Queryable, dir: string, now: number): Promise
   if (dir !== ROOT) await tx.run(`UPDATE files SET modified_at = ? WHERE path = ? AND kind = 'dir'`, [now, dir]);
 }
 
+/**
+ * The id of a new entry at `path`: derived from the path (ids.ts keyedId), so replicas of a synced
+ * agent that create the same path offline make the same row; a fresh one if a renamed entry has it.
+ */
+export async function newFileId(tx: Queryable, path: string): Promise<number> {
+  const id = keyedId(`files:${path}`);
+  return (await tx.get('SELECT 1 AS x FROM files WHERE id = ?', [id])) ? mintId() : id;
+}
+
 export async function insertDir(tx: Queryable, path: string, now: number): Promise<FileRow> {
-  const { lastInsertRowid } = await tx.run(`INSERT INTO files (path, parent, kind, created_at, modified_at) VALUES (?, ?, 'dir', ?, ?)`, [
+  const id = await newFileId(tx, path);
+  await tx.run(`INSERT INTO files (id, path, parent, kind, created_at, modified_at) VALUES (?, ?, ?, 'dir', ?, ?)`, [
+    id,
     path,
     parentOf(path),
     now,
     now,
   ]);
-  return { id: lastInsertRowid, path, kind: 'dir', size: 0, mime: null, is_text: 0, sha256: null, created_at: now, modified_at: now };
+  return { id, path, kind: 'dir', size: 0, mime: null, is_text: 0, sha256: null, created_at: now, modified_at: now };
 }
 
 /**

@@ -13,7 +13,7 @@ import { chunkText, type Chunk } from './chunker.js';
 import { mimeOf, sha256, textOf } from './content-type.js';
 import { syncChunks, type ChunkVectors, type IndexedText } from './indexer.js';
 import { parentOf } from './paths.js';
-import { conflict, ensureParent, getEntry, totalBytes, touchDir, type FileRow } from './tree.js';
+import { conflict, ensureParent, getEntry, newFileId, totalBytes, touchDir, type FileRow } from './tree.js';
 
 export interface PreparedFile {
   path: string;
@@ -126,11 +126,11 @@ async function putFile(
     if (existing.sha256 !== file.sha256) await tx.run('UPDATE file_contents SET data = ? WHERE file_id = ?', [file.bytes, existing.id]);
   } else {
     await ensureParent(tx, path, o.parents, o.now);
-    const { lastInsertRowid } = await tx.run(
-      `INSERT INTO files (path, parent, kind, size, mime, is_text, sha256, modified_at, created_at) VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?)`,
-      [path, parentOf(path), ...fields, o.now],
+    row.id = await newFileId(tx, path);
+    await tx.run(
+      `INSERT INTO files (id, path, parent, kind, size, mime, is_text, sha256, modified_at, created_at) VALUES (?, ?, ?, 'file', ?, ?, ?, ?, ?, ?)`,
+      [row.id, path, parentOf(path), ...fields, o.now],
     );
-    row.id = lastInsertRowid;
     await tx.run('INSERT INTO file_contents (file_id, data) VALUES (?, ?)', [row.id, file.bytes]);
     await touchDir(tx, parentOf(path), o.now);
   }

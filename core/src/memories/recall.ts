@@ -255,7 +255,7 @@ export async function recall(
     ]);
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
 
-    const results: (RecallResult & { rowid: number })[] = [];
+    const results: (RecallResult & { rowid: number; validFrom: number; created: number })[] = [];
     for (const { id, p, relevance: base } of scored) {
       const row = byId.get(id);
       if (!row) continue;
@@ -277,10 +277,18 @@ export async function recall(
         score = (1 - wr - wi) * scaled + wr * recency + wi * importance;
       }
       if (minScore !== undefined && score < minScore) continue;
-      results.push({ memory: rowToMemory(row), score, parts: p, rowid: id });
+      results.push({
+        memory: rowToMemory(row),
+        score,
+        parts: p,
+        rowid: id,
+        validFrom: Number(row.valid_from),
+        created: Number(row.created_at),
+      });
     }
-    // Ties go to the older memory: the same data ranks the same in every run (ids are random).
-    results.sort((a, b) => b.score - a.score || a.rowid - b.rowid);
-    return results.slice(0, limit).map(({ rowid: _rowid, ...r }) => r);
+    // Ties go to the older memory (by its time, then when it was stored, then the smaller id: ids
+    // are random, see ids.ts), so the same data ranks the same in every run and on every replica.
+    results.sort((a, b) => b.score - a.score || a.validFrom - b.validFrom || a.created - b.created || a.rowid - b.rowid);
+    return results.slice(0, limit).map(({ rowid: _rowid, validFrom: _validFrom, created: _created, ...r }) => r);
   });
 }

@@ -1,5 +1,6 @@
 /** The memories row as stored, its public shape, and the one INSERT that writes it. */
 import type { Queryable, SqlValue } from '../drivers/types.js';
+import { mintId } from '../util/ids.js';
 import { toIso, isoTime } from '../util/time.js';
 import { isObject, isStringArray, parseStored } from '../util/stored-json.js';
 import type { Memory } from './types.js';
@@ -49,13 +50,16 @@ const INSERT_COLUMNS = [
 const INSERT_SQL = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
- * Inserts a memory row (remember, import). An `id` of 0 lets the engine pick one; the id
- * written is set on the row and returned. Its vector and text index entry are the caller's.
+ * Inserts a memory row (remember, import). An `id` of 0 gets a minted one (util/ids.ts: never
+ * the same on two replicas), set on the row and returned. Its vector and text index entry are
+ * the caller's.
  */
 export async function insertMemory(tx: Queryable, row: MemoryRow): Promise<number> {
-  const params = INSERT_COLUMNS.map((c): SqlValue => (c === 'id' && !row.id ? null : (row[c] ?? null)));
-  const { lastInsertRowid } = await tx.run(INSERT_SQL, params);
-  if (!row.id) row.id = Number(lastInsertRowid);
+  if (!row.id) row.id = mintId();
+  await tx.run(
+    INSERT_SQL,
+    INSERT_COLUMNS.map((c): SqlValue => row[c] ?? null),
+  );
   return row.id;
 }
 

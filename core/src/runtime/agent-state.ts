@@ -7,6 +7,8 @@ import type { Embedder } from '../embedders/types.js';
 import type { AgentMeta } from '../schema/meta.js';
 import type { BinaryVectorIndex } from '../search/vector-index.js';
 
+import type { AgentSync } from './sync-handle.js';
+
 export interface Limits {
   /** Longest memory text, in UTF-8 bytes (default 32 KiB). */
   maxTextBytes: number;
@@ -40,6 +42,8 @@ export interface AgentState {
   smallAtVersion?: string | undefined;
   /** Per-handle caches of other sub-stores, by a key each store owns (dropped with the handle). */
   readonly caches: Map<string, unknown>;
+  /** Set for a synced agent (Engram.open({ sync })): push, pull, status, background sync. */
+  sync?: AgentSync | undefined;
 }
 
 export interface AgentRuntime {

@@ -124,6 +124,14 @@ export class Connection implements Queryable {
     });
   }
 
+  /**
+   * Runs `fn` alone on the engine handle, between other callers' statements and transactions
+   * (a synced handle's push and pull: see sync/session.ts).
+   */
+  withHandle<T>(fn: (handle: EngineHandle) => Promise<T>): Promise<T> {
+    return this.exclusive(() => fn(this.handle));
+  }
+
   close(): Promise<void> {
     return this.exclusive(async () => {
       this.closed = true;

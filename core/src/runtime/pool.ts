@@ -78,6 +78,7 @@ export class AgentPool {
     entry.state = undefined;
     if (!state) return;
     try {
+      await state.sync?.close(); // a synced agent pushes before its handle closes
       await state.conn.checkpoint({ ifWritten: true });
     } finally {
       await state.conn.close();

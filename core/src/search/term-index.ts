@@ -24,6 +24,10 @@ const B = 0.75;
 const COMMON_TERM_SHARE = 0.5;
 const COMMON_TERM_MIN_DOCS = 1000;
 
+async function tableExists(q: Queryable, name: string): Promise<boolean> {
+  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
+}
+
 function analyze(doc: object, fields: TextFields): Analysis {
   const tf = new Map<string, number>();
   let length = 0;
@@ -153,6 +157,52 @@ export class TermIndex implements TextIndex {
       await this.add(tx, docs);
       after = docs.at(-1)!.id;
     }
+  }
+
+  /**
+  /**
+   * Puts the index right after rows changed under it (a sync pull): drops postings of
+   * documents another replica deleted, re-indexes documents that two replicas indexed at once (their postings repeat a term: both changed the
+   * same row's text), recounts the document frequencies from the postings, and sets the totals
+   * from the rows. The full pass (a scan of every posting) runs only when the cheap check,
+   * postings against the sum of the counts, says they disagree. Returns the terms corrected.
+   */
+  async reconcile(tx: Queryable): Promise<number> {
+    const docs = this.table;
+    const postings = this.postings;
+    const df = this.df;
+    if (!(await tableExists(tx, postings)) || !(await tableExists(tx, df))) return 0;
+    const totals = await tx.get<{ n: number; len: number | null }>(`SELECT count(*) AS n, sum(text_len) AS len FROM ${docs}`);
+    const set = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value`;
+    await tx.run(set, [this.docsKey, String(Number(totals?.n ?? 0))]);
+    await tx.run(set, [this.termsKey, String(Number(totals?.len ?? 0))]);
+    const check = await tx.get<{ postings: number; counted: number | null }>(
+      `SELECT (SELECT count(*) FROM ${postings}) AS postings, (SELECT sum(df) FROM ${df}) AS counted`,
+    );
+    if (Number(check?.postings ?? 0) === Number(check?.counted ?? 0)) return 0;
+    await tx.run(`DELETE FROM ${postings} WHERE NOT EXISTS (SELECT 1 FROM ${docs} p WHERE p.id = ${postings}.doc_id)`);
+    const twice = await tx.all<{ id: number }>(
+      `SELECT DISTINCT doc_id AS id FROM (SELECT doc_id FROM ${postings} GROUP BY term, doc_id HAVING count(*) > 1)`,
+    );
+    if (twice.length > 0) {
+      const ids = JSON.stringify(twice.map((r) => Number(r.id)));
+      await tx.run(`DELETE FROM ${postings} WHERE doc_id IN (SELECT value FROM json_each(?))`, [ids]);
+      const columns = Object.keys(this.fields).join(', ');
+      const rows = await tx.all<{ id: number }>(`SELECT id, ${columns} FROM ${docs} WHERE id IN (SELECT value FROM json_each(?))`, [ids]);
+      // The counts are rebuilt below from the postings; the totals above come from the rows.
+      await tx.run(
+        `INSERT INTO ${postings} (term, doc_id, tf) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`,
+        [JSON.stringify(rows.flatMap((r) => [...this.analyze(r).tf].map(([term, tf]) => [term, Number(r.id), tf])))],
+      );
+    }
+    const fixed = await tx.run(
+      `INSERT INTO ${df} (term, df)
+         SELECT c.term, c.n FROM (SELECT term, count(*) AS n FROM ${postings} GROUP BY term) c
+          WHERE NOT EXISTS (SELECT 1 FROM ${df} d WHERE d.term = c.term AND d.df = c.n)
+         ON CONFLICT (term) DO UPDATE SET df = excluded.df`,
+    );
+    const dropped = await tx.run(`DELETE FROM ${df} WHERE NOT EXISTS (SELECT 1 FROM ${postings} t WHERE t.term = ${df}.term)`);
+    return fixed.changes + dropped.changes;
   }
 
   /** BM25 over the index, with `where` (SQL over alias m, the docs table) applied before the cut. */

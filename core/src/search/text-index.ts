@@ -53,6 +53,11 @@ export interface TextIndex extends TextIndexSpec {
   /** Forgets rows; call before they are deleted or their indexed text changes. */
   remove(tx: Queryable, ids: readonly number[]): Promise<void>;
   /**
+   * Puts the index right after its table's rows changed under it (a sync pull replays rows,
+   * not index maintenance); returns how many entries it corrected.
+   */
+  reconcile(tx: Queryable): Promise<number>;
+  /**
    * BM25 over the index for plain search terms (each [\p{L}\p{N}]+), with `where` (SQL over
    * alias `m`, the table; its parameters `params`) applied before the cut, best first.
    */

@@ -36,6 +36,11 @@ class EngineTextIndex implements TextIndex {
 
   async remove(): Promise<void> {}
 
+  /** The engine keeps the index in step with the rows itself. */
+  async reconcile(): Promise<number> {
+    return 0;
+  }
+
   async search(db: Queryable, terms: readonly string[], where: string, params: readonly SqlValue[], limit: number): Promise<Ranked[]> {
     if (terms.length === 0) return [];
     const rows = await db.all<{ id: number; score: number }>(this.engine.searchSql(this.table, 'm', this.fields, where, limit), [

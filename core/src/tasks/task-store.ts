@@ -39,6 +39,8 @@ import {
   newTaskId,
   toJson,
 } from './validate.js';
+import { mintId } from '../util/ids.js';
+import { remoteWriter } from '../sync/remote-writer.js';
 
 const CREATE_FIELDS = ['title', 'description', 'priority', 'payload', 'parentId', 'dependsOn', 'dueAt', 'assignee', 'maxAttempts'];
 const LIST_FIELDS = ['status', 'assignee', 'parentId', 'limit', 'offset'];
@@ -112,13 +114,20 @@ export class TaskStore {
     worker: string | undefined,
     update: (tx: Queryable, now: number) => Promise<unknown>,
   ): Promise<Task> {
-    return this.rt.use((s) =>
-      s.conn.transaction(async (tx) => {
+    return this.rt.use(async (s) => {
+      if (s.sync) {
+        // A synced agent: the remote decides (compare-and-set there, then pulled), so two
+        // machines never both hold or finish one task.
+        const now = Date.now();
+        if (!(await update(remoteWriter(s.sync), now))) await explain(s.conn, id, action, worker, now);
+        return (await readTask(s.conn, id))!;
+      }
+      return s.conn.transaction(async (tx) => {
         const now = Date.now();
         if (!(await update(tx, now))) await explain(tx, id, action, worker, now);
         return (await readTask(tx, id))!;
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -158,9 +167,9 @@ export class TaskStore {
         }
         const now = Date.now();
         await tx.run(
-          `INSERT INTO tasks (id, title, description, priority, payload, parent_id, assignee, max_attempts, due_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [id, title, description, priority, payload, parentId, assignee, maxAttempts, dueAt, now, now],
+          `INSERT INTO tasks (seq, id, title, description, priority, payload, parent_id, assignee, max_attempts, due_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [mintId(), id, title, description, priority, payload, parentId, assignee, maxAttempts, dueAt, now, now],
         );
         if (dependsOn.length > 0) {
           await tx.run('INSERT INTO task_deps (task_id, depends_on) SELECT ?, value FROM json_each(?)', [id, JSON.stringify(dependsOn)]);
@@ -262,17 +271,28 @@ export class TaskStore {
       WHERE id = (SELECT t.id FROM tasks t WHERE ${CLAIMABLE} AND ${DEPS_DONE} ${pick} ORDER BY ${TASK_ORDER} LIMIT 1)
         AND (status = 'pending' OR (status = 'running' AND lease_expires_at <= ?1))
       RETURNING id`;
-    return this.rt.use((s) =>
-      s.conn.transaction(async (tx) => {
-        const now = Date.now();
-        const params: SqlValue[] = [now, worker, leaseMs];
-        if (pick) params.push((id ?? assignee)!);
-        const claimed = await tx.get<{ id: string }>(sql, params);
+    const attempt = async (tx: Queryable) => {
+      const now = Date.now();
+      const params: SqlValue[] = [now, worker, leaseMs];
+      if (pick) params.push((id ?? assignee)!);
+      const claimed = await tx.get<{ id: string }>(sql, params);
+      return { claimed, now };
+    };
+    return this.rt.use(async (s) => {
+      if (s.sync) {
+        // A synced agent: the claim is granted by the remote (compare-and-set there, then pulled).
+        const { claimed, now } = await attempt(remoteWriter(s.sync));
+        if (claimed) return readTask(s.conn, claimed.id);
+        if (id !== undefined) await explain(s.conn, id, 'claim', worker, now);
+        return null;
+      }
+      return s.conn.transaction(async (tx) => {
+        const { claimed, now } = await attempt(tx);
         if (claimed) return readTask(tx, claimed.id);
         if (id !== undefined) await explain(tx, id, 'claim', worker, now);
         return null;
-      }),
-    );
+      });
+    });
   }
 
   /**

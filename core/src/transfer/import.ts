@@ -15,6 +15,7 @@ import { embedChecked } from '../embedders/validate.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { bumpVectorsVersion } from '../memories/memory-store.js';
 import { searchText } from '../memories/normalize.js';
+import { mintId } from '../util/ids.js';
 import { insertMemory, type MemoryRow } from '../memories/rows.js';
 import { MEMORY_TEXT } from '../memories/text-index.js';
 import type { TextDoc } from '../search/text-index.js';
@@ -194,9 +195,10 @@ function taskRow(where: Where, t: TaskRecord): SqlValue[] {
   ];
 }
 
-const INSERT_TASK = `INSERT INTO tasks (id, title, description, priority, payload, result, error, status, open, parent_id, assignee, worker,
+// Row ids are minted (util/ids.ts), as the stores do, so replicas of a synced agent never collide.
+const INSERT_TASK = `INSERT INTO tasks (seq, id, title, description, priority, payload, result, error, status, open, parent_id, assignee, worker,
   lease_expires_at, lease_ms, attempts, max_attempts, due_at, created_at, updated_at, started_at, finished_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function actionRow(where: Where, a: ActionRecord): SqlValue[] {
   return [
@@ -217,8 +219,8 @@ function actionRow(where: Where, a: ActionRecord): SqlValue[] {
   ];
 }
 
-const INSERT_ACTION = `INSERT INTO actions (uid, name, status, input, output, error, parent_id, task_id, run_id, session_id, metadata,
-  started_at, finished_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_ACTION = `INSERT INTO actions (id, uid, name, status, input, output, error, parent_id, task_id, run_id, session_id, metadata,
+  started_at, finished_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function kvRow(where: Where, r: KvRecord): SqlValue[] {
   if (!('value' in r)) fail(where, 'value is missing');
@@ -390,7 +392,7 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           rows.task.map((r) => r.row[0] as string),
         );
         for (const { row, deps } of rows.task) {
-          await tx.run(INSERT_TASK, row);
+          await tx.run(INSERT_TASK, [mintId(), ...row]);
           for (const dep of deps) await tx.run('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)', [row[0]!, dep]);
           step();
         }
@@ -403,7 +405,7 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           rows.action.map((r) => r[0] as string),
         );
         for (const row of rows.action) {
-          await tx.run(INSERT_ACTION, row);
+          await tx.run(INSERT_ACTION, [mintId(), ...row]);
           step();
         }
       });

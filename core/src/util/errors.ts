@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   'CLOSED',
   'IO',
   'DISK_FULL',
+  /** The sync server refused the credentials (bad or expired token). */
+  'SYNC_AUTH',
+  /** The sync server cannot be reached or stays silent (local work goes on; sync again later). */
+  'SYNC_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:all [-- --quick] [--only=core,branches,mcp,locomo,scale] [--data PATH] [--report-only]`:
+ * `npm run bench:all [-- --quick] [--only=core,branches,mcp,locomo,scale,sync] [--data PATH] [--report-only]`:
  * runs every benchmark of the repo, each as a child process (a crash is reported, not fatal),
  * then writes results/REPORT.md, results/report.json and results/report-*.svg: each figure
  * beside its baseline and target, with the machine, the date and the git commit.
@@ -16,7 +16,7 @@ import { formatCell, textTable } from '../lib/table.js';
 import { BENCHMARKS, buildReport, duration, type BenchmarkId, type ReportInputs, type RunRecord } from './build.js';
 import { runStep, stopCurrentStep } from './run-step.js';
 
-const USAGE = 'usage: npm run bench:all -- [--quick] [--only=core,branches,mcp,locomo,scale] [--data LOCOMO.json] [--report-only]';
+const USAGE = 'usage: npm run bench:all -- [--quick] [--only=core,branches,mcp,locomo,scale,sync] [--data LOCOMO.json] [--report-only]';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -40,6 +40,7 @@ const FILES: Record<BenchmarkId, string> = {
   mcp: 'bench-mcp.json',
   locomo: 'locomo.json',
   scale: 'scale.json',
+  sync: 'bench-sync.json',
 };
 const say = (message: string) => log('bench:all', message);
 
@@ -89,6 +90,12 @@ function plans(): Plan[] {
       title: 'Scale',
       reproduce: `npm run eval:scale${quick ? ' -- --quick' : ''}`,
       run: node('evals/dist/scale/run.js', '--out', RESULTS, ...q('--quick')),
+    },
+    {
+      id: 'sync',
+      title: 'Sync',
+      reproduce: `npm run bench:sync${quick ? ' -- --quick' : ''}`,
+      run: node('core/dist-bench/bench/sync.js', ...q('--quick')),
     },
   ];
 }

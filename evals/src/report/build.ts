@@ -11,8 +11,9 @@ import { coreSection, type CoreJson } from './sections/core.js';
 import { locomoSection, type LocomoJson } from './sections/locomo.js';
 import { mcpSection, type McpJson } from './sections/mcp.js';
 import { scaleSection } from './sections/scale.js';
+import { syncSection, type SyncJson } from './sections/sync.js';
 
-export const BENCHMARKS = ['core', 'branches', 'mcp', 'locomo', 'scale'] as const;
+export const BENCHMARKS = ['core', 'branches', 'mcp', 'locomo', 'scale', 'sync'] as const;
 export type BenchmarkId = (typeof BENCHMARKS)[number];
 
 export interface RunRecord {
@@ -41,6 +42,7 @@ export interface ReportInputs {
     mcp?: McpJson;
     locomo?: LocomoJson;
     scale?: ScaleResults;
+    sync?: SyncJson;
   };
 }
 
@@ -80,13 +82,14 @@ function figureRow(f: Figure): Cell[] {
 
 function sectionsOf(inputs: ReportInputs): Section[] {
   const command = (id: BenchmarkId, fallback: string) => inputs.runs.find((r) => r.id === id)?.command ?? fallback;
-  const { core, branches, mcp, locomo, scale } = inputs.data;
+  const { core, branches, mcp, locomo, scale, sync } = inputs.data;
   const out: Section[] = [];
   if (core) out.push(coreSection(core, command('core', 'npm run bench')));
   if (branches) out.push(branchesSection(branches, command('branches', 'npm run bench -- --only=branches')));
   if (mcp) out.push(mcpSection(mcp, command('mcp', 'npm run bench:mcp')));
   if (locomo) out.push(locomoSection(locomo, command('locomo', 'npm run eval:locomo -- --data PATH'), inputs.defaultEmbedderId));
   if (scale) out.push(scaleSection(scale, command('scale', 'npm run eval:scale'), core));
+  if (sync) out.push(syncSection(sync, command('sync', 'npm run bench:sync')));
   return out;
 }
 

@@ -4,7 +4,7 @@
  * in `lc_store_vectors`, ranked by the engine's cosine distance with the namespace and value
  * filters in the same query, before limit and offset.
  */
-import { EngramError, FunctionEmbedder, vectorToBlob, type Agent, type Embedder } from '@engram/core';
+import { EngramError, FunctionEmbedder, keyedId, vectorToBlob, type Agent, type Embedder } from '@engram/core';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import {
   BaseStore,
@@ -126,6 +126,17 @@ interface PreparedPut {
  * await store.put(['users', 'alice', 'memories'], 'tea', { text: 'Alice prefers green tea' });
  * const [hit] = await store.search(['users', 'alice'], { query: 'what does Alice drink?', limit: 3 });
  */
+let lastBatchTime = 0;
+/**
+ * The time of a batch of puts: the clock, but later than the previous batch's, so items put
+ * one after another order newest first even within one millisecond (item ids come from their
+ * key, see mput, and no longer follow insertion order).
+ */
+function batchTime(): number {
+  lastBatchTime = Math.max(Date.now(), lastBatchTime + 1);
+  return lastBatchTime;
+}
+
 export class EngramStore extends BaseStore {
   readonly agent: Agent;
   private readonly index: Index | undefined;
@@ -203,7 +214,7 @@ export class EngramStore extends BaseStore {
       unique.forEach((text, i) => vectors.set(text, vectorToBlob(embedded[i]!)));
     }
     const dims = this.index?.dims ?? 0;
-    const now = Date.now();
+    const now = batchTime();
     await withTables(this.agent, STORE_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
         for (const put of puts) {
@@ -216,9 +227,10 @@ export class EngramStore extends BaseStore {
             continue;
           }
           const row = await tx.get<{ id: number }>(
-            `INSERT INTO lc_store_items (namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+            `INSERT INTO lc_store_items (id, namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at RETURNING id`,
-            [put.namespace, put.key, put.json, now, now],
+            // The id comes from (namespace, key): replicas of a synced agent that put the same key make one row.
+            [keyedId(JSON.stringify(['lc_store', put.namespace, put.key])), put.namespace, put.key, put.json, now, now],
           );
           for (const { field, text } of put.texts) {
             await tx.run('INSERT OR REPLACE INTO lc_store_vectors (item_id, field, dims, embedding) VALUES (?, ?, ?, ?)', [
