@@ -5,7 +5,7 @@
 import type { Connection } from './drivers/connection.js';
 import type { Embedder } from './embedders/types.js';
 import type { AgentMeta } from './schema.js';
-import type { BinaryVectorIndex } from './vector-index.js';
+import type { StoredVectorIndex } from './vector-index-store.js';
 
 export interface Limits {
   /** Longest memory text, in UTF-8 bytes (default 32 KiB). */
@@ -35,9 +35,11 @@ export interface AgentState {
   readonly conn: Connection;
   meta: Partial<AgentMeta>;
   /** First-pass index for large agents; undefined until a recall needs it. */
-  vectorIndex: BinaryVectorIndex | undefined;
+  vectorIndex: StoredVectorIndex | undefined;
   /** The vectors_version at which the agent was found too small to need the index. */
   smallAtVersion?: string | undefined;
+  /** How many current vectors the agent had at `smallAtVersion`, when counted. */
+  smallCount?: number | undefined;
   /** Per-handle caches of other sub-stores, by a key each store owns (dropped with the handle). */
   readonly caches: Map<string, unknown>;
 }

@@ -5,8 +5,12 @@
  * distance of the quantised vectors. Its few hundred nearest candidates are then ranked
  * exactly by the engine's own cosine distance. Plain sign bits were measured too coarse for
  * low-dimensional embedders (recall@10 0.54 at 100k x 100 dims with 480 candidates); these
- * codes reach 0.99 with 200. The index holds ids and codes only (about 96 bytes a vector), lives
- * with the open handle, and is rebuilt when another process changed the vectors.
+ * codes reach 0.99 with 200.
+ *
+ * Codes live in blocks: sealed blocks as they are stored in the agent's database
+ * (vector-index-store.ts keeps them there, written in the same transaction as the vectors),
+ * and one growable tail block. The index holds ids and codes only (about 112 bytes a vector
+ * at 384 dims). The scan reuses its buffers: a query allocates only its result.
  */
 
 /** Bits per dimension: about 768 bits a vector, at least 1 and at most 7 per dimension. */
@@ -62,38 +66,25 @@ export function codeStats(dims: number, vectors: Iterable<Float32Array>): CodeSt
   return { mean, inverseSd };
 }
 
-export class BinaryVectorIndex {
+/** Turns vectors into thermometer codes of `words` 32-bit words each. */
+export class CodeBook {
+  readonly bits: number;
   readonly words: number;
-  private readonly bits: number;
+  readonly maxDistance: number;
   private readonly thresholds: readonly number[];
-  private readonly maxDistance: number;
-  private ids: Float64Array;
-  private expires: Float64Array;
-  private codes: Uint32Array;
-  private count = 0;
-  private readonly slots = new Map<number, number>();
 
   constructor(
     readonly dims: number,
-    /** The `vectors_version` of the database this index mirrors. */
-    public version: string,
-    private readonly stats: CodeStats = { mean: new Float32Array(dims), inverseSd: new Float32Array(dims).fill(1) },
-    capacity = 1024,
+    readonly stats: CodeStats = { mean: new Float32Array(dims), inverseSd: new Float32Array(dims).fill(1) },
   ) {
     this.bits = bitsPerDimension(dims);
     this.thresholds = THRESHOLDS[this.bits]!;
     this.maxDistance = dims * this.bits;
     this.words = Math.ceil(this.maxDistance / 32);
-    this.ids = new Float64Array(capacity);
-    this.expires = new Float64Array(capacity);
-    this.codes = new Uint32Array(capacity * this.words);
   }
 
-  get size(): number {
-    return this.count;
-  }
-
-  private encode(vec: Float32Array, out: Uint32Array, offset: number): void {
+  /** Writes the code of `vec` into `out` at `offset` (words). */
+  encode(vec: Float32Array, out: Uint32Array, offset: number): void {
     out.fill(0, offset, offset + this.words);
     const { mean, inverseSd } = this.stats;
     const { thresholds, bits } = this;
@@ -106,45 +97,157 @@ export class BinaryVectorIndex {
       }
     }
   }
+}
 
-  private grow(): void {
-    const capacity = this.ids.length * 2;
-    const ids = new Float64Array(capacity);
-    ids.set(this.ids);
-    const expires = new Float64Array(capacity);
-    expires.set(this.expires);
-    const codes = new Uint32Array(capacity * this.words);
-    codes.set(this.codes);
-    this.ids = ids;
-    this.expires = expires;
-    this.codes = codes;
+/**
+ * A run of codes: `n` used slots of `ids`, `expires` (ms; +Infinity never, -Infinity a
+ * removed slot) and `codes` (`words` per slot). Sealed blocks mirror stored rows.
+ */
+export interface CodeBlock {
+  n: number;
+  ids: Float64Array;
+  expires: Float64Array;
+  codes: Uint32Array;
+}
+
+export function newBlock(capacity: number, words: number): CodeBlock {
+  return { n: 0, ids: new Float64Array(capacity), expires: new Float64Array(capacity), codes: new Uint32Array(capacity * words) };
+}
+
+/** Bits of a slot reference: block index times 2^SLOT_BITS plus the slot in the block. */
+const SLOT_BITS = 16;
+
+export class BinaryVectorIndex {
+  readonly book: CodeBook;
+  /** Sealed blocks (as stored) first, in order; the tail is separate. */
+  readonly sealed: CodeBlock[] = [];
+  private tail: CodeBlock;
+  /** id -> tail slot. */
+  private readonly tailSlots = new Map<number, number>();
+  /** id -> sealed slot reference, built on the first removal. */
+  private sealedSlots: Map<number, number> | undefined;
+  private live = 0;
+  // Scan buffers, reused across queries.
+  private dist = new Uint16Array(0);
+  private readonly histogram: Uint32Array;
+  private readonly query: Uint32Array;
+
+  constructor(
+    readonly dims: number,
+    /** The `vectors_version` of the database this index mirrors. */
+    public version: string,
+    stats?: CodeStats,
+    capacity = 1024,
+  ) {
+    this.book = new CodeBook(dims, stats);
+    this.tail = newBlock(capacity, this.book.words);
+    this.histogram = new Uint32Array(this.book.maxDistance + 2);
+    this.query = new Uint32Array(this.book.words);
+  }
+
+  get words(): number {
+    return this.book.words;
+  }
+
+  /** Live (not removed) entries. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Adds a stored block (its removed slots carry expires -Infinity). */
+  addSealed(block: CodeBlock): void {
+    if (this.sealed.length >= 2 ** (53 - SLOT_BITS)) throw new Error('vector index: too many blocks');
+    this.sealed.push(block);
+    for (let i = 0; i < block.n; i++) if (block.expires[i]! !== Number.NEGATIVE_INFINITY) this.live++;
+    if (this.sealedSlots) {
+      const b = this.sealed.length - 1;
+      for (let i = 0; i < block.n; i++) this.sealedSlots.set(block.ids[i]!, b * 2 ** SLOT_BITS + i);
+    }
+  }
+
+  private sealedSlot(id: number): number | undefined {
+    if (!this.sealedSlots) {
+      const map = new Map<number, number>();
+      this.sealed.forEach((block, b) => {
+        for (let i = 0; i < block.n; i++)
+          if (block.expires[i]! !== Number.NEGATIVE_INFINITY) map.set(block.ids[i]!, b * 2 ** SLOT_BITS + i);
+      });
+      this.sealedSlots = map;
+    }
+    return this.sealedSlots.get(id);
+  }
+
+  /** Marks `id`'s entry in the sealed blocks removed (no-op if absent). */
+  maskSealed(id: number): void {
+    const ref = this.sealedSlot(id);
+    if (ref === undefined) return;
+    const block = this.sealed[Math.floor(ref / 2 ** SLOT_BITS)]!;
+    block.expires[ref % 2 ** SLOT_BITS] = Number.NEGATIVE_INFINITY;
+    this.sealedSlots!.delete(id);
+    this.live--;
+  }
+
+  /** Empties the tail (its entries are gone from the index). */
+  clearTail(): void {
+    this.live -= this.tail.n;
+    this.tail.n = 0;
+    this.tailSlots.clear();
+  }
+
+  /** Appends an already encoded entry to the tail, or replaces the tail entry of `id`. */
+  putCode(id: number, code: Uint32Array, codeOffset: number, expires: number): void {
+    const { words } = this.book;
+    let slot = this.tailSlots.get(id);
+    if (slot === undefined) {
+      if (this.tail.n === this.tail.ids.length) this.growTail();
+      slot = this.tail.n++;
+      this.tailSlots.set(id, slot);
+      this.tail.ids[slot] = id;
+      this.live++;
+    }
+    this.tail.expires[slot] = expires;
+    this.tail.codes.set(code.subarray(codeOffset, codeOffset + words), slot * words);
+  }
+
+  private growTail(): void {
+    const old = this.tail;
+    const next = newBlock(Math.max(1024, old.ids.length * 2), this.book.words);
+    next.ids.set(old.ids);
+    next.expires.set(old.expires);
+    next.codes.set(old.codes);
+    next.n = old.n;
+    this.tail = next;
   }
 
   /** Adds or replaces the vector of `id`; `expiresAt` null means never. */
   upsert(id: number, vec: Float32Array, expiresAt: number | null): void {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      if (this.count === this.ids.length) this.grow();
-      slot = this.count++;
-      this.slots.set(id, slot);
-      this.ids[slot] = id;
-    }
-    this.expires[slot] = expiresAt ?? Number.POSITIVE_INFINITY;
-    this.encode(vec, this.codes, slot * this.words);
+    this.maskSealed(id);
+    const code = this.query; // scratch: encode, then copy into the tail
+    this.book.encode(vec, code, 0);
+    this.putCode(id, code, 0, expiresAt ?? Number.POSITIVE_INFINITY);
   }
 
   remove(id: number): void {
-    const slot = this.slots.get(id);
+    this.maskSealed(id);
+    const slot = this.tailSlots.get(id);
     if (slot === undefined) return;
-    const last = --this.count;
+    const { words } = this.book;
+    const tail = this.tail;
+    const last = --tail.n;
     if (slot !== last) {
-      const movedId = this.ids[last]!;
-      this.ids[slot] = movedId;
-      this.expires[slot] = this.expires[last]!;
-      this.codes.copyWithin(slot * this.words, last * this.words, (last + 1) * this.words);
-      this.slots.set(movedId, slot);
+      const movedId = tail.ids[last]!;
+      tail.ids[slot] = movedId;
+      tail.expires[slot] = tail.expires[last]!;
+      tail.codes.copyWithin(slot * words, last * words, (last + 1) * words);
+      this.tailSlots.set(movedId, slot);
     }
-    this.slots.delete(id);
+    this.tailSlots.delete(id);
+    this.live--;
+  }
+
+  /** Every block: sealed ones, then the tail. */
+  blocks(): CodeBlock[] {
+    return this.tail.n > 0 ? [...this.sealed, this.tail] : this.sealed;
   }
 
   /**
@@ -152,23 +255,31 @@ export class BinaryVectorIndex {
    * kept), skipping expired entries and, when given, ids not in `allow`.
    */
   candidates(query: Float32Array, k: number, now: number, allow?: ReadonlySet<number>): number[] {
-    const q = new Uint32Array(this.words);
-    this.encode(query, q, 0);
-    const n = this.count;
-    const skip = this.maxDistance + 1;
-    const dist = new Uint16Array(n);
-    const histogram = new Uint32Array(skip + 1);
-    const { codes, words, ids, expires } = this;
-    for (let i = 0; i < n; i++) {
-      if (expires[i]! <= now || (allow && !allow.has(ids[i]!))) {
-        dist[i] = skip;
-        continue;
+    const { words, maxDistance } = this.book;
+    const q = this.query;
+    this.book.encode(query, q, 0);
+    const blocks = this.blocks();
+    let total = 0;
+    for (const b of blocks) total += b.n;
+    if (this.dist.length < total) this.dist = new Uint16Array(Math.max(total, this.dist.length * 2));
+    const dist = this.dist;
+    const skip = maxDistance + 1;
+    const histogram = this.histogram;
+    histogram.fill(0);
+    let at = 0;
+    for (const block of blocks) {
+      const { codes, ids, expires, n } = block;
+      for (let i = 0; i < n; i++, at++) {
+        if (expires[i]! <= now || (allow && !allow.has(ids[i]!))) {
+          dist[at] = skip;
+          continue;
+        }
+        let s = 0;
+        const o = i * words;
+        for (let w = 0; w < words; w++) s += popcount32(codes[o + w]! ^ q[w]!);
+        dist[at] = s;
+        histogram[s]!++;
       }
-      let s = 0;
-      const o = i * words;
-      for (let w = 0; w < words; w++) s += popcount32(codes[o + w]! ^ q[w]!);
-      dist[i] = s;
-      histogram[s]!++;
     }
     let cut = 0;
     for (let seen = 0; cut < skip; cut++) {
@@ -176,7 +287,11 @@ export class BinaryVectorIndex {
       if (seen >= k) break;
     }
     const out: number[] = [];
-    for (let i = 0; i < n; i++) if (dist[i]! <= cut) out.push(ids[i]!);
+    at = 0;
+    for (const block of blocks) {
+      const { ids, n } = block;
+      for (let i = 0; i < n; i++, at++) if (dist[at]! <= cut) out.push(ids[i]!);
+    }
     return out;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * `agent.memories`: remember, get, update, forget, list, history and recall. Owns the
  * `memories` and `memory_vectors` tables and all their SQL. Vectors are written in the same
- * transaction as their memory and bump `vectors_version`, which keeps any cached first-pass
- * index honest across processes.
+ * transaction as their memory, together with the stored first-pass index
+ * (vector-index-store.ts), and bump `vectors_version`, which keeps cached copies honest across
+ * processes.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentRuntime, AgentState } from '../agent-state.js';
@@ -11,6 +12,7 @@ import { EngramError, invalid } from '../errors.js';
 import { toEpochMs } from '../time.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../vectors.js';
+import { maintainStored, readHeader, rebuildStored, type VectorChanges } from '../vector-index-store.js';
 import { FILTER_FIELDS, filterSql, rejectUnknownFields, type MemoryFilter } from './filter.js';
 import { recall } from './recall.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
@@ -64,13 +66,43 @@ export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
   return '1';
 }
 
-/** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
-async function deleteMemories(tx: Queryable, ids: number[], ownTextIndex: boolean): Promise<string> {
+/** What a vector write needs to keep the stored index in step, and what it learns. */
+interface IndexWrite {
+  version: string;
+  count?: number | undefined;
+}
+
+/**
+ * Bumps vectors_version and applies `changes` to the stored first-pass index, in the caller's
+ * transaction. Reads `state` only (the transaction may be retried); see `afterIndexWrite`.
+ */
+async function writeVectors(tx: Queryable, state: AgentState, dims: number, changes: VectorChanges): Promise<IndexWrite> {
+  const version = await bumpVectorsVersion(tx);
+  const small =
+    state.smallAtVersion === String(Number(version) - 1) && state.smallCount !== undefined ? { count: state.smallCount } : undefined;
+  const { count } = await maintainStored(tx, dims, version, changes, small);
+  return { version, count };
+}
+
+/** After commit: the handle's view of the meta and of a small agent's size. */
+function afterIndexWrite(state: AgentState, write: IndexWrite): void {
+  state.meta.vectors_version = write.version;
+  state.smallAtVersion = write.count === undefined ? undefined : write.version;
+  state.smallCount = write.count;
+}
+
+/** Deletes memories with their vectors (and term postings). */
+async function deleteMemories(tx: Queryable, state: AgentState, dims: number, ids: number[]): Promise<IndexWrite> {
   const list = JSON.stringify(ids);
-  if (ownTextIndex) await MEMORY_TEXT_INDEX.remove(tx, ids);
+  if (!state.conn.dialect.fullText) await MEMORY_TEXT_INDEX.remove(tx, ids);
+  // Superseded memories are not in the first-pass index: only current ones are removed from it.
+  const current = await tx.all<{ id: number }>(
+    'SELECT id FROM memories WHERE id IN (SELECT value FROM json_each(?)) AND valid_to IS NULL',
+    [list],
+  );
   await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
-  return bumpVectorsVersion(tx);
+  return writeVectors(tx, state, dims, { removed: current.map((r) => Number(r.id)) });
 }
 
 export class MemoryStore {
@@ -205,19 +237,6 @@ export class MemoryStore {
     return out as Float32Array[];
   }
 
-  /** Applies committed vector changes to the cached index, or drops it if it fell behind. */
-  private syncIndex(state: AgentState, fromVersion: string | undefined, toVersion: string, apply: () => void): void {
-    state.meta.vectors_version = toVersion;
-    const index = state.vectorIndex;
-    if (!index) return;
-    if (index.version !== fromVersion) {
-      state.vectorIndex = undefined;
-      return;
-    }
-    apply();
-    index.version = toVersion;
-  }
-
   /**
    * Stores one memory (or a batch, in one transaction) with its embedding.
    * @example
@@ -320,15 +339,17 @@ export class MemoryStore {
             tx,
             out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses![i]! })),
           );
-        return { out, version: await bumpVectorsVersion(tx) };
+        const write = await writeVectors(tx, state, this.rt.embedder.dims, {
+          added: out.map(({ row }, i) => ({
+            id: Number(row.id),
+            vector: vectors[i]!,
+            expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+          })),
+          removed: out.flatMap(({ replaced }) => (replaced === null ? [] : [replaced])),
+        });
+        return { out, write };
       });
-      const from = String(Number(result.version) - 1);
-      this.syncIndex(state, from, result.version, () => {
-        for (const [i, { row, replaced }] of result.out.entries()) {
-          if (replaced !== null) state.vectorIndex!.remove(replaced);
-          state.vectorIndex!.upsert(Number(row.id), vectors[i]!, row.expires_at === null ? null : Number(row.expires_at));
-        }
-      });
+      afterIndexWrite(state, result.write);
       return result.out.map(({ row }) => rowToMemory(row));
     });
     return Array.isArray(input) ? saved : saved[0]!;
@@ -400,17 +421,12 @@ export class MemoryStore {
         if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), analysis: analysis! }]);
         if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
-        return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
+        const changed =
+          row.valid_to === null ? [{ id: Number(row.id), vector, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }] : [];
+        return { row, write: touchesIndex ? await writeVectors(tx, state, this.rt.embedder.dims, { changed }) : undefined };
       });
-      const { row, version } = result;
-      if (version !== undefined) {
-        this.syncIndex(state, String(Number(version) - 1), version, () => {
-          if (row.valid_to !== null) return;
-          // A new expiry without a new text: the index has no copy of the vector to re-add; rebuild lazily.
-          if (vector) state.vectorIndex!.upsert(Number(row.id), vector, row.expires_at === null ? null : Number(row.expires_at));
-          else state.vectorIndex = undefined;
-        });
-      }
+      const { row, write } = result;
+      if (write) afterIndexWrite(state, write);
       return rowToMemory(row);
     });
   }
@@ -439,14 +455,10 @@ export class MemoryStore {
     return this.rt.use(async (state) => {
       const result = await state.conn.transaction(async (tx) => {
         const ids = (await tx.all<{ id: number }>(`SELECT m.id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
-        if (ids.length === 0) return { ids, version: undefined };
-        return { ids, version: await deleteMemories(tx, ids, state.conn.dialect.fullText === undefined) };
+        if (ids.length === 0) return { ids, write: undefined };
+        return { ids, write: await deleteMemories(tx, state, this.rt.embedder.dims, ids) };
       });
-      if (result.version !== undefined) {
-        this.syncIndex(state, String(Number(result.version) - 1), result.version, () => {
-          for (const id of result.ids) state.vectorIndex!.remove(id);
-        });
-      }
+      if (result.write) afterIndexWrite(state, result.write);
       return result.ids.length;
     });
   }
@@ -513,16 +525,15 @@ export class MemoryStore {
         Date.now(),
       ]);
       if (ids.length === 0) return 0;
-      const version = await state.conn.transaction((tx) =>
+      const write = await state.conn.transaction((tx) =>
         deleteMemories(
           tx,
+          state,
+          this.rt.embedder.dims,
           ids.map((r) => Number(r.id)),
-          state.conn.dialect.fullText === undefined,
         ),
       );
-      this.syncIndex(state, String(Number(version) - 1), version, () => {
-        for (const r of ids) state.vectorIndex!.remove(Number(r.id));
-      });
+      afterIndexWrite(state, write);
       return ids.length;
     });
   }
@@ -542,7 +553,7 @@ export class MemoryStore {
         blobs.push(...vectors.map(vectorToBlob));
         options.onProgress?.({ done: Math.min(i + batchSize, rows.length), total: rows.length });
       }
-      await state.conn.transaction(async (tx) => {
+      const version = await state.conn.transaction(async (tx) => {
         await tx.run('DELETE FROM memory_vectors');
         for (const [i, r] of rows.entries())
           await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
@@ -550,11 +561,15 @@ export class MemoryStore {
           `INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
           [this.rt.embedder.id, String(this.rt.embedder.dims)],
         );
-        await bumpVectorsVersion(tx);
+        const version = await bumpVectorsVersion(tx);
+        await rebuildStored(tx, this.rt.embedder.dims, version, await readHeader(tx));
+        return version;
       });
       state.meta.embedder_id = this.rt.embedder.id;
       state.meta.embedder_dims = String(this.rt.embedder.dims);
+      state.meta.vectors_version = version;
       state.vectorIndex = undefined;
+      state.smallAtVersion = undefined;
       return rows.length;
     });
   }

@@ -8,8 +8,17 @@ import type { AgentRuntime, AgentState } from '../agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../errors.js';
 import { normalizeVector, validateVectors } from '../embedders/validate.js';
-import { blobToVector, vectorToBlob } from '../vectors.js';
-import { BinaryVectorIndex, codeStats } from '../vector-index.js';
+import { vectorToBlob } from '../vectors.js';
+import {
+  INDEX_MIN_VECTORS,
+  buildInMemory,
+  countCurrent,
+  loadStored,
+  parseHeader,
+  readHeader,
+  rebuildStored,
+  type StoredVectorIndex,
+} from '../vector-index-store.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import { MAX_QUERY_CHARS, searchTerms } from '../search/search-terms.js';
@@ -31,8 +40,7 @@ const RECALL_FIELDS = [
   'prefer',
   'timeHints',
 ];
-/** Below this many current vectors an exact engine scan is fast enough: no index is built. */
-export const INDEX_MIN_VECTORS = 2048;
+export { INDEX_MIN_VECTORS };
 /** Filtered recalls with at most this many eligible memories are ranked exactly, all of them. */
 const EXACT_MAX_ELIGIBLE = 2048;
 /**
@@ -58,31 +66,50 @@ export function firstPassSize(k: number, vectors: number): number {
   return Math.max(k * 20, 200, Math.ceil(vectors * 0.008));
 }
 
-async function loadIndex(state: AgentState, dims: number): Promise<BinaryVectorIndex | undefined> {
+const VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT value FROM engram_meta WHERE key = 'vector_index') AS header`;
+
+/**
+ * The first-pass index of a large agent: the cached one if current, else loaded from the
+ * agent's tables (only what changed since the cached copy), else rebuilt from the vectors and
+ * stored (in memory only where the database cannot be written).
+ */
+async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorIndex | undefined> {
   const conn = state.conn;
-  // One round trip, two index seeks: the version says whether a cached index is current; the
-  // largest vector id bounds the count (ids only grow), so small agents never scan to count.
-  const row = await conn.get<{ version: string | null; top: number | null }>(
-    `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT max(memory_id) FROM memory_vectors) AS top`,
-  );
+  const row = await conn.get<{ version: string | null; header: string | null }>(VERSION_SQL);
   const version = String(row?.version ?? '0');
   if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
-  state.vectorIndex = undefined;
   if (state.smallAtVersion === version) return undefined;
-  if (Number(row?.top ?? 0) < INDEX_MIN_VECTORS) {
-    state.smallAtVersion = version;
-    return undefined;
+  const fromTables = async (headerText: string | null | undefined, at: string) => {
+    const header = parseHeader(headerText);
+    if (!header || header.v !== at || header.dims !== dims) return undefined;
+    const index = await loadStored(conn, header, state.vectorIndex);
+    if (!index) return undefined;
+    // Blocks and tail are read by two statements: if a writer came between, reload next time.
+    const again = await conn.get<{ version: string | null }>(VERSION_SQL);
+    if (String(again?.version ?? '0') !== at) index.version = '';
+    return index;
+  };
+  let index = await fromTables(row?.header, version);
+  if (!index) {
+    if ((await countCurrent(conn, INDEX_MIN_VECTORS)) < INDEX_MIN_VECTORS) {
+      state.vectorIndex = undefined;
+      state.smallAtVersion = version;
+      return undefined;
+    }
+    // Missing or stale (an older Engram or a merge changed the vectors): store it anew.
+    try {
+      await conn.transaction(async (tx) => {
+        const at = String((await tx.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`))?.value ?? '0');
+        const header = await readHeader(tx);
+        if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, dims, at, header);
+      });
+      const now = await conn.get<{ version: string | null; header: string | null }>(VERSION_SQL);
+      index = await fromTables(now?.header, String(now?.version ?? '0'));
+    } catch {
+      index = undefined; // read-only or busy: an index in memory serves this handle
+    }
+    index ??= await buildInMemory(conn, dims, version);
   }
-  const rows = await conn.all<{ id: number; e: Uint8Array; x: number | null }>(
-    'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
-  );
-  if (rows.length < INDEX_MIN_VECTORS) {
-    state.smallAtVersion = version; // many were deleted: still small
-    return undefined;
-  }
-  const vectors = rows.map((r) => blobToVector(r.e));
-  const index = new BinaryVectorIndex(dims, version, codeStats(dims, vectors), Math.max(1024, rows.length));
-  rows.forEach((r, i) => index.upsert(Number(r.id), vectors[i]!, r.x === null ? null : Number(r.x)));
   state.vectorIndex = index;
   return index;
 }
