@@ -18,7 +18,9 @@
  *
  * Ids are arbitrary 64-bit integers: nothing here assumes they are dense or ordered.
  */
-import type { Queryable } from './drivers/types.js';
+import type { Dialect, Queryable } from './drivers/types.js';
+
+type Blob = Dialect['blob'];
 import { blobToVector } from './vectors.js';
 import { BinaryVectorIndex, CodeBook, codeStats, newBlock, type CodeBlock, type CodeStats } from './vector-index.js';
 
@@ -116,34 +118,40 @@ interface BlockRow {
   codes: Uint8Array;
 }
 
-function rowToBlock(r: BlockRow, words: number): CodeBlock {
+/** Adds a stored block row to `index` (codes copied once, into the index). */
+function addRow(index: BinaryVectorIndex, r: BlockRow): void {
   const n = Number(r.n);
-  const block = newBlock(n, words);
-  block.n = n;
   const pairs = new Uint32Array(n * 2);
   fill(pairs, r.ids, 'ids');
-  for (let i = 0; i < n; i++) block.ids[i] = pairs[2 * i + 1]! * 2 ** 32 + pairs[2 * i]!;
-  fill(block.expires, r.expires, 'expires');
-  fill(block.codes, r.codes, 'codes');
-  return block;
+  const ids = new Float64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = pairs[2 * i + 1]! * 2 ** 32 + pairs[2 * i]!;
+  const expires = new Float64Array(n);
+  // An empty blob: no entry of the block expires.
+  if (r.expires.byteLength === 0) expires.fill(Number.POSITIVE_INFINITY);
+  else fill(expires, r.expires, 'expires');
+  index.addSealed(n, ids, expires, r.codes);
 }
 
-async function insertBlock(tx: Queryable, number: number, block: CodeBlock, words: number): Promise<void> {
-  await tx.run('INSERT OR REPLACE INTO memory_vector_blocks (block, n, ids, expires, codes) VALUES (?, ?, ?, ?, ?)', [
+async function insertBlock(tx: Queryable, blob: Blob, number: number, block: CodeBlock, words: number): Promise<void> {
+  let expiring = false;
+  for (let i = 0; i < block.n && !expiring; i++) expiring = block.expires[i] !== Number.POSITIVE_INFINITY;
+  const b = blob.sql('?');
+  await tx.run(`INSERT OR REPLACE INTO memory_vector_blocks (block, n, ids, expires, codes) VALUES (?, ?, ${b}, ${b}, ${b})`, [
     number,
     block.n,
-    idsBlob(block.ids, block.n),
-    bytesOf(block.expires, block.n),
-    bytesOf(block.codes, block.n * words),
+    blob.value(idsBlob(block.ids, block.n)),
+    blob.value(expiring ? bytesOf(block.expires, block.n) : Buffer.alloc(0)),
+    blob.value(bytesOf(block.codes, block.n * words)),
   ]);
 }
 
-async function insertStats(tx: Queryable, stats: CodeStats): Promise<void> {
-  await tx.run('INSERT OR REPLACE INTO memory_vector_blocks (block, n, ids, expires, codes) VALUES (-1, ?, ?, ?, ?)', [
+async function insertStats(tx: Queryable, blob: Blob, stats: CodeStats): Promise<void> {
+  const b = blob.sql('?');
+  await tx.run(`INSERT OR REPLACE INTO memory_vector_blocks (block, n, ids, expires, codes) VALUES (-1, ?, ${b}, ${b}, ${b})`, [
     stats.mean.length,
-    bytesOf(stats.mean, stats.mean.length),
-    bytesOf(stats.inverseSd, stats.inverseSd.length),
-    Buffer.alloc(0),
+    blob.value(bytesOf(stats.mean, stats.mean.length)),
+    blob.value(bytesOf(stats.inverseSd, stats.inverseSd.length)),
+    blob.value(Buffer.alloc(0)),
   ]);
 }
 
@@ -152,6 +160,7 @@ const expiryOf = (x: number | null) => (x === null ? Number.POSITIVE_INFINITY : 
 /** Writes `entries` as sealed blocks numbered from `from`; returns the next free number. */
 async function writeBlocks(
   tx: Queryable,
+  blob: Blob,
   book: CodeBook,
   from: number,
   count: number,
@@ -163,7 +172,7 @@ async function writeBlocks(
     const block = newBlock(n, book.words);
     for (let i = 0; i < n; i++) entry(start + i, block, i);
     block.n = n;
-    await insertBlock(tx, number++, block, book.words);
+    await insertBlock(tx, blob, number++, block, book.words);
   }
   return number;
 }
@@ -205,9 +214,12 @@ export async function loadStored(
     at = 1;
   }
   const { words } = index.book;
+  let more = 0;
+  for (let i = at; i < rows.length; i++) more += Number(rows[i]!.n);
+  index.reserve(more + FOLD_AT);
   for (; at < rows.length; at++) {
     const r = rows[at]!;
-    index.addSealed(rowToBlock(r, words));
+    addRow(index, r);
     index.lastBlock = Number(r.block);
   }
   const tail = await db.all<{ id: number; masks: number; x: number | null; code: Uint8Array | null }>(
@@ -251,7 +263,13 @@ export async function buildInMemory(db: Queryable, dims: number, version: string
  * agent is below INDEX_MIN_VECTORS. Call inside a write transaction, after bumping
  * vectors_version to `version`.
  */
-export async function rebuildStored(tx: Queryable, dims: number, version: string, previous?: IndexHeader): Promise<{ count?: number }> {
+export async function rebuildStored(
+  tx: Queryable,
+  blob: Blob,
+  dims: number,
+  version: string,
+  previous?: IndexHeader,
+): Promise<{ count?: number }> {
   if (!LITTLE_ENDIAN) return {};
   const current = await countCurrent(tx, INDEX_MIN_VECTORS);
   if (current < INDEX_MIN_VECTORS) {
@@ -271,8 +289,8 @@ export async function rebuildStored(tx: Queryable, dims: number, version: string
   const book = new CodeBook(dims, stats);
   await tx.run('DELETE FROM memory_vector_blocks');
   await tx.run('DELETE FROM memory_vector_tail');
-  await insertStats(tx, stats);
-  const next = await writeBlocks(tx, book, 0, rows.length, (i, block, slot) => {
+  await insertStats(tx, blob, stats);
+  const next = await writeBlocks(tx, blob, book, 0, rows.length, (i, block, slot) => {
     const r = rows[i]!;
     block.ids[slot] = Number(r.id);
     block.expires[slot] = expiryOf(r.x === null ? null : Number(r.x));
@@ -292,10 +310,10 @@ export async function rebuildStored(tx: Queryable, dims: number, version: string
 }
 
 /** Rewrites the stored index from its own codes: masks and tail folded away, new epoch. */
-async function compact(tx: Queryable, header: IndexHeader, version: string): Promise<void> {
+async function compact(tx: Queryable, blob: Blob, header: IndexHeader, version: string): Promise<void> {
   const index = await loadStored(tx, header, undefined);
   if (!index) {
-    await rebuildStored(tx, header.dims, version, header);
+    await rebuildStored(tx, blob, header.dims, version, header);
     return;
   }
   const { book } = index;
@@ -306,7 +324,7 @@ async function compact(tx: Queryable, header: IndexHeader, version: string): Pro
   await tx.run('DELETE FROM memory_vector_blocks WHERE block >= 0');
   await tx.run('DELETE FROM memory_vector_tail');
   const { words } = book;
-  const next = await writeBlocks(tx, book, 0, live.length, (i, block, slot) => {
+  const next = await writeBlocks(tx, blob, book, 0, live.length, (i, block, slot) => {
     const src = live[i]!;
     block.ids[slot] = src.block.ids[src.slot]!;
     block.expires[slot] = src.block.expires[src.slot]!;
@@ -328,6 +346,7 @@ export async function readHeader(db: Queryable): Promise<IndexHeader | undefined
  */
 export async function maintainStored(
   tx: Queryable,
+  blob: Blob,
   dims: number,
   version: string,
   changes: VectorChanges,
@@ -339,9 +358,9 @@ export async function maintainStored(
   if (knownSmall && knownSmall.count + delta < INDEX_MIN_VECTORS) return { count: knownSmall.count + delta };
   const header = await readHeader(tx);
   const before = String(Number(version) - 1);
-  if (!header || header.v !== before || header.dims !== dims) return rebuildStored(tx, dims, version, header);
+  if (!header || header.v !== before || header.dims !== dims) return rebuildStored(tx, blob, dims, version, header);
   const statsRow = await tx.get<{ ids: Uint8Array; expires: Uint8Array }>('SELECT ids, expires FROM memory_vector_blocks WHERE block = -1');
-  if (!statsRow) return rebuildStored(tx, dims, version, header);
+  if (!statsRow) return rebuildStored(tx, blob, dims, version, header);
   const stats = { mean: new Float32Array(dims), inverseSd: new Float32Array(dims) };
   fill(stats.mean, statsRow.ids, 'mean');
   fill(stats.inverseSd, statsRow.expires, 'inverse sd');
@@ -356,7 +375,7 @@ export async function maintainStored(
 
   const added = changes.added ?? [];
   if (added.length >= DIRECT_BLOCK_MIN) {
-    h.next = await writeBlocks(tx, book, h.next, added.length, (i, block, slot) => {
+    h.next = await writeBlocks(tx, blob, book, h.next, added.length, (i, block, slot) => {
       const a = added[i]!;
       block.ids[slot] = a.id;
       block.expires[slot] = expiryOf(a.expiresAt);
@@ -364,18 +383,18 @@ export async function maintainStored(
     });
   } else {
     for (const a of added) {
-      await tx.run('INSERT OR REPLACE INTO memory_vector_tail (memory_id, masks, expires_at, code) VALUES (?, 0, ?, ?)', [
+      await tx.run(`INSERT OR REPLACE INTO memory_vector_tail (memory_id, masks, expires_at, code) VALUES (?, 0, ?, ${blob.sql('?')})`, [
         a.id,
         a.expiresAt,
-        codeBlob(a.vector),
+        blob.value(codeBlob(a.vector)),
       ]);
     }
     h.tail += added.length;
   }
-  const upsertMask = (id: number, expiresAt: number | null, blob: Buffer | null) =>
+  const upsertMask = (id: number, expiresAt: number | null, bytes: Buffer | null) =>
     tx.run(
-      'INSERT INTO memory_vector_tail (memory_id, masks, expires_at, code) VALUES (?, 1, ?, ?) ON CONFLICT (memory_id) DO UPDATE SET expires_at = excluded.expires_at, code = excluded.code',
-      [id, expiresAt, blob],
+      `INSERT INTO memory_vector_tail (memory_id, masks, expires_at, code) VALUES (?, 1, ?, ${blob.sql('?')}) ON CONFLICT (memory_id) DO UPDATE SET expires_at = excluded.expires_at, code = excluded.code`,
+      [id, expiresAt, bytes === null ? null : blob.value(bytes)],
     );
   for (const c of changes.changed ?? []) {
     let vector = c.vector;
@@ -393,16 +412,16 @@ export async function maintainStored(
   }
   h.n += added.length - (changes.removed?.length ?? 0);
 
-  if (h.n > RESTAT_GROWTH * h.statsN) return rebuildStored(tx, dims, version, header);
+  if (h.n > RESTAT_GROWTH * h.statsN) return rebuildStored(tx, blob, dims, version, header);
   if (h.masks > Math.max(BLOCK, h.n / 8)) {
-    await compact(tx, h, version);
+    await compact(tx, blob, h, version);
     return {};
   }
   if (h.tail >= FOLD_AT) {
     const rows = await tx.all<{ id: number; x: number | null; code: Uint8Array }>(
       'SELECT memory_id AS id, expires_at AS x, code FROM memory_vector_tail WHERE masks = 0 AND code IS NOT NULL',
     );
-    h.next = await writeBlocks(tx, book, h.next, rows.length, (i, block, slot) => {
+    h.next = await writeBlocks(tx, blob, book, h.next, rows.length, (i, block, slot) => {
       const r = rows[i]!;
       block.ids[slot] = Number(r.id);
       block.expires[slot] = expiryOf(r.x === null ? null : Number(r.x));

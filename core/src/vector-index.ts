@@ -13,6 +13,8 @@
  * at 384 dims). The scan reuses its buffers: a query allocates only its result.
  */
 
+import { HammingArena } from './hamming-kernel.js';
+
 /** Bits per dimension: about 768 bits a vector, at least 1 and at most 7 per dimension. */
 export function bitsPerDimension(dims: number): number {
   return Math.max(1, Math.min(7, Math.floor(768 / dims)));
@@ -29,6 +31,17 @@ const THRESHOLDS: readonly (readonly number[])[] = [
   [-1.0676, -0.5659, -0.18, 0.18, 0.5659, 1.0676],
   [-1.1503, -0.6745, -0.3186, 0, 0.3186, 0.6745, 1.1503],
 ];
+
+const phi = (x: number) => (Number.isFinite(x) ? Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI) : 0);
+
+/**
+ * For b bits, the mean of a standard normal within each of its b + 1 equally likely bins:
+ * what a code level stands for when codes are scored against a real-valued query.
+ */
+const CENTERS: readonly (readonly number[])[] = THRESHOLDS.map((t, b) => {
+  const edges = [Number.NEGATIVE_INFINITY, ...t, Number.POSITIVE_INFINITY];
+  return Array.from({ length: b + 1 }, (_, level) => (phi(edges[level]!) - phi(edges[level + 1]!)) * (b + 1));
+});
 
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -66,7 +79,7 @@ export function codeStats(dims: number, vectors: Iterable<Float32Array>): CodeSt
   return { mean, inverseSd };
 }
 
-/** Turns vectors into thermometer codes of `words` 32-bit words each. */
+/** Turns vectors into thermometer codes of `words` 32-bit words each (whole 16-byte chunks, zero padded). */
 export class CodeBook {
   readonly bits: number;
   readonly words: number;
@@ -80,7 +93,7 @@ export class CodeBook {
     this.bits = bitsPerDimension(dims);
     this.thresholds = THRESHOLDS[this.bits]!;
     this.maxDistance = dims * this.bits;
-    this.words = Math.ceil(this.maxDistance / 32);
+    this.words = 4 * Math.ceil(this.maxDistance / 128);
   }
 
   /** Writes the code of `vec` into `out` at `offset` (words). */
@@ -108,6 +121,8 @@ export interface CodeBlock {
   ids: Float64Array;
   expires: Float64Array;
   codes: Uint32Array;
+  /** Position of its first code in the SIMD arena, for sealed blocks kept there. */
+  start?: number;
 }
 
 export function newBlock(capacity: number, words: number): CodeBlock {
@@ -131,6 +146,12 @@ export class BinaryVectorIndex {
   private dist = new Uint16Array(0);
   private readonly histogram: Uint32Array;
   private readonly query: Uint32Array;
+  /** The same codes in WebAssembly memory for the SIMD scan (undefined: JavaScript loop). */
+  private readonly arena: HammingArena | undefined;
+  private tailDirty = true;
+  /** Per code byte and value: its set bits' share of the query score (see `nearest`). */
+  private lut = new Float32Array(0);
+  private readonly bitWeights: Float32Array;
 
   constructor(
     readonly dims: number,
@@ -143,6 +164,11 @@ export class BinaryVectorIndex {
     this.tail = newBlock(capacity, this.book.words);
     this.histogram = new Uint32Array(this.book.maxDistance + 2);
     this.query = new Uint32Array(this.book.words);
+    this.arena = HammingArena.create(this.book.words, () => {
+      // The arena's memory moved: renew the sealed blocks' views of it.
+      for (const b of this.sealed) if (b.start !== undefined) b.codes = this.arena!.view(b.start, b.n);
+    });
+    this.bitWeights = new Float32Array(this.book.words * 32);
   }
 
   get words(): number {
@@ -154,15 +180,36 @@ export class BinaryVectorIndex {
     return this.live;
   }
 
-  /** Adds a stored block (its removed slots carry expires -Infinity). */
-  addSealed(block: CodeBlock): void {
+  /**
+   * Adds a stored block: `codes` holds its n codes as little-endian words. With the SIMD
+   * arena they are copied once, into it, and the block's `codes` is a view of the arena.
+   */
+  addSealed(n: number, ids: Float64Array, expires: Float64Array, codes: Uint8Array): void {
     if (this.sealed.length >= 2 ** (53 - SLOT_BITS)) throw new Error('vector index: too many blocks');
+    const { words } = this.book;
+    if (codes.byteLength !== n * words * 4)
+      throw new Error(`vector index: codes blob has ${codes.byteLength} bytes, expected ${n * words * 4}`);
+    let block: CodeBlock;
+    if (this.arena) {
+      const start = this.arena.appendSealed(codes, n);
+      block = { n, ids, expires, codes: this.arena.view(start, n), start };
+    } else {
+      const own = new Uint32Array(n * words);
+      new Uint8Array(own.buffer).set(codes);
+      block = { n, ids, expires, codes: own };
+    }
     this.sealed.push(block);
-    for (let i = 0; i < block.n; i++) if (block.expires[i]! !== Number.NEGATIVE_INFINITY) this.live++;
+    this.tailDirty = true;
+    for (let i = 0; i < n; i++) if (expires[i]! !== Number.NEGATIVE_INFINITY) this.live++;
     if (this.sealedSlots) {
       const b = this.sealed.length - 1;
-      for (let i = 0; i < block.n; i++) this.sealedSlots.set(block.ids[i]!, b * 2 ** SLOT_BITS + i);
+      for (let i = 0; i < n; i++) this.sealedSlots.set(ids[i]!, b * 2 ** SLOT_BITS + i);
     }
+  }
+
+  /** Makes room for `codes` more sealed codes at once (one arena growth instead of many). */
+  reserve(codes: number): void {
+    this.arena?.reserve(codes);
   }
 
   private sealedSlot(id: number): number | undefined {
@@ -189,6 +236,7 @@ export class BinaryVectorIndex {
 
   /** Empties the tail (its entries are gone from the index). */
   clearTail(): void {
+    this.tailDirty = true;
     this.live -= this.tail.n;
     this.tail.n = 0;
     this.tailSlots.clear();
@@ -197,6 +245,7 @@ export class BinaryVectorIndex {
   /** Appends an already encoded entry to the tail, or replaces the tail entry of `id`. */
   putCode(id: number, code: Uint32Array, codeOffset: number, expires: number): void {
     const { words } = this.book;
+    this.tailDirty = true;
     let slot = this.tailSlots.get(id);
     if (slot === undefined) {
       if (this.tail.n === this.tail.ids.length) this.growTail();
@@ -232,6 +281,7 @@ export class BinaryVectorIndex {
     const slot = this.tailSlots.get(id);
     if (slot === undefined) return;
     const { words } = this.book;
+    this.tailDirty = true;
     const tail = this.tail;
     const last = --tail.n;
     if (slot !== last) {
@@ -250,35 +300,55 @@ export class BinaryVectorIndex {
     return this.tail.n > 0 ? [...this.sealed, this.tail] : this.sealed;
   }
 
-  /**
-   * Ids of about `k` vectors nearest to `query` by code distance (ties at the cut are all
-   * kept), skipping expired entries and, when given, ids not in `allow`.
-   */
-  candidates(query: Float32Array, k: number, now: number, allow?: ReadonlySet<number>): number[] {
-    const { words, maxDistance } = this.book;
+  /** Code distance of every slot, in block order (a reused buffer). */
+  private distances(): Uint16Array {
     const q = this.query;
-    this.book.encode(query, q, 0);
+    if (this.arena) {
+      if (this.tailDirty) {
+        this.arena.setTail(this.tail.codes, this.tail.n);
+        this.tailDirty = false;
+      }
+      return this.arena.scan(q);
+    }
+    const { words } = this.book;
     const blocks = this.blocks();
     let total = 0;
     for (const b of blocks) total += b.n;
     if (this.dist.length < total) this.dist = new Uint16Array(Math.max(total, this.dist.length * 2));
     const dist = this.dist;
-    const skip = maxDistance + 1;
-    const histogram = this.histogram;
-    histogram.fill(0);
     let at = 0;
-    for (const block of blocks) {
-      const { codes, ids, expires, n } = block;
-      for (let i = 0; i < n; i++, at++) {
-        if (expires[i]! <= now || (allow && !allow.has(ids[i]!))) {
-          dist[at] = skip;
-          continue;
-        }
+    for (const { codes, n } of blocks) {
+      for (let i = 0, o = 0; i < n; i++, at++, o += words) {
         let s = 0;
-        const o = i * words;
         for (let w = 0; w < words; w++) s += popcount32(codes[o + w]! ^ q[w]!);
         dist[at] = s;
-        histogram[s]!++;
+      }
+    }
+    return dist;
+  }
+
+  /**
+   * Visits the slots within about the `k` smallest code distances to `query` (ties at the cut
+   * are all kept), skipping expired entries and, when given, ids not in `allow`.
+   */
+  private scan(
+    query: Float32Array,
+    k: number,
+    now: number,
+    allow: ReadonlySet<number> | undefined,
+    visit: (block: CodeBlock, slot: number) => void,
+  ): void {
+    const skip = this.book.maxDistance + 1;
+    this.book.encode(query, this.query, 0);
+    const dist = this.distances();
+    const histogram = this.histogram;
+    histogram.fill(0);
+    const blocks = this.blocks();
+    let at = 0;
+    for (const { ids, expires, n } of blocks) {
+      for (let i = 0; i < n; i++, at++) {
+        if (expires[i]! <= now || (allow && !allow.has(ids[i]!))) dist[at] = skip;
+        else histogram[dist[at]!]!++;
       }
     }
     let cut = 0;
@@ -286,12 +356,71 @@ export class BinaryVectorIndex {
       seen += histogram[cut]!;
       if (seen >= k) break;
     }
-    const out: number[] = [];
     at = 0;
     for (const block of blocks) {
-      const { ids, n } = block;
-      for (let i = 0; i < n; i++, at++) if (dist[at]! <= cut) out.push(ids[i]!);
+      for (let i = 0; i < block.n; i++, at++) if (dist[at]! <= cut) visit(block, i);
     }
+  }
+
+  /**
+   * Ids of about `k` vectors nearest to `query` by code distance (ties at the cut are all
+   * kept), skipping expired entries and, when given, ids not in `allow`.
+   */
+  candidates(query: Float32Array, k: number, now: number, allow?: ReadonlySet<number>): number[] {
+    const out: number[] = [];
+    this.scan(query, k, now, allow, (block, i) => out.push(block.ids[i]!));
     return out;
+  }
+
+  /**
+   * The `keep` best of about `k` code-distance candidates, re-scored against the query itself:
+   * each code level stands for its bin's mean, so the score approximates the dot product of
+   * the query with the vector (an asymmetric distance: the query is not quantised). Best
+   * first. Far fewer candidates then need the engine's exact distance.
+   */
+  nearest(query: Float32Array, k: number, keep: number, now: number, allow?: ReadonlySet<number>): number[] {
+    const lut = this.queryTable(query);
+    const bytes = this.book.words * 4;
+    const ids: number[] = [];
+    const scores: number[] = [];
+    let view: Uint8Array | undefined;
+    let viewOf: CodeBlock | undefined;
+    this.scan(query, k, now, allow, (block, i) => {
+      if (viewOf !== block) {
+        view = new Uint8Array(block.codes.buffer, block.codes.byteOffset, block.codes.byteLength);
+        viewOf = block;
+      }
+      let s = 0;
+      for (let j = 0, o = i * bytes; j < bytes; j++) s += lut[j * 256 + view![o + j]!]!;
+      ids.push(block.ids[i]!);
+      scores.push(s);
+    });
+    if (ids.length <= keep)
+      return ids
+        .map((_, i) => i)
+        .sort((a, b) => scores[b]! - scores[a]!)
+        .map((i) => ids[i]!);
+    const order = ids.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+    return order.slice(0, keep).map((i) => ids[i]!);
+  }
+
+  /** Per code byte j and value b: the summed weights of b's set bits for this query. */
+  private queryTable(query: Float32Array): Float32Array {
+    const { dims, bits, words, stats } = this.book;
+    const bytes = words * 4;
+    if (this.lut.length !== bytes * 256) this.lut = new Float32Array(bytes * 256);
+    const w = this.bitWeights;
+    const centers = CENTERS[bits]!;
+    for (let d = 0; d < dims; d++) {
+      const scale = query[d]! / stats.inverseSd[d]!;
+      for (let k = 0; k < bits; k++) w[d * bits + k] = scale * (centers[k + 1]! - centers[k]!);
+    }
+    const lut = this.lut;
+    for (let j = 0; j < bytes; j++) {
+      const base = j * 256;
+      lut[base] = 0;
+      for (let b = 1; b < 256; b++) lut[base + b] = lut[base + (b & (b - 1))]! + w[j * 8 + 31 - Math.clz32(b & -b)]!;
+    }
+    return lut;
   }
 }

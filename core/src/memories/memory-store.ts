@@ -80,7 +80,7 @@ async function writeVectors(tx: Queryable, state: AgentState, dims: number, chan
   const version = await bumpVectorsVersion(tx);
   const small =
     state.smallAtVersion === String(Number(version) - 1) && state.smallCount !== undefined ? { count: state.smallCount } : undefined;
-  const { count } = await maintainStored(tx, dims, version, changes, small);
+  const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
   return { version, count };
 }
 
@@ -265,6 +265,7 @@ export class MemoryStore {
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
       const ownTextIndex = !state.conn.dialect.fullText;
+      const { blob } = state.conn.dialect;
       const analyses = ownTextIndex ? rows.map((r) => MEMORY_TEXT_INDEX.analyze(r)) : undefined;
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number | null }[] = [];
@@ -331,7 +332,7 @@ export class MemoryStore {
             ],
           );
           row.id = inserted.lastInsertRowid;
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [row.id, blob.value(blobs[i]!)]);
           out.push({ row, replaced });
         }
         if (ownTextIndex)
@@ -419,7 +420,12 @@ export class MemoryStore {
         );
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
         if (ownTextIndex) await MEMORY_TEXT_INDEX.add(tx, [{ id: Number(row.id), analysis: analysis! }]);
-        if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
+        const { blob } = state.conn.dialect;
+        if (vector)
+          await tx.run(`UPDATE memory_vectors SET embedding = ${blob.sql('?')} WHERE memory_id = ?`, [
+            blob.value(vectorToBlob(vector)),
+            row.id,
+          ]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
         const changed =
           row.valid_to === null ? [{ id: Number(row.id), vector, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }] : [];
@@ -555,14 +561,15 @@ export class MemoryStore {
       }
       const version = await state.conn.transaction(async (tx) => {
         await tx.run('DELETE FROM memory_vectors');
+        const { blob } = state.conn.dialect;
         for (const [i, r] of rows.entries())
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [r.id, blob.value(blobs[i]!)]);
         await tx.run(
           `INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
           [this.rt.embedder.id, String(this.rt.embedder.dims)],
         );
         const version = await bumpVectorsVersion(tx);
-        await rebuildStored(tx, this.rt.embedder.dims, version, await readHeader(tx));
+        await rebuildStored(tx, state.conn.dialect.blob, this.rt.embedder.dims, version, await readHeader(tx));
         return version;
       });
       state.meta.embedder_id = this.rt.embedder.id;

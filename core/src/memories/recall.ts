@@ -101,7 +101,7 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
       await conn.transaction(async (tx) => {
         const at = String((await tx.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`))?.value ?? '0');
         const header = await readHeader(tx);
-        if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, dims, at, header);
+        if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, conn.dialect.blob, dims, at, header);
       });
       const now = await conn.get<{ version: string | null; header: string | null }>(VERSION_SQL);
       index = await fromTables(now?.header, String(now?.version ?? '0'));
