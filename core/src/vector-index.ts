@@ -121,7 +121,7 @@ export interface CodeBlock {
   ids: Float64Array;
   expires: Float64Array;
   codes: Uint32Array;
-  /** Position of its first code in the SIMD arena, for sealed blocks kept there. */
+  /** Sealed blocks: position of its first slot among all sealed slots (and in the SIMD arena). */
   start?: number;
 }
 
@@ -142,6 +142,10 @@ export class BinaryVectorIndex {
   /** id -> sealed slot reference, built on the first removal. */
   private sealedSlots: Map<number, number> | undefined;
   private live = 0;
+  private sealedTotal = 0;
+  /** Sealed slots (block, slot) that expire or were removed: the scan checks only these. */
+  private readonly specialBlock: number[] = [];
+  private readonly specialSlot: number[] = [];
   // Scan buffers, reused across queries.
   private dist = new Uint16Array(0);
   private readonly histogram: Uint32Array;
@@ -164,7 +168,7 @@ export class BinaryVectorIndex {
     this.tail = newBlock(capacity, this.book.words);
     this.histogram = new Uint32Array(this.book.maxDistance + 2);
     this.query = new Uint32Array(this.book.words);
-    this.arena = HammingArena.create(this.book.words, () => {
+    this.arena = HammingArena.create(this.book.words, this.book.maxDistance, () => {
       // The arena's memory moved: renew the sealed blocks' views of it.
       for (const b of this.sealed) if (b.start !== undefined) b.codes = this.arena!.view(b.start, b.n);
     });
@@ -190,17 +194,25 @@ export class BinaryVectorIndex {
     if (codes.byteLength !== n * words * 4)
       throw new Error(`vector index: codes blob has ${codes.byteLength} bytes, expected ${n * words * 4}`);
     let block: CodeBlock;
+    const start = this.sealedTotal;
     if (this.arena) {
-      const start = this.arena.appendSealed(codes, n);
+      this.arena.appendSealed(codes, n);
       block = { n, ids, expires, codes: this.arena.view(start, n), start };
     } else {
       const own = new Uint32Array(n * words);
       new Uint8Array(own.buffer).set(codes);
-      block = { n, ids, expires, codes: own };
+      block = { n, ids, expires, codes: own, start };
     }
     this.sealed.push(block);
+    this.sealedTotal += n;
     this.tailDirty = true;
-    for (let i = 0; i < n; i++) if (expires[i]! !== Number.NEGATIVE_INFINITY) this.live++;
+    for (let i = 0; i < n; i++) {
+      if (expires[i]! !== Number.NEGATIVE_INFINITY) this.live++;
+      if (expires[i]! !== Number.POSITIVE_INFINITY) {
+        this.specialBlock.push(this.sealed.length - 1);
+        this.specialSlot.push(i);
+      }
+    }
     if (this.sealedSlots) {
       const b = this.sealed.length - 1;
       for (let i = 0; i < n; i++) this.sealedSlots.set(ids[i]!, b * 2 ** SLOT_BITS + i);
@@ -228,8 +240,11 @@ export class BinaryVectorIndex {
   maskSealed(id: number): void {
     const ref = this.sealedSlot(id);
     if (ref === undefined) return;
-    const block = this.sealed[Math.floor(ref / 2 ** SLOT_BITS)]!;
-    block.expires[ref % 2 ** SLOT_BITS] = Number.NEGATIVE_INFINITY;
+    const b = Math.floor(ref / 2 ** SLOT_BITS);
+    const slot = ref % 2 ** SLOT_BITS;
+    this.sealed[b]!.expires[slot] = Number.NEGATIVE_INFINITY;
+    this.specialBlock.push(b);
+    this.specialSlot.push(slot);
     this.sealedSlots!.delete(id);
     this.live--;
   }
@@ -300,8 +315,11 @@ export class BinaryVectorIndex {
     return this.tail.n > 0 ? [...this.sealed, this.tail] : this.sealed;
   }
 
-  /** Code distance of every slot, in block order (a reused buffer). */
-  private distances(): Uint16Array {
+  /**
+   * Code distance of every slot, in block order (a reused buffer), and from the SIMD kernel
+   * the histogram of all of them.
+   */
+  private distances(): { dist: Uint16Array; histogram?: Uint32Array } {
     const q = this.query;
     if (this.arena) {
       if (this.tailDirty) {
@@ -324,7 +342,7 @@ export class BinaryVectorIndex {
         dist[at] = s;
       }
     }
-    return dist;
+    return { dist };
   }
 
   /**
@@ -340,26 +358,62 @@ export class BinaryVectorIndex {
   ): void {
     const skip = this.book.maxDistance + 1;
     this.book.encode(query, this.query, 0);
-    const dist = this.distances();
-    const histogram = this.histogram;
-    histogram.fill(0);
-    const blocks = this.blocks();
-    let at = 0;
-    for (const { ids, expires, n } of blocks) {
-      for (let i = 0; i < n; i++, at++) {
-        if (expires[i]! <= now || (allow && !allow.has(ids[i]!))) dist[at] = skip;
-        else histogram[dist[at]!]!++;
+    const scanned = this.distances();
+    const { dist } = scanned;
+    const { sealed, tail, sealedTotal } = this;
+    // Every slot is counted (by the kernel, or here); those left out are then taken back.
+    let histogram = scanned.histogram;
+    if (!histogram) {
+      histogram = this.histogram;
+      histogram.fill(0);
+      const total = sealedTotal + tail.n;
+      for (let at = 0; at < total; at++) histogram[dist[at]!]!++;
+    }
+    const drop = (at: number) => {
+      if (dist[at] === skip) return;
+      histogram[dist[at]!]!--;
+      dist[at] = skip;
+    };
+    if (allow) {
+      for (const { ids, expires, n, start } of sealed) {
+        for (let i = 0, at = start!; i < n; i++, at++) if (expires[i]! <= now || !allow.has(ids[i]!)) drop(at);
       }
+    } else {
+      // Most slots never expire: only those that may (or were removed) are looked at.
+      const { specialBlock, specialSlot } = this;
+      for (let j = 0; j < specialBlock.length; j++) {
+        const block = sealed[specialBlock[j]!]!;
+        const slot = specialSlot[j]!;
+        if (block.expires[slot]! <= now) drop(block.start! + slot);
+      }
+    }
+    for (let i = 0, at = sealedTotal; i < tail.n; i++, at++) {
+      if (tail.expires[i]! <= now || (allow && !allow.has(tail.ids[i]!))) drop(at);
     }
     let cut = 0;
     for (let seen = 0; cut < skip; cut++) {
       seen += histogram[cut]!;
       if (seen >= k) break;
     }
-    at = 0;
-    for (const block of blocks) {
-      for (let i = 0; i < block.n; i++, at++) if (dist[at]! <= cut) visit(block, i);
+    if (this.arena) {
+      // Positions ascend: walk the blocks alongside them.
+      const picked = this.arena.select(cut);
+      let b = 0;
+      for (let j = 0; j < picked.length; j++) {
+        const at = picked[j]!;
+        if (at >= sealedTotal) {
+          visit(tail, at - sealedTotal);
+          continue;
+        }
+        while (sealed[b]!.start! + sealed[b]!.n <= at) b++;
+        visit(sealed[b]!, at - sealed[b]!.start!);
+      }
+      return;
     }
+    for (const block of sealed) {
+      for (let i = 0, at = block.start!; i < block.n; i++, at++) if (dist[at]! <= cut) visit(block, i);
+    }
+    for (let i = 0, at = sealedTotal; i < tail.n; i++, at++) if (dist[at]! <= cut) visit(tail, i);
   }
 
   /**
