@@ -155,6 +155,30 @@ async function insertStats(tx: Queryable, blob: Blob, stats: CodeStats): Promise
   ]);
 }
 
+/** A fresh epoch: random, so that cached statistics or blocks of another epoch never pass for it. */
+function newEpoch(previous: number | undefined): number {
+  for (;;) {
+    const epoch = Math.floor(Math.random() * 2 ** 31);
+    if (epoch !== previous) return epoch;
+  }
+}
+
+/** Statistics read per epoch (they never change within one): a small write skips reading them. */
+const statsCache = new Map<number, CodeStats>();
+
+async function statsOf(tx: Queryable, header: IndexHeader): Promise<CodeStats | undefined> {
+  const cached = statsCache.get(header.epoch);
+  if (cached && cached.mean.length === header.dims) return cached;
+  const row = await tx.get<{ ids: Uint8Array; expires: Uint8Array }>('SELECT ids, expires FROM memory_vector_blocks WHERE block = -1');
+  if (!row) return undefined;
+  const stats = { mean: new Float32Array(header.dims), inverseSd: new Float32Array(header.dims) };
+  fill(stats.mean, row.ids, 'mean');
+  fill(stats.inverseSd, row.expires, 'inverse sd');
+  if (statsCache.size >= 64) statsCache.delete(statsCache.keys().next().value!);
+  statsCache.set(header.epoch, stats);
+  return stats;
+}
+
 const expiryOf = (x: number | null) => (x === null ? Number.POSITIVE_INFINITY : x);
 
 /** Writes `entries` as sealed blocks numbered from `from`; returns the next free number. */
@@ -298,7 +322,7 @@ export async function rebuildStored(
   });
   await writeHeader(tx, {
     v: version,
-    epoch: (previous?.epoch ?? 0) + 1 + Math.floor(Math.random() * 1000),
+    epoch: newEpoch(previous?.epoch),
     dims,
     statsN: rows.length,
     next,
@@ -330,7 +354,7 @@ async function compact(tx: Queryable, blob: Blob, header: IndexHeader, version: 
     block.expires[slot] = src.block.expires[src.slot]!;
     block.codes.set(src.block.codes.subarray(src.slot * words, (src.slot + 1) * words), slot * words);
   });
-  await writeHeader(tx, { ...header, v: version, epoch: header.epoch + 1, next, n: live.length, tail: 0, masks: 0 });
+  await writeHeader(tx, { ...header, v: version, epoch: newEpoch(header.epoch), next, n: live.length, tail: 0, masks: 0 });
 }
 
 export async function readHeader(db: Queryable): Promise<IndexHeader | undefined> {
@@ -359,11 +383,8 @@ export async function maintainStored(
   const header = await readHeader(tx);
   const before = String(Number(version) - 1);
   if (!header || header.v !== before || header.dims !== dims) return rebuildStored(tx, blob, dims, version, header);
-  const statsRow = await tx.get<{ ids: Uint8Array; expires: Uint8Array }>('SELECT ids, expires FROM memory_vector_blocks WHERE block = -1');
-  if (!statsRow) return rebuildStored(tx, blob, dims, version, header);
-  const stats = { mean: new Float32Array(dims), inverseSd: new Float32Array(dims) };
-  fill(stats.mean, statsRow.ids, 'mean');
-  fill(stats.inverseSd, statsRow.expires, 'inverse sd');
+  const stats = await statsOf(tx, header);
+  if (!stats) return rebuildStored(tx, blob, dims, version, header);
   const book = new CodeBook(dims, stats);
   const { words } = book;
   const h = { ...header, v: version };
