@@ -39,6 +39,8 @@ export interface IndexBuildRow {
   driver: DriverName | 'sqlite-vec' | 'hnswlib';
   openMs: number;
   firstRecallMs: number;
+  /** CPU time (user + system, whole process) of the first recall: what a loaded machine does not inflate. */
+  firstRecallCpuMs?: number;
   secondRecallMs: number;
 }
 
@@ -222,8 +224,10 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
       const openMs = now() - t;
       const warmText = (i: number) => d.queryTexts[d.measured + (i % plan.warmup)]!;
       t = now();
+      const cpu = process.cpuUsage();
       await agent.memories.recall(warmText(0), { mode: 'vector', limit: 10 });
       const firstRecallMs = now() - t;
+      const cpuUsed = process.cpuUsage(cpu);
       t = now();
       await agent.memories.recall(warmText(1), { mode: 'vector', limit: 10 });
       const secondRecallMs = now() - t;
@@ -233,6 +237,7 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
         driver,
         openMs: round(openMs),
         firstRecallMs: round(firstRecallMs),
+        firstRecallCpuMs: round((cpuUsed.user + cpuUsed.system) / 1000),
         secondRecallMs: round(secondRecallMs),
       });
       log(
@@ -523,9 +528,9 @@ function runVec0(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
 interface HnswIndex {
   initIndex(maxElements: number, m?: number, efConstruction?: number, randomSeed?: number): void;
   resizeIndex(n: number): void;
-  addPoint(point: number[] | Float32Array, label: number): void;
+  addPoint(point: number[], label: number): void;
   setEf(ef: number): void;
-  searchKnn(point: number[] | Float32Array, k: number): { neighbors: number[] };
+  searchKnn(point: number[], k: number): { neighbors: number[] };
   writeIndexSync(path: string): void;
   readIndexSync(path: string): void;
 }
@@ -563,7 +568,7 @@ function runHnsw(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
       while (inserted < size) {
         const end = Math.min(size, inserted + 1000);
         const tb = now();
-        for (let i = inserted; i < end; i++) index.addPoint(row(d.vectors, i, d.dims), i);
+        for (let i = inserted; i < end; i++) index.addPoint(Array.from(row(d.vectors, i, d.dims)), i);
         batchMs.push(now() - tb);
         inserted = end;
         progress(`${d.name} hnswlib: inserted ${inserted}/${plan.sizes[plan.sizes.length - 1]}`);
@@ -573,12 +578,15 @@ function runHnsw(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
       segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / s) });
       if (!plan.measureLatency) continue;
       const truth = d.truth.get(size)!;
-      for (let i = 0; i < plan.warmup; i++) index.searchKnn(vectorOf(d, d.measured + i), 10);
+      // hnswlib-node takes plain arrays: converted before the clock starts.
+      const asArray = (j: number) => Array.from(vectorOf(d, j));
+      for (let i = 0; i < plan.warmup; i++) index.searchKnn(asArray(d.measured + i), 10);
       const lat: number[] = [];
       const rec: number[] = [];
       for (let j = 0; j < plan.queries; j++) {
+        const q = asArray(j);
         const t = now();
-        const { neighbors } = index.searchKnn(vectorOf(d, j), 10);
+        const { neighbors } = index.searchKnn(q, 10);
         lat.push(now() - t);
         rec.push(recallAt(neighbors, truth[j]!));
       }
@@ -600,11 +608,12 @@ function runHnsw(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
       cold.readIndexSync(file);
       cold.setEf(128);
       const openMs = now() - t;
+      const [q0, q1] = [asArray(d.measured), asArray(d.measured + 1)];
       t = now();
-      cold.searchKnn(vectorOf(d, d.measured), 10);
+      cold.searchKnn(q0, 10);
       const firstRecallMs = now() - t;
       t = now();
-      cold.searchKnn(vectorOf(d, d.measured + 1), 10);
+      cold.searchKnn(q1, 10);
       out.indexBuild.push({
         dataset: d.name,
         size,
