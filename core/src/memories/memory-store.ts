@@ -338,17 +338,9 @@ export class MemoryStore {
           row.id = inserted.lastInsertRowid;
           out.push({ row, replaced });
         }
-        if (out.length === 1) {
-          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [
-            out[0]!.row.id,
-            blob.value(blobs[0]!),
-          ]);
-        } else {
-          // A batch's vectors travel as hex in one JSON parameter: one statement, not one per memory.
-          await tx.run(
-            `INSERT INTO memory_vectors (memory_id, embedding) SELECT json_extract(value, '$[0]'), unhex(json_extract(value, '$[1]')) FROM json_each(?)`,
-            [JSON.stringify(out.map(({ row }, i) => [row.id, blobs[i]!.toString('hex')]))],
-          );
+        // One statement per vector: on Turso a JSON batch through json_each measured slower than this.
+        for (const [i, { row }] of out.entries()) {
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [row.id, blob.value(blobs[i]!)]);
         }
         if (ownTextIndex)
           await MEMORY_TEXT_INDEX.add(
