@@ -144,7 +144,10 @@ function latencyTables(r: LatencyResults): string[] {
           b.firstPassCandidates || undefined,
           ...stepNames.map((s) => b.steps[s]?.mean),
         ]),
-      ['hybrid asks each retriever for max(3 x limit, 30) = 30 results, so its first pass takes firstPassSize(30, dims) candidates.'],
+      [
+        'first pass: the SIMD code scan plus re-scoring against the query (BinaryVectorIndex.nearest); cands: what it hands the engine to rank exactly (rerankSize).',
+        'hybrid asks each retriever for max(3 x limit, 30) = 30 results.',
+      ],
     ),
   );
   // Sweep: recall is the same on both drivers (same candidates, exact rerank); timings differ.

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { Engram, vectorToBlob, type Agent, type DriverName, type Embedder } from '../../src/index.js';
 import type { AgentState } from '../../src/agent-state.js';
-import { INDEX_MIN_VECTORS, firstPassSize } from '../../src/memories/recall.js';
+import { INDEX_MIN_VECTORS, firstPassSize, rerankSize } from '../../src/memories/recall.js';
 import type { Dataset } from '../lib/datasets.js';
 import { row } from '../lib/data.js';
 import { diskUsage, rmrf, type TempRoot } from '../lib/env.js';
@@ -71,7 +71,7 @@ export interface SweepRow {
   dataset: string;
   size: number;
   driver: DriverName;
-  variant: 'core first pass';
+  variant: 'core first pass' | 'first pass, best 300 re-scored';
   k: number;
   isDefault: boolean;
   candidatesMean: number;
@@ -155,10 +155,10 @@ async function instrument(agent: Agent, embedder: Embedder) {
   const wrappedIndexes: Record<string, unknown>[] = [];
   const wrapIndex = () => {
     const index = state.vectorIndex;
-    if (!index || Object.hasOwn(index, 'candidates')) return;
-    const original = index.candidates;
+    if (!index || Object.hasOwn(index, 'nearest')) return;
+    const original = index.nearest;
     const rec = index as unknown as Record<string, unknown>;
-    rec.candidates = (...args: Parameters<typeof original>) => {
+    rec.nearest = (...args: Parameters<typeof original>) => {
       const t = now();
       const out = original.apply(index, args);
       add('first pass', now() - t);
@@ -179,7 +179,7 @@ async function instrument(agent: Agent, embedder: Embedder) {
     restore() {
       for (const m of ['all', 'get', 'run']) delete conn[m];
       delete emb.embed;
-      for (const rec of wrappedIndexes) delete rec.candidates;
+      for (const rec of wrappedIndexes) delete rec.nearest;
     },
   };
 }
@@ -355,6 +355,7 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
           `SELECT v.memory_id AS id, ${state.conn.dialect.cosineDistance('v.embedding', '?1')} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT 10`;
         const variants: [SweepRow['variant'], (q: Float32Array, k: number) => number[]][] = [
           ['core first pass', (q, k) => index.candidates(q, k, Date.now())],
+          ['first pass, best 300 re-scored', (q, k) => index.nearest(q, k, rerankSize(10), Date.now())],
         ];
         const def = firstPassSize(10, index.size);
         const ks = [...new Set([...SWEEP, def])].filter((k) => k <= size / 2).sort((a, b) => a - b);
