@@ -94,21 +94,35 @@ export class CodeBook {
     this.thresholds = THRESHOLDS[this.bits]!;
     this.maxDistance = dims * this.bits;
     this.words = 4 * Math.ceil(this.maxDistance / 128);
+    // z > t  <=>  x > mean + t * sd (inverseSd > 0): compare raw values, no per-value arithmetic.
+    this.cuts = new Float64Array(dims * this.bits);
+    for (let d = 0; d < dims; d++) {
+      for (let k = 0; k < this.bits; k++) this.cuts[d * this.bits + k] = stats.mean[d]! + this.thresholds[k]! / stats.inverseSd[d]!;
+    }
   }
 
-  /** Writes the code of `vec` into `out` at `offset` (words). */
+  /** Per dimension and bit, the raw value above which the bit is set (thresholds un-normalised once). */
+  private readonly cuts: Float64Array;
+
+  /** Writes the code of `vec` into `out` at `offset` (words); each word is written once. */
   encode(vec: Float32Array, out: Uint32Array, offset: number): void {
-    out.fill(0, offset, offset + this.words);
-    const { mean, inverseSd } = this.stats;
-    const { thresholds, bits } = this;
-    for (let d = 0; d < this.dims; d++) {
-      const z = (vec[d]! - mean[d]!) * inverseSd[d]!;
-      for (let k = 0; k < bits; k++) {
-        if (z <= thresholds[k]!) break;
-        const bit = d * bits + k;
-        out[offset + (bit >>> 5)]! |= 1 << (bit & 31);
+    const { cuts, bits, dims, words } = this;
+    let word = 0;
+    let at = offset;
+    let bit = 0;
+    for (let d = 0, c = 0; d < dims; d++) {
+      const x = vec[d]!;
+      for (let k = 0; k < bits; k++, c++) {
+        if (x > cuts[c]!) word |= 1 << bit;
+        if (++bit === 32) {
+          out[at++] = word;
+          word = 0;
+          bit = 0;
+        }
       }
     }
+    if (bit > 0) out[at++] = word;
+    while (at < offset + words) out[at++] = 0;
   }
 }
 
