@@ -71,7 +71,7 @@ export interface SweepRow {
   dataset: string;
   size: number;
   driver: DriverName;
-  variant: 'core first pass' | 'first pass, best 300 re-scored';
+  variant: 'core first pass' | 'first pass, re-scored to rerankSize';
   k: number;
   isDefault: boolean;
   candidatesMean: number;
@@ -355,7 +355,7 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
           `SELECT v.memory_id AS id, ${state.conn.dialect.cosineDistance('v.embedding', '?1')} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value ORDER BY d LIMIT 10`;
         const variants: [SweepRow['variant'], (q: Float32Array, k: number) => number[]][] = [
           ['core first pass', (q, k) => index.candidates(q, k, Date.now())],
-          ['first pass, best 300 re-scored', (q, k) => index.nearest(q, k, rerankSize(10), Date.now())],
+          ['first pass, re-scored to rerankSize', (q, k) => index.nearest(q, k, rerankSize(10, index.size), Date.now())],
         ];
         const def = firstPassSize(10, index.size);
         const ks = [...new Set([...SWEEP, def])].filter((k) => k <= size / 2).sort((a, b) => a - b);

@@ -68,12 +68,13 @@ export function firstPassSize(k: number, vectors: number): number {
 
 /**
  * How many of those the engine re-ranks exactly, after the codes are scored against the query
- * itself (BinaryVectorIndex.nearest). Measured on the bench's 384-dim mixture at 100k: 800 code
- * candidates cut to 300 kept recall@10 at 0.994 (0.999 with all 800) and took the engine's
- * rerank from 2.3-2.7 ms to 0.4-1.0 ms.
+ * itself (BinaryVectorIndex.nearest). Measured on the bench's 384-dim mixture: at 100k, 800 code
+ * candidates cut to 300 kept recall@10 at 0.991-0.994 (0.999 with all 800) and took the engine's
+ * rerank from 2.3-2.7 ms to 0.4-1.0 ms; at 1M, 8000 cut to 300 gave 0.893, to 1000 0.990, to
+ * 2000 0.997 (first pass alone, 30 queries): about 0.2% of the agent.
  */
-export function rerankSize(k: number): number {
-  return Math.max(k * 10, 300);
+export function rerankSize(k: number, vectors = 0): number {
+  return Math.max(k * 10, 300, Math.ceil(vectors * 0.002));
 }
 
 const VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT value FROM engram_meta WHERE key = 'vector_index') AS header`;
@@ -150,11 +151,11 @@ async function vectorCandidates(
       [blob, ...params],
     );
   } else if (!narrowing) {
-    rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k), now));
+    rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now));
   } else {
     const eligible = (await conn.all<{ id: number }>(`SELECT m.id AS id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
     if (eligible.length <= EXACT_MAX_ELIGIBLE) rows = eligible.length === 0 ? [] : await rerank(eligible);
-    else rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k), now, new Set(eligible)));
+    else rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now, new Set(eligible)));
   }
   return rows.map((r) => ({ id: Number(r.id), value: 1 - Number(r.d) }));
 }
