@@ -77,7 +77,15 @@ export function rerankSize(k: number, vectors = 0): number {
   return Math.max(k * 10, 300, Math.ceil(vectors * 0.002));
 }
 
-const VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, (SELECT value FROM engram_meta WHERE key = 'vector_index') AS header`;
+/**
+ * One round trip: the version says whether a cached index is current, the header whether one is
+ * stored; only without a header are the current memories counted (at most INDEX_MIN_VECTORS
+ * index entries), so a small agent's first recall needs no second statement.
+ */
+const VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_version') AS version, h.value AS header,
+  CASE WHEN h.value IS NULL THEN (SELECT count(*) FROM (SELECT 1 FROM memories WHERE valid_to IS NULL LIMIT ${INDEX_MIN_VECTORS})) END AS current
+  FROM (SELECT (SELECT value FROM engram_meta WHERE key = 'vector_index') AS value) h`;
+type VersionRow = { version: string | null; header: string | null; current: number | null };
 
 /**
  * The first-pass index of a large agent: the cached one if current, else loaded from the
@@ -86,7 +94,7 @@ const VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 'vectors_
  */
 async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorIndex | undefined> {
   const conn = state.conn;
-  const row = await conn.get<{ version: string | null; header: string | null }>(VERSION_SQL);
+  const row = await conn.get<VersionRow>(VERSION_SQL);
   const version = String(row?.version ?? '0');
   if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
   if (state.smallAtVersion === version) return undefined;
@@ -96,13 +104,14 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
     const index = await loadStored(conn, header, state.vectorIndex);
     if (!index) return undefined;
     // Blocks and tail are read by two statements: if a writer came between, reload next time.
-    const again = await conn.get<{ version: string | null }>(VERSION_SQL);
+    const again = await conn.get<VersionRow>(VERSION_SQL);
     if (String(again?.version ?? '0') !== at) index.version = '';
     return index;
   };
   let index = await fromTables(row?.header, version);
   if (!index) {
-    if ((await countCurrent(conn, INDEX_MIN_VECTORS)) < INDEX_MIN_VECTORS) {
+    const current = row?.current ?? (await countCurrent(conn, INDEX_MIN_VECTORS));
+    if (Number(current) < INDEX_MIN_VECTORS) {
       state.vectorIndex = undefined;
       state.smallAtVersion = version;
       return undefined;
@@ -114,7 +123,7 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
         const header = await readHeader(tx);
         if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, conn.dialect.blob, dims, at, header);
       });
-      const now = await conn.get<{ version: string | null; header: string | null }>(VERSION_SQL);
+      const now = await conn.get<VersionRow>(VERSION_SQL);
       index = await fromTables(now?.header, String(now?.version ?? '0'));
     } catch {
       index = undefined; // read-only or busy: an index in memory serves this handle
