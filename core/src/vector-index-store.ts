@@ -155,10 +155,10 @@ async function insertStats(tx: Queryable, blob: Blob, stats: CodeStats): Promise
   ]);
 }
 
-/** A fresh epoch: random, so that cached statistics or blocks of another epoch never pass for it. */
+/** A fresh epoch: random over 2^52 (the statistics cache is shared by every agent of the process), so another epoch's cached statistics or blocks never pass for it. */
 function newEpoch(previous: number | undefined): number {
   for (;;) {
-    const epoch = Math.floor(Math.random() * 2 ** 31);
+    const epoch = Math.floor(Math.random() * 2 ** 52);
     if (epoch !== previous) return epoch;
   }
 }
