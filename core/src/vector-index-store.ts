@@ -88,6 +88,12 @@ async function writeHeader(tx: Queryable, header: IndexHeader): Promise<void> {
 
 // ---- blobs -------------------------------------------------------------------------------------
 
+/**
+ * The stored index does not read back as written (a damaged or hand-edited table): it is derived
+ * data, so callers rebuild it from the vectors instead of failing the recall or the write.
+ */
+export class StoredIndexDamaged extends Error {}
+
 const bytesOf = (a: Float64Array | Uint32Array | Float32Array, count: number) =>
   Buffer.from(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
 
@@ -104,9 +110,9 @@ function idsBlob(ids: Float64Array, n: number): Buffer {
 }
 
 /** Copies a stored blob into `target` (aligned), checking its size. */
-function fill(target: Uint32Array | Float64Array | Float32Array, blob: Uint8Array, what: string): void {
-  if (blob.byteLength !== target.byteLength)
-    throw new Error(`vector index: ${what} blob has ${blob.byteLength} bytes, expected ${target.byteLength}`);
+function fill(target: Uint32Array | Float64Array | Float32Array, blob: Uint8Array | null, what: string): void {
+  if (!(blob instanceof Uint8Array) || blob.byteLength !== target.byteLength)
+    throw new StoredIndexDamaged(`vector index: ${what} blob has ${blob?.byteLength ?? 'no'} bytes, expected ${target.byteLength}`);
   new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(blob);
 }
 
@@ -129,6 +135,9 @@ function addRow(index: BinaryVectorIndex, r: BlockRow): void {
   // An empty blob: no entry of the block expires.
   if (r.expires.byteLength === 0) expires.fill(Number.POSITIVE_INFINITY);
   else fill(expires, r.expires, 'expires');
+  if (!(r.codes instanceof Uint8Array) || r.codes.byteLength !== n * index.book.words * 4 || !(n > 0 && n <= BLOCK)) {
+    throw new StoredIndexDamaged(`vector index: block ${String(r.block)} does not hold ${n} codes`);
+  }
   index.addSealed(n, ids, expires, r.codes);
 }
 
@@ -383,6 +392,22 @@ export async function maintainStored(
   const header = await readHeader(tx);
   const before = String(Number(version) - 1);
   if (!header || header.v !== before || header.dims !== dims) return rebuildStored(tx, blob, dims, version, header);
+  try {
+    return await applyChanges(tx, blob, header, dims, version, changes);
+  } catch (err) {
+    if (!(err instanceof StoredIndexDamaged)) throw err;
+    return rebuildStored(tx, blob, dims, version, header);
+  }
+}
+
+async function applyChanges(
+  tx: Queryable,
+  blob: Blob,
+  header: IndexHeader,
+  dims: number,
+  version: string,
+  changes: VectorChanges,
+): Promise<{ count?: number }> {
   const stats = await statsOf(tx, header);
   if (!stats) return rebuildStored(tx, blob, dims, version, header);
   const book = new CodeBook(dims, stats);

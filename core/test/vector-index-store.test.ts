@@ -184,4 +184,31 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     const built = await buildInMemory(s.conn, 64, 'x');
     expect(new Set(entries(built).keys())).toEqual(new Set(entries(s.vectorIndex!).keys()));
   });
+
+  it('a damaged stored index is rebuilt from the vectors, by a recall or by a write', async () => {
+    const dir = tempDir();
+    let engram = await open(dir);
+    let agent = await engram.agent('big');
+    await fill(agent, 0, INDEX_MIN_VECTORS + 10);
+    const damage = (sql: string) => agent.use((s) => s.conn.transaction((tx) => tx.run(sql)));
+    await damage(`UPDATE memory_vector_blocks SET codes = x'00' WHERE block = 0`);
+    await engram.close();
+
+    engram = await open(dir);
+    agent = await engram.agent('big');
+    const hits = await agent.memories.recall(text(77), { mode: 'vector', limit: 1 });
+    expect(hits[0]!.memory.text).toBe(text(77));
+    await expectStoredMatchesVectors(agent);
+
+    // The statistics row damaged under a write: the write succeeds and the index is rebuilt.
+    await damage(`UPDATE memory_vector_blocks SET ids = x'0102' WHERE block = -1`);
+    await engram.close();
+    engram = await open(dir);
+    agent = await engram.agent('big');
+    await agent.memories.remember({ text: 'written over a damaged index' });
+    await expectStoredMatchesVectors(agent);
+    expect((await agent.memories.recall('written over a damaged index', { mode: 'vector', limit: 1 }))[0]!.memory.text).toBe(
+      'written over a damaged index',
+    );
+  });
 });

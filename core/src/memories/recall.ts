@@ -17,6 +17,7 @@ import {
   parseHeader,
   readHeader,
   rebuildStored,
+  StoredIndexDamaged,
   type StoredVectorIndex,
 } from '../vector-index-store.js';
 import { FILTER_FIELDS, filterSql, isNarrowing, rejectUnknownFields } from './filter.js';
@@ -101,7 +102,16 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   const fromTables = async (headerText: string | null | undefined, at: string) => {
     const header = parseHeader(headerText);
     if (!header || header.v !== at || header.dims !== dims) return undefined;
-    const index = await loadStored(conn, header, state.vectorIndex);
+    let index: StoredVectorIndex | undefined;
+    try {
+      index = await loadStored(conn, header, state.vectorIndex);
+    } catch (err) {
+      if (!(err instanceof StoredIndexDamaged)) throw err;
+      state.vectorIndex = undefined;
+      // Damaged: rebuilt below, as a stale index is. The header goes so the rebuild is not skipped.
+      await conn.transaction((tx) => tx.run(`DELETE FROM engram_meta WHERE key = 'vector_index'`)).catch(() => undefined);
+      return undefined;
+    }
     if (!index) return undefined;
     // Blocks and tail are read by two statements: if a writer came between, reload next time.
     const again = await conn.get<VersionRow>(VERSION_SQL);
