@@ -97,16 +97,25 @@ export class StoredIndexDamaged extends Error {}
 const bytesOf = (a: Float64Array | Uint32Array | Float32Array, count: number) =>
   Buffer.from(a.buffer, a.byteOffset, count * a.BYTES_PER_ELEMENT);
 
-function idsBlob(ids: Float64Array, n: number): Buffer {
+/** Ids as int64 little-endian (two's complement: negative rowids too; exact within +-2^53, as every id in JS). */
+export function idsBlob(ids: Float64Array, n: number): Buffer {
   const out = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
-    const lo = id % 2 ** 32;
-    const hi = (id - lo) / 2 ** 32;
-    out[2 * i] = lo >>> 0;
-    out[2 * i + 1] = hi | 0;
+    const hi = Math.floor(id / 2 ** 32);
+    out[2 * i] = id - hi * 2 ** 32;
+    out[2 * i + 1] = hi >>> 0;
   }
   return bytesOf(out, out.length);
+}
+
+/** The ids of an int64 little-endian blob. */
+export function readIds(blob: Uint8Array, n: number): Float64Array {
+  const pairs = new Uint32Array(n * 2);
+  fill(pairs, blob, 'ids');
+  const ids = new Float64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = (pairs[2 * i + 1]! | 0) * 2 ** 32 + pairs[2 * i]!;
+  return ids;
 }
 
 /** Copies a stored blob into `target` (aligned), checking its size. */
@@ -127,10 +136,7 @@ interface BlockRow {
 /** Adds a stored block row to `index` (codes copied once, into the index). */
 function addRow(index: BinaryVectorIndex, r: BlockRow): void {
   const n = Number(r.n);
-  const pairs = new Uint32Array(n * 2);
-  fill(pairs, r.ids, 'ids');
-  const ids = new Float64Array(n);
-  for (let i = 0; i < n; i++) ids[i] = pairs[2 * i + 1]! * 2 ** 32 + pairs[2 * i]!;
+  const ids = readIds(r.ids, n);
   const expires = new Float64Array(n);
   // An empty blob: no entry of the block expires.
   if (r.expires.byteLength === 0) expires.fill(Number.POSITIVE_INFINITY);

@@ -3,7 +3,15 @@ import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import type { Agent } from '../src/agent.js';
 import type { AgentState } from '../src/agent-state.js';
-import { INDEX_MIN_VECTORS, buildInMemory, loadStored, parseHeader, type StoredVectorIndex } from '../src/vector-index-store.js';
+import {
+  INDEX_MIN_VECTORS,
+  buildInMemory,
+  idsBlob,
+  loadStored,
+  parseHeader,
+  readIds,
+  type StoredVectorIndex,
+} from '../src/vector-index-store.js';
 import { CodeBook } from '../src/vector-index.js';
 import { blobToVector } from '../src/vectors.js';
 import { DRIVER_NAMES, expectCode, onCleanup, tempDir } from './helpers.js';
@@ -68,6 +76,17 @@ async function expectStoredMatchesVectors(agent: Agent): Promise<StoredVectorInd
     return stored;
   });
 }
+
+describe('stored ids', () => {
+  it('round-trip any integer id a row may have: small, 63-bit-range, negative (ids are not assumed dense or positive)', () => {
+    const ids = Float64Array.from([0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -(2 ** 32), -(2 ** 53 - 1), 123_456_789_012_345]);
+    const blob = idsBlob(ids, ids.length);
+    expect(Array.from(readIds(blob, ids.length))).toEqual(Array.from(ids));
+    // int64 little-endian, as SQLite would store the same values
+    expect(blob.readBigInt64LE(5 * 8)).toBe(-1n);
+    expect(blob.readBigInt64LE(4 * 8)).toBe(2n ** 53n - 1n);
+  });
+});
 
 describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
   const open = async (dir: string) => {
