@@ -10,6 +10,7 @@
  *                                       the reflink XFS part needs root, else it is skipped with the reason)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions } from './lib/cli.js';
 import { loadVocabulary } from './lib/data.js';
@@ -22,16 +23,26 @@ import { runLatency, type LatencyResults } from './sections/latency.js';
 import { runFleet, type FleetResults } from './sections/fleet.js';
 import { runBranches, type BranchResults } from './sections/branches.js';
 
+/** Issue 16's targets (384 dims; measured beside the anchors in the same run). */
 const TARGETS = {
+  /** Warm vector recall p50 by agent size. */
   p50Ms: new Map([
-    [10_000, 3],
-    [100_000, 25],
+    [100_000, 1.5],
+    [1_000_000, 10],
   ]),
-  recallAt10: 0.98,
+  recallAt10: 0.99,
   targetDims: 384,
-  coldOpenP50Ms: 2,
+  /** First recall on a freshly opened agent, by size. */
+  firstRecallMs: new Map([
+    [10_000, 5],
+    [100_000, 30],
+  ]),
+  /** remember() in batches of 1000, 384 dims, text indexed. */
+  insertRowsPerSec: { turso: 15_000, sqlite: 40_000 } as Record<string, number>,
+  /** Open + first recall of a small agent among many (p50). */
+  coldOpenP50Ms: { turso: 1.2, sqlite: 0.6 } as Record<string, number>,
   /** Branch creation on a file system that clones (any size). */
-  reflinkBranchMs: 1,
+  reflinkBranchMs: 1.5,
 };
 
 const options = parseOptions(process.argv.slice(2));
@@ -47,10 +58,14 @@ process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 
 const mb = (bytes: number) => round(bytes / 2 ** 20, 1);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? undefined : `${round(a / b, 2)}x`;
 const k = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 function latencyTables(r: LatencyResults): string[] {
   const out: string[] = [];
+  const hnswAt = (dataset: string, size: number) =>
+    r.latency.find((h) => h.driver === 'hnswlib' && h.dataset === dataset && h.size === size);
   const rows: Cell[][] = r.latency.map((x) => {
     const isEngram = x.method === 'engram recall (vector)';
     const p50Target = isEngram && x.dims === TARGETS.targetDims ? TARGETS.p50Ms.get(x.size) : undefined;
@@ -67,26 +82,49 @@ function latencyTables(r: LatencyResults): string[] {
       x.latency.p50,
       x.latency.p95,
       x.recallAt10.toFixed(3),
+      x.driver === 'hnswlib' ? undefined : ratio(x.latency.p50, hnswAt(x.dataset, x.size)?.latency.p50),
       targets || undefined,
       verdicts.length ? (verdicts.includes('MISS') ? 'MISS' : 'PASS') : undefined,
     ];
   });
   out.push(
     table(
-      '1. Exact top-10 recall latency (ms) and recall@10 vs JS brute-force ground truth',
-      ['dataset', 'N', 'driver', 'method', 'p50', 'p95', 'recall@10', 'target', 'status'],
+      '1. Top-10 vector recall latency (ms) and recall@10 vs JS brute-force ground truth, beside vec0 (exact) and hnswlib (HNSW)',
+      ['dataset', 'N', 'driver', 'method', 'p50', 'p95', 'recall@10', 'p50 / hnsw', 'target', 'status'],
       rows,
       [
-        `engram recall: ${options.queries} queries after ${options.warmup} warm-up; engine brute force: ${options.bruteQueries}; vec0: ${options.queries}.`,
-        'Latency targets apply to 384 dims only; recall@10 >= 0.98 is checked for engram recall at both dims.',
+        `engram recall: ${options.queries} queries after ${options.warmup} warm-up; engine brute force: ${options.bruteQueries}; vec0 and hnsw: ${options.queries}.`,
+        `Latency targets apply to 384 dims only; recall@10 >= ${TARGETS.recallAt10} is checked for engram recall at both dims.`,
+        ...r.skipped.map((s) => `skipped: ${s}`),
       ],
     ),
   );
   out.push(
     table(
-      '1b. First recall on a freshly opened agent (builds the first-pass index when N >= 2048)',
-      ['dataset', 'N', 'driver', 'reopen ms', 'first recall ms', 'second recall ms'],
-      r.indexBuild.map((x) => [x.dataset, k(x.size), x.driver, x.openMs, x.firstRecallMs, x.secondRecallMs]),
+      '1b. First recall on a freshly opened agent (the stored first-pass index is read when N >= 2048), beside the anchors reopened',
+      ['dataset', 'N', 'driver', 'reopen ms', 'first recall ms', 'its CPU ms', 'second recall ms', 'target', 'status'],
+      r.indexBuild.map((x) => {
+        const engram = x.driver === 'turso' || x.driver === 'sqlite';
+        const target = engram && x.dataset === 'gmm-384' ? TARGETS.firstRecallMs.get(x.size) : undefined;
+        return [
+          x.dataset,
+          k(x.size),
+          x.driver,
+          x.openMs,
+          x.firstRecallMs,
+          x.firstRecallCpuMs,
+          x.secondRecallMs,
+          target === undefined ? undefined : `<=${target}ms`,
+          target === undefined ? undefined : verdict(x.firstRecallMs, target),
+        ];
+      }),
+      [
+        'engram: engram.agent(id) after closing the handle, then recall(mode vector); vec0: a new better-sqlite3 handle; hnswlib: readIndexSync of its file.',
+        "its CPU ms: the process's user + system time during the first recall; on a shared, loaded machine wall time waits for a core.",
+        `load average at the end of this section: ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} cores.`,
+      ],
     ),
   );
   const largest = Math.max(...r.breakdown.map((b) => b.size));
@@ -106,7 +144,10 @@ function latencyTables(r: LatencyResults): string[] {
           b.firstPassCandidates || undefined,
           ...stepNames.map((s) => b.steps[s]?.mean),
         ]),
-      ['hybrid asks each retriever for max(3 x limit, 30) = 30 results, so its first pass takes firstPassSize(30, dims) candidates.'],
+      [
+        'first pass: the SIMD code scan plus re-scoring against the query (BinaryVectorIndex.nearest); cands: what it hands the engine to rank exactly (rerankSize).',
+        'hybrid asks each retriever for max(3 x limit, 30) = 30 results.',
+      ],
     ),
   );
   // Sweep: recall is the same on both drivers (same candidates, exact rerank); timings differ.
@@ -167,13 +208,15 @@ function latencyTables(r: LatencyResults): string[] {
 
 function insertTable(r: LatencyResults): string {
   return table(
-    '2. Insert throughput: remember() in batches of 1000 (embedding included), vec0 raw inserts for reference',
-    ['dataset', 'driver', 'rows', 'rows/s', 'per segment rows/s', 'batch p50 ms', 'batch p95 ms', 'db MB', 'bytes/row'],
+    '2. Insert throughput: remember() in batches of 1000 (embedding and text indexing included), vec0 and hnswlib raw inserts for reference',
+    ['dataset', 'driver', 'rows', 'rows/s', 'target', 'status', 'per segment rows/s', 'batch p50 ms', 'batch p95 ms', 'db MB', 'bytes/row'],
     r.insert.map((x) => [
       x.dataset,
       x.driver,
       x.rows,
       x.rowsPerSec,
+      x.dims === TARGETS.targetDims && TARGETS.insertRowsPerSec[x.driver] ? `>=${TARGETS.insertRowsPerSec[x.driver]}` : undefined,
+      x.dims === TARGETS.targetDims ? verdict(x.rowsPerSec, TARGETS.insertRowsPerSec[x.driver], true) : undefined,
       x.segments.map((s) => `${k(s.from)}-${k(s.to)}: ${s.rowsPerSec.toLocaleString('en-US')}`).join(', '),
       x.batchMs.p50,
       x.batchMs.p95,
@@ -213,8 +256,8 @@ function fleetTables(r: FleetResults): string[] {
           c.firstRecallMs.p99,
           c.totalMs.p50,
           c.totalMs.p99,
-          `p50<=${TARGETS.coldOpenP50Ms}ms`,
-          verdict(c.totalMs.p50, TARGETS.coldOpenP50Ms),
+          `p50<=${TARGETS.coldOpenP50Ms[c.driver]}ms`,
+          verdict(c.totalMs.p50, TARGETS.coldOpenP50Ms[c.driver]),
           c.warmRecallMs.p50,
         ]),
         [
@@ -327,7 +370,9 @@ async function main(): Promise<void> {
       wordVectorsPath: WORD_VECTORS_PATH,
     };
     log(`generating datasets (${maxSize} documents + ${options.queries + options.warmup} queries each) and exact ground truth`);
-    const datasets: Dataset[] = [gaussianDataset(req), await gloveDataset(req)];
+    const datasets: Dataset[] = [];
+    if (options.datasets.includes('gmm-384')) datasets.push(gaussianDataset(req));
+    if (options.datasets.includes('glove-100')) datasets.push(await gloveDataset(req));
     timings.datasetsSeconds = round((now() - t) / 1000, 1);
     log(`datasets ready in ${timings.datasetsSeconds} s`);
     t = now();
@@ -404,7 +449,7 @@ async function main(): Promise<void> {
         timings,
         options: { ...options, only: [...options.only] },
         machine,
-        targets: { ...TARGETS, p50Ms: Object.fromEntries(TARGETS.p50Ms) },
+        targets: { ...TARGETS, p50Ms: Object.fromEntries(TARGETS.p50Ms), firstRecallMs: Object.fromEntries(TARGETS.firstRecallMs) },
         latency,
         fleet,
       },

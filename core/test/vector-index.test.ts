@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { INDEX_MIN_VECTORS } from '../src/memories/recall.js';
-import { BinaryVectorIndex } from '../src/search/vector-index.js';
+import { BinaryVectorIndex, codeStats } from '../src/search/vector-index.js';
+import { HammingArena } from '../src/search/hamming-kernel.js';
 import { DRIVER_NAMES, tempDir } from './helpers.js';
 
 function unit(values: number[]): Float32Array {
@@ -49,6 +50,53 @@ describe('BinaryVectorIndex', () => {
     index.upsert(2, unit([-1, -1, -1, -1]), null); // replace in place
     expect(index.size).toBe(3);
     expect(index.candidates(unit([-1, -1, -1, -1]), 2, 2000).sort()).toEqual([2, 3]);
+  });
+});
+
+describe('HammingArena (WebAssembly SIMD)', () => {
+  it('computes the same distances and histogram as plain popcount, across growth, and selects within a cut', () => {
+    const words = 8;
+    const grown: number[] = [];
+    const arena = HammingArena.create(words, words * 32, () => grown.push(1))!;
+    expect(arena).toBeDefined();
+    const codes = new Uint32Array(3000 * words).map(() => (Math.random() * 2 ** 32) >>> 0);
+    const bytes = new Uint8Array(codes.buffer);
+    arena.appendSealed(bytes.subarray(0, 1000 * words * 4), 1000);
+    arena.appendSealed(bytes.subarray(1000 * words * 4), 2000);
+    const tail = new Uint32Array(5 * words).fill(0xffffffff);
+    arena.setTail(tail, 5);
+    expect(grown.length).toBeGreaterThan(0);
+    const query = codes.slice(17 * words, 18 * words);
+    const { dist, histogram } = arena.scan(query);
+    const pop = (x: number) => x.toString(2).replaceAll('0', '').length;
+    const expected = Array.from({ length: 3005 }, (_, i) => {
+      let s = 0;
+      for (let w = 0; w < words; w++) s += pop(((i < 3000 ? codes[i * words + w]! : 0xffffffff) ^ query[w]!) >>> 0);
+      return s;
+    });
+    expect(Array.from(dist)).toEqual(expected);
+    const counts = new Array<number>(words * 32 + 2).fill(0);
+    for (const d of expected) counts[d]!++;
+    expect(Array.from(histogram)).toEqual(counts);
+    expect(expected[17]).toBe(0);
+    const cut = 120;
+    expect(Array.from(arena.select(cut))).toEqual(expected.flatMap((d, i) => (d <= cut ? [i] : [])));
+    expect(Array.from(arena.view(1000, 1))).toEqual(Array.from(codes.subarray(1000 * words, 1001 * words)));
+  });
+
+  it('nearest() re-scores code candidates against the query: the true nearest comes first', () => {
+    const dims = 32;
+    const rand = () => Float32Array.from({ length: dims }, () => Math.random() - 0.5);
+    const vectors = Array.from({ length: 500 }, () => unit(Array.from(rand())));
+    const index = new BinaryVectorIndex(dims, '1', codeStats(dims, vectors));
+    vectors.forEach((v, i) => index.upsert(i + 1, v, null));
+    for (let j = 0; j < 20; j++) {
+      const q = vectors[j * 7]!;
+      const picked = index.nearest(q, 100, 10, 0);
+      expect(picked).toHaveLength(10);
+      expect(picked[0]).toBe(j * 7 + 1);
+      expect(index.candidates(q, 100, 0).length).toBeGreaterThanOrEqual(100);
+    }
   });
 });
 

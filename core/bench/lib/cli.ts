@@ -10,6 +10,8 @@ export interface Options {
   drivers: DriverName[];
   /** Memory counts at which recall latency is measured (one growing agent per driver and dataset). */
   sizes: number[];
+  /** Datasets of the latency section (default both: gmm-384, glove-100). */
+  datasets: string[];
   /** Agents on disk for the cold-open section. */
   agents: number;
   /** Agents sampled for cold open + first recall. */
@@ -28,13 +30,15 @@ export interface Options {
   branchRepeats: number;
 }
 
-const USAGE = `usage: node core/dist-bench/bench/run.js [--quick] [--only=latency,insert,cold,memory,branches] [--drivers=turso,sqlite] [--workers=N]`;
+const USAGE = `usage: node core/dist-bench/bench/run.js [--quick] [--only=latency,insert,cold,memory,branches] [--drivers=turso,sqlite] [--workers=N] [--sizes=10000,100000,1000000] [--datasets=gmm-384,glove-100]`;
 
 export function parseOptions(argv: string[]): Options {
   let quick = false;
   let only: Set<Section> = new Set(SECTIONS);
   let drivers: DriverName[] = ['turso', 'sqlite'];
   let workers = 4;
+  let sizes: number[] | undefined;
+  let datasets = ['gmm-384', 'glove-100'];
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2) as [string, string?];
     if (key === '--quick') quick = true;
@@ -46,6 +50,13 @@ export function parseOptions(argv: string[]): Options {
       const list = value.split(',').filter(Boolean);
       for (const d of list) if (d !== 'turso' && d !== 'sqlite') throw new Error(`unknown driver "${d}". ${USAGE}`);
       drivers = list as DriverName[];
+    } else if (key === '--sizes') {
+      sizes = value.split(',').map((v) => Number.parseInt(v, 10));
+      if (sizes.length === 0 || sizes.some((n) => !(n >= 100))) throw new Error(`--sizes takes counts of at least 100. ${USAGE}`);
+      sizes.sort((a, b) => a - b);
+    } else if (key === '--datasets') {
+      datasets = value.split(',').filter(Boolean);
+      for (const d of datasets) if (d !== 'gmm-384' && d !== 'glove-100') throw new Error(`unknown dataset "${d}". ${USAGE}`);
     } else if (key === '--workers') {
       workers = Math.max(1, Number.parseInt(value, 10) || 1);
     } else if (key === '--help' || key === '-h') {
@@ -57,7 +68,8 @@ export function parseOptions(argv: string[]): Options {
     quick,
     only,
     drivers,
-    sizes: quick ? [1_000, 10_000] : [10_000, 100_000],
+    sizes: sizes ?? (quick ? [1_000, 10_000] : [10_000, 100_000]),
+    datasets,
     agents: quick ? 1_000 : 10_000,
     coldSample: quick ? 500 : 1_000,
     openHandles: 1_000,

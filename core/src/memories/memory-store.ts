@@ -1,8 +1,9 @@
 /**
  * `agent.memories`: remember, get, update, forget, list, history and recall. Owns the
  * `memories` and `memory_vectors` tables and all their SQL. Vectors are written in the same
- * transaction as their memory and bump `vectors_version`, which keeps any cached first-pass
- * index honest across processes.
+ * transaction as their memory, together with the stored first-pass index
+ * (vector-index-store.ts), and bump `vectors_version`, which keeps cached copies honest across
+ * processes.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
@@ -12,6 +13,7 @@ import { embedChecked, normalizeVector, validateVectors } from '../embedders/val
 import { blobToVector, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { FILTER_FIELDS, filterSql, type MemoryFilter, selectsEverything } from './filter.js';
+import { maintainStored, readHeader, rebuildStored, type VectorChanges } from '../search/vector-index-store.js';
 import { recall } from './recall.js';
 import { insertMemory, MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
 import {
@@ -23,7 +25,6 @@ import {
   searchText,
   type Normalized,
 } from './normalize.js';
-import type { TextIndex } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
 import { MEMORY_TEXT } from './text-index.js';
 import type {
@@ -41,14 +42,18 @@ import type {
 
 const BAD_METADATA_KEY = /["\\\p{Cc}]/u;
 
-/** Bumps and returns vectors_version; call inside the transaction that changed vectors. */
+/**
+ * Bumps and returns vectors_version; call inside the transaction that changed vectors. A read
+ * then a write: UPDATE ... RETURNING took 2-3 ms on Turso 0.7.2 where these two take 15-40 us.
+ */
 export async function bumpVectorsVersion(tx: Queryable): Promise<string> {
-  const row = await tx.get<{ value: string }>(
-    `UPDATE engram_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'vectors_version' RETURNING value`,
+  const row = await tx.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`);
+  const next = String(Number(row?.value ?? 0) + 1);
+  await tx.run(
+    `INSERT INTO engram_meta (key, value) VALUES ('vectors_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    [next],
   );
-  if (row) return String(row.value);
-  await tx.run(`INSERT INTO engram_meta (key, value) VALUES ('vectors_version', '1')`);
-  return '1';
+  return next;
 }
 
 /** Ends a memory's current version: superseded by `by` from `validTo` on. */
@@ -56,13 +61,43 @@ async function closeVersion(tx: Queryable, id: number, by: string, validTo: numb
   await tx.run('UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?', [validTo, by, now, id]);
 }
 
-/** Deletes memories with their vectors (and term postings); returns the new vectors_version. */
-async function deleteMemories(tx: Queryable, index: TextIndex, ids: number[]): Promise<string> {
+/** What a vector write needs to keep the stored index in step, and what it learns. */
+interface IndexWrite {
+  version: string;
+  count?: number | undefined;
+}
+
+/**
+ * Bumps vectors_version and applies `changes` to the stored first-pass index, in the caller's
+ * transaction. Reads `state` only (the transaction may be retried); see `afterIndexWrite`.
+ */
+async function writeVectors(tx: Queryable, state: AgentState, dims: number, changes: VectorChanges): Promise<IndexWrite> {
+  const version = await bumpVectorsVersion(tx);
+  const small =
+    state.smallAtVersion === String(Number(version) - 1) && state.smallCount !== undefined ? { count: state.smallCount } : undefined;
+  const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
+  return { version, count };
+}
+
+/** After commit: the handle's view of the meta and of a small agent's size. */
+function afterIndexWrite(state: AgentState, write: IndexWrite): void {
+  state.meta.vectors_version = write.version;
+  state.smallAtVersion = write.count === undefined ? undefined : write.version;
+  state.smallCount = write.count;
+}
+
+/** Deletes memories with their vectors (and term postings). */
+async function deleteMemories(tx: Queryable, state: AgentState, dims: number, ids: number[]): Promise<IndexWrite> {
   const list = JSON.stringify(ids);
-  await index.remove(tx, ids);
+  await textIndex(state.conn.dialect, MEMORY_TEXT).remove(tx, ids);
+  // Superseded memories are not in the first-pass index: only current ones are removed from it.
+  const current = await tx.all<{ id: number }>(
+    'SELECT id FROM memories WHERE id IN (SELECT value FROM json_each(?)) AND valid_to IS NULL',
+    [list],
+  );
   await tx.run('DELETE FROM memory_vectors WHERE memory_id IN (SELECT value FROM json_each(?))', [list]);
   await tx.run('DELETE FROM memories WHERE id IN (SELECT value FROM json_each(?))', [list]);
-  return bumpVectorsVersion(tx);
+  return writeVectors(tx, state, dims, { removed: current.map((r) => Number(r.id)) });
 }
 
 /** The string a memory's metadata holds at `key`, with its kind: what replaceByMetadataKey matches on. */
@@ -128,19 +163,6 @@ export class MemoryStore {
     return out as Float32Array[];
   }
 
-  /** Applies committed vector changes to the cached index, or drops it if it fell behind. */
-  private syncIndex(state: AgentState, fromVersion: string | undefined, toVersion: string, apply: () => void): void {
-    state.meta.vectors_version = toVersion;
-    const index = state.vectorIndex;
-    if (!index) return;
-    if (index.version !== fromVersion) {
-      state.vectorIndex = undefined;
-      return;
-    }
-    apply();
-    index.version = toVersion;
-  }
-
   /**
    * Stores one memory (or a batch, in one transaction) with its embedding.
    * @example
@@ -178,6 +200,7 @@ export class MemoryStore {
     const blobs = vectors.map(vectorToBlob);
     const saved = await this.rt.use(async (state) => {
       const index = textIndex(state.conn.dialect, MEMORY_TEXT);
+      const { blob } = state.conn.dialect;
       const analyses = rows.map((r) => index.analyze(r));
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number[] }[] = [];
@@ -229,22 +252,27 @@ export class MemoryStore {
           };
           await insertMemory(tx, row);
           if (upsertKey !== undefined) current!.set(upsertKey, [{ id: Number(row.id), uid }]);
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [row.id, blobs[i]!]);
           out.push({ row, replaced });
+        }
+        // One statement per vector: on Turso a JSON batch through json_each measured slower than this.
+        for (const [i, { row }] of out.entries()) {
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [row.id, blob.value(blobs[i]!)]);
         }
         await index.add(
           tx,
           out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses[i] })),
         );
-        return { out, version: await bumpVectorsVersion(tx) };
+        const write = await writeVectors(tx, state, this.rt.embedder.dims, {
+          added: out.map(({ row }, i) => ({
+            id: Number(row.id),
+            vector: vectors[i]!,
+            expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+          })),
+          removed: out.flatMap(({ replaced }) => replaced),
+        });
+        return { out, write };
       });
-      const from = String(Number(result.version) - 1);
-      this.syncIndex(state, from, result.version, () => {
-        for (const [i, { row, replaced }] of result.out.entries()) {
-          for (const id of replaced) state.vectorIndex!.remove(id);
-          state.vectorIndex!.upsert(Number(row.id), vectors[i]!, row.expires_at === null ? null : Number(row.expires_at));
-        }
-      });
+      afterIndexWrite(state, result.write);
       return result.out.map(({ row }) => rowToMemory(row));
     });
     return Array.isArray(input) ? saved : saved[0]!;
@@ -323,25 +351,28 @@ export class MemoryStore {
           ]);
           if (old) await index.remove(tx, [Number(old.id)]);
         }
-        const row = await tx.get<MemoryRow>(
-          `UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING *`,
-          [...params, id, now],
-        );
+        // UPDATE, then SELECT: RETURNING costs milliseconds on Turso 0.7.2.
+        const changed = await tx.run(`UPDATE memories SET ${sets.join(', ')} WHERE uid = ? AND (expires_at IS NULL OR expires_at > ?)`, [
+          ...params,
+          id,
+          now,
+        ]);
+        const row = changed.changes > 0 ? await tx.get<MemoryRow>('SELECT * FROM memories WHERE uid = ?', [id]) : undefined;
         if (!row) throw new EngramError('NOT_FOUND', `memory ${id} does not exist (or has expired)`);
         if (fields) await index.add(tx, [{ id: Number(row.id), analysis }]);
-        if (vector) await tx.run('UPDATE memory_vectors SET embedding = ? WHERE memory_id = ?', [vectorToBlob(vector), row.id]);
+        const { blob } = state.conn.dialect;
+        if (vector)
+          await tx.run(`UPDATE memory_vectors SET embedding = ${blob.sql('?')} WHERE memory_id = ?`, [
+            blob.value(vectorToBlob(vector)),
+            row.id,
+          ]);
         const touchesIndex = vector !== undefined || patch.ttlMs !== undefined || patch.expiresAt !== undefined;
-        return { row, version: touchesIndex ? await bumpVectorsVersion(tx) : undefined };
+        const current =
+          row.valid_to === null ? [{ id: Number(row.id), vector, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }] : [];
+        return { row, write: touchesIndex ? await writeVectors(tx, state, this.rt.embedder.dims, { changed: current }) : undefined };
       });
-      const { row, version } = result;
-      if (version !== undefined) {
-        this.syncIndex(state, String(Number(version) - 1), version, () => {
-          if (row.valid_to !== null) return;
-          // A new expiry without a new text: the index has no copy of the vector to re-add; rebuild lazily.
-          if (vector) state.vectorIndex!.upsert(Number(row.id), vector, row.expires_at === null ? null : Number(row.expires_at));
-          else state.vectorIndex = undefined;
-        });
-      }
+      const { row, write } = result;
+      if (write) afterIndexWrite(state, write);
       return rowToMemory(row);
     });
   }
@@ -373,14 +404,10 @@ export class MemoryStore {
     return this.rt.use(async (state) => {
       const result = await state.conn.transaction(async (tx) => {
         const ids = (await tx.all<{ id: number }>(`SELECT m.id FROM memories m WHERE ${where}`, params)).map((r) => Number(r.id));
-        if (ids.length === 0) return { ids, version: undefined };
-        return { ids, version: await deleteMemories(tx, textIndex(state.conn.dialect, MEMORY_TEXT), ids) };
+        if (ids.length === 0) return { ids, write: undefined };
+        return { ids, write: await deleteMemories(tx, state, this.rt.embedder.dims, ids) };
       });
-      if (result.version !== undefined) {
-        this.syncIndex(state, String(Number(result.version) - 1), result.version, () => {
-          for (const id of result.ids) state.vectorIndex!.remove(id);
-        });
-      }
+      if (result.write) afterIndexWrite(state, result.write);
       return result.ids.length;
     });
   }
@@ -476,16 +503,15 @@ export class MemoryStore {
         Date.now(),
       ]);
       if (ids.length === 0) return 0;
-      const version = await state.conn.transaction((tx) =>
+      const write = await state.conn.transaction((tx) =>
         deleteMemories(
           tx,
-          textIndex(state.conn.dialect, MEMORY_TEXT),
+          state,
+          this.rt.embedder.dims,
           ids.map((r) => Number(r.id)),
         ),
       );
-      this.syncIndex(state, String(Number(version) - 1), version, () => {
-        for (const r of ids) state.vectorIndex!.remove(Number(r.id));
-      });
+      afterIndexWrite(state, write);
       return ids.length;
     });
   }
@@ -505,19 +531,24 @@ export class MemoryStore {
         blobs.push(...vectors.map(vectorToBlob));
         options.onProgress?.({ done: Math.min(i + batchSize, rows.length), total: rows.length });
       }
-      await state.conn.transaction(async (tx) => {
+      const version = await state.conn.transaction(async (tx) => {
         await tx.run('DELETE FROM memory_vectors');
+        const { blob } = state.conn.dialect;
         for (const [i, r] of rows.entries())
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [r.id, blobs[i]!]);
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [r.id, blob.value(blobs[i]!)]);
         await tx.run(
           `INSERT INTO engram_meta (key, value) VALUES ('embedder_id', ?), ('embedder_dims', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
           [this.rt.embedder.id, String(this.rt.embedder.dims)],
         );
-        await bumpVectorsVersion(tx);
+        const version = await bumpVectorsVersion(tx);
+        await rebuildStored(tx, state.conn.dialect.blob, this.rt.embedder.dims, version, await readHeader(tx));
+        return version;
       });
       state.meta.embedder_id = this.rt.embedder.id;
       state.meta.embedder_dims = String(this.rt.embedder.dims);
+      state.meta.vectors_version = version;
       state.vectorIndex = undefined;
+      state.smallAtVersion = undefined;
       return rows.length;
     });
   }

@@ -15,7 +15,8 @@ export interface CoreJson {
   options?: { quick?: boolean };
   latency?: {
     latency?: { dataset: string; dims: number; size: number; driver: string; method: string; latency: Summary; recallAt10: number }[];
-    insert?: { dataset: string; driver: string; rows: number; rowsPerSec: number }[];
+    insert?: { dataset: string; dims?: number; driver: string; rows: number; rowsPerSec: number }[];
+    indexBuild?: { dataset: string; size: number; driver: string; firstRecallMs: number }[];
   };
   fleet?: {
     cold?: { driver: string; agents: number; sample: number; openMs: Summary; firstRecallMs: Summary; totalMs: Summary }[];
@@ -26,7 +27,9 @@ export interface CoreJson {
 const ENGRAM = 'engram recall (vector)';
 const BRUTE = 'engine brute force';
 const VEC0 = 'vec0 knn';
-const SOURCE = 'issue 2';
+const HNSW = 'hnsw (M16, ef128)';
+const SOURCE = 'issue 16';
+const ENGINES = ['turso', 'sqlite'];
 
 export function coreSection(json: CoreJson, command: string): Section {
   const figures: Figure[] = [];
@@ -37,14 +40,29 @@ export function coreSection(json: CoreJson, command: string): Section {
     .sort((a, b) => b.dims - a.dims || a.size - b.size || a.driver.localeCompare(b.driver));
   for (const r of engram) {
     const brute = rows.find((b) => b.method === BRUTE && b.dataset === r.dataset && b.size === r.size && b.driver === r.driver);
+    const hnsw = rows.find((b) => b.method === HNSW && b.dataset === r.dataset && b.size === r.size);
     const p50Target = r.dims === TARGETS.coreDims ? TARGETS.coreRecallP50Ms.get(r.size) : undefined;
     const shape = `${count(r.size)} x ${r.dims} dims (${r.dataset}), ${r.driver}`;
     figures.push(
       figure(`top-10 recall p50, ${shape}`, r.latency.p50, 'ms', {
-        ...(brute ? { baseline: { label: 'exact scan in the engine', value: brute.latency.p50 } } : {}),
+        ...(hnsw
+          ? { baseline: { label: 'hnswlib HNSW, M 16, ef 128', value: hnsw.latency.p50 } }
+          : brute
+            ? { baseline: { label: 'exact scan in the engine', value: brute.latency.p50 } }
+            : {}),
         ...(p50Target !== undefined ? { target: atMost(p50Target, SOURCE) } : {}),
       }),
       figure(`recall@10 vs exact, ${shape}`, r.recallAt10, '', { target: atLeast(TARGETS.coreRecallAt10, SOURCE) }),
+    );
+  }
+  for (const b of (json.latency?.indexBuild ?? []).filter((x) => ENGINES.includes(x.driver))) {
+    const vec0 = json.latency?.indexBuild?.find((x) => x.driver === 'sqlite-vec' && x.dataset === b.dataset && x.size === b.size);
+    const target = b.dataset === 'gmm-384' ? TARGETS.coreFirstRecallMs.get(b.size) : undefined;
+    figures.push(
+      figure(`first recall after reopening, ${count(b.size)} memories (${b.dataset}), ${b.driver}`, b.firstRecallMs, 'ms', {
+        ...(vec0 ? { baseline: { label: 'vec0, first query on a new handle', value: vec0.firstRecallMs } } : {}),
+        ...(target !== undefined ? { target: atMost(target, SOURCE) } : {}),
+      }),
     );
   }
   for (const c of json.fleet?.cold ?? []) {
@@ -55,11 +73,13 @@ export function coreSection(json: CoreJson, command: string): Section {
     );
   }
   const inserts = json.latency?.insert ?? [];
-  for (const r of inserts.filter((i) => i.driver !== 'sqlite-vec')) {
+  for (const r of inserts.filter((i) => ENGINES.includes(i.driver))) {
     const vec0 = inserts.find((i) => i.driver === 'sqlite-vec' && i.dataset === r.dataset);
+    const target = r.dims === TARGETS.coreDims ? TARGETS.coreInsertRowsPerSec[r.driver] : undefined;
     figures.push(
       figure(`remember() rows/s, ${r.dataset}, ${r.driver}`, r.rowsPerSec, 'rows/s', {
         ...(vec0 ? { baseline: { label: 'sqlite-vec vec0 raw inserts', value: vec0.rowsPerSec } } : {}),
+        ...(target !== undefined ? { target: atLeast(target, SOURCE) } : {}),
       }),
     );
   }
@@ -75,6 +95,7 @@ export function coreSection(json: CoreJson, command: string): Section {
         ['engram turso', ENGRAM, 'turso'],
         ['engram sqlite', ENGRAM, 'sqlite'],
         ['sqlite-vec vec0', VEC0, 'sqlite-vec'],
+        ['hnswlib HNSW', HNSW, 'hnswlib'],
         ['exact scan turso', BRUTE, 'turso'],
         ['exact scan sqlite', BRUTE, 'sqlite'],
       ];
@@ -100,7 +121,7 @@ export function coreSection(json: CoreJson, command: string): Section {
       };
     });
   if (json.options?.quick)
-    notes.push('Quick run: smaller corpora (1k / 10k memories) and fleets; the latency targets are set for 10k and 100k.');
+    notes.push('Quick run: smaller corpora (1k / 10k memories) and fleets; the latency targets are set for 100k and 1M.');
   return {
     id: 'core',
     title: 'Core: recall latency and quality, inserts, cold open',
