@@ -283,7 +283,7 @@ export class Engram {
       const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
       conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
       const meta = await this.prepare(conn, id);
-      return { conn, meta, vectorIndex: undefined, caches: new Map() };
+      return { conn, meta, caches: new Map() };
     } catch (err) {
       await conn?.close().catch(() => undefined);
       if (isEngramError(err, 'CORRUPT') && !this.keys.has(id) && this.driver.supportsEncryption) {

@@ -12,6 +12,7 @@ import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { expectCode, onCleanup, tempDir } from './helpers.js';
 import { executeRemote } from '../src/sync/remote-sql.js';
 import { SyncServer, tokenGate } from './sync/sync-server.js';
+import { vectorCache } from '../src/search/vector-cache.js';
 
 async function server(): Promise<SyncServer> {
   const s = await SyncServer.start(join(tempDir('engram-remote-'), 'remote.db'));
@@ -174,7 +175,7 @@ describe('sync (turso, real sync server)', () => {
     const agentB = await b.agent('big');
     // B builds its in-memory index (over 2048 vectors) with its first vector recall.
     expect((await agentB.memories.recall('filler memory 1 5', { mode: 'vector' })).length).toBeGreaterThan(0);
-    expect(await agentB.use(async (s) => s.vectorIndex !== undefined)).toBe(true);
+    expect(await agentB.use(async (s) => vectorCache(s).index !== undefined)).toBe(true);
     // Both sides bump vectors_version to the same number: the version alone cannot tell B's index is stale.
     await agentB.memories.remember({ text: 'written on B meanwhile' });
     await agentA.memories.remember({ text: 'zebra quokka xylophone' });

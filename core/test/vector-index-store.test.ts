@@ -15,6 +15,7 @@ import {
 import { CodeBook } from '../src/search/vector-index.js';
 import { blobToVector } from '../src/search/vectors.js';
 import { DRIVER_NAMES, expectCode, onCleanup, tempDir } from './helpers.js';
+import { vectorCache } from '../src/search/vector-cache.js';
 
 const WORDS = ['amber', 'basil', 'cedar', 'delta', 'ember', 'fjord', 'gamma', 'heron', 'indigo', 'juniper', 'kelp', 'lumen', 'mango'];
 const text = (i: number) => `${WORDS[i % 13]} ${WORDS[(i * 7) % 13]} ${WORDS[(i * 5 + 3) % 13]} item ${i} code x${i * 7919}`;
@@ -120,7 +121,7 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     expect(hits[0]!.memory.text).toBe(text(1234));
     expect(seen.some((sql) => /memory_vector_blocks/.test(sql))).toBe(true);
     expect(seen.some((sql) => /SELECT v\.memory_id AS id, v\.embedding/.test(sql))).toBe(false);
-    expect(s.vectorIndex?.size).toBe(INDEX_MIN_VECTORS + 500);
+    expect(vectorCache(s).index?.size).toBe(INDEX_MIN_VECTORS + 500);
   });
 
   it('stays equal to the vectors through single writes, supersedes, updates, expiry, forget, folds and compaction', async () => {
@@ -168,7 +169,7 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     const agent = await engram.agent('big');
     await fill(agent, 0, INDEX_MIN_VECTORS + 10);
     await agent.memories.recall(text(3), { mode: 'vector', limit: 1 });
-    const cached = (await state(agent)).vectorIndex!;
+    const cached = vectorCache(await state(agent)).index!;
     const other = await open(dir);
     const otherAgent = await other.agent('big');
     await otherAgent.memories.remember({ text: 'pulsar written by the other handle' });
@@ -176,7 +177,7 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     await other.close();
     const hits = await agent.memories.recall('pulsar written by the other handle', { mode: 'vector', limit: 1 });
     expect(hits[0]!.memory.text).toBe('pulsar written by the other handle');
-    const now = (await state(agent)).vectorIndex!;
+    const now = vectorCache(await state(agent)).index!;
     expect(now).toBe(cached); // same object: blocks added, nothing rebuilt
     expect(now.size).toBe(INDEX_MIN_VECTORS + 10 + 101);
   });
@@ -201,7 +202,7 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     // And the in-memory fallback agrees with what was stored.
     const s = await state(agent);
     const built = await buildInMemory(s.conn, 64, 'x');
-    expect(new Set(entries(built).keys())).toEqual(new Set(entries(s.vectorIndex!).keys()));
+    expect(new Set(entries(built).keys())).toEqual(new Set(entries(vectorCache(s).index!).keys()));
   });
 
   it('a damaged stored index is rebuilt from the vectors, by a recall or by a write', async () => {

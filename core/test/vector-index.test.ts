@@ -5,6 +5,7 @@ import { INDEX_MIN_VECTORS } from '../src/memories/recall.js';
 import { BinaryVectorIndex, codeStats } from '../src/search/vector-index.js';
 import { HammingArena } from '../src/search/hamming-kernel.js';
 import { DRIVER_NAMES, tempDir } from './helpers.js';
+import { vectorCache } from '../src/search/vector-cache.js';
 
 function unit(values: number[]): Float32Array {
   const v = Float32Array.from(values);
@@ -117,7 +118,7 @@ describe.each(DRIVER_NAMES)('recall on a large agent (%s)', (driver) => {
     const target = texts[1234]!;
     const first = await agent.memories.recall(target, { mode: 'vector', limit: 5 });
     expect(first[0]!.memory.text).toBe(target);
-    const index = await agent.use(async (s) => s.vectorIndex);
+    const index = await agent.use(async (s) => vectorCache(s).index);
     expect(index?.size).toBe(n);
 
     // writes through this handle update the index in place
@@ -128,7 +129,7 @@ describe.each(DRIVER_NAMES)('recall on a large agent (%s)', (driver) => {
     const firstHit = first[0]!.memory.id;
     await agent.memories.forget(firstHit);
     expect((await agent.memories.recall(target, { mode: 'vector', limit: 5 })).map((r) => r.memory.id)).not.toContain(firstHit);
-    expect(await agent.use(async (s) => s.vectorIndex?.size)).toBe(n - 1);
+    expect(await agent.use(async (s) => vectorCache(s).index?.size)).toBe(n - 1);
 
     // a write through another handle (as another process would) invalidates the cached index
     const other = await Engram.open({ dir, driver, embedder });

@@ -18,6 +18,7 @@ import { row } from '../lib/data.js';
 import { diskUsage, rmrf, type TempRoot } from '../lib/env.js';
 import { progress, log } from '../lib/report.js';
 import { mean, now, recallAt, round, summarize, type Summary } from '../lib/stats.js';
+import { vectorCache } from '../../src/search/vector-cache.js';
 
 /** Candidate counts tried in the first-pass experiment (plus the default). */
 const SWEEP = [100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400, 9600, 12800, 19200, 25600];
@@ -154,7 +155,7 @@ async function instrument(agent: Agent, embedder: Embedder) {
   };
   const wrappedIndexes: Record<string, unknown>[] = [];
   const wrapIndex = () => {
-    const index = state.vectorIndex;
+    const index = vectorCache(state).index;
     if (!index || Object.hasOwn(index, 'nearest')) return;
     const original = index.nearest;
     const rec = index as unknown as Record<string, unknown>;
@@ -348,7 +349,7 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
       }
 
       // First-pass size sweep: core's own candidates and the same rerank SQL as recall().
-      const index = state.vectorIndex;
+      const index = vectorCache(state).index;
       if (size >= INDEX_MIN_VECTORS && index) {
         const sql =
           rerankSql ??

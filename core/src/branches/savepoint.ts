@@ -106,7 +106,6 @@ export async function inTransaction<A, T>(
       inner = {
         conn: new SavepointConnection(state.conn.driver, tx, state.conn.path),
         meta: { ...state.meta },
-        vectorIndex: undefined,
         caches: new Map(),
       };
       return fn(view(inner));

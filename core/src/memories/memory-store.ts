@@ -26,6 +26,7 @@ import {
   type Normalized,
 } from './normalize.js';
 import { textIndex } from '../search/text-indexes.js';
+import { dropVectorCache, vectorCache } from '../search/vector-cache.js';
 import { MEMORY_TEXT } from './text-index.js';
 import type {
   HistogramOptions,
@@ -72,9 +73,10 @@ interface IndexWrite {
  * transaction. Reads `state` only (the transaction may be retried); see `afterIndexWrite`.
  */
 async function writeVectors(tx: Queryable, state: AgentState, dims: number, changes: VectorChanges): Promise<IndexWrite> {
+  const cache = vectorCache(state);
   const version = await bumpVectorsVersion(tx);
   const small =
-    state.smallAtVersion === String(Number(version) - 1) && state.smallCount !== undefined ? { count: state.smallCount } : undefined;
+    cache.smallAtVersion === String(Number(version) - 1) && cache.smallCount !== undefined ? { count: cache.smallCount } : undefined;
   const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
   return { version, count };
 }
@@ -82,8 +84,9 @@ async function writeVectors(tx: Queryable, state: AgentState, dims: number, chan
 /** After commit: the handle's view of the meta and of a small agent's size. */
 function afterIndexWrite(state: AgentState, write: IndexWrite): void {
   state.meta.vectors_version = write.version;
-  state.smallAtVersion = write.count === undefined ? undefined : write.version;
-  state.smallCount = write.count;
+  const cache = vectorCache(state);
+  cache.smallAtVersion = write.count === undefined ? undefined : write.version;
+  cache.smallCount = write.count;
 }
 
 /** Deletes memories with their vectors (and term postings). */
@@ -547,8 +550,7 @@ export class MemoryStore {
       state.meta.embedder_id = this.rt.embedder.id;
       state.meta.embedder_dims = String(this.rt.embedder.dims);
       state.meta.vectors_version = version;
-      state.vectorIndex = undefined;
-      state.smallAtVersion = undefined;
+      dropVectorCache(state);
       return rows.length;
     });
   }

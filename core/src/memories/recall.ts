@@ -30,6 +30,7 @@ import { MEMORY_TEXT } from './text-index.js';
 import { toEpochMs } from '../util/time.js';
 import { inHint, timeHints } from './time-hints.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
+import { vectorCache } from '../search/vector-cache.js';
 
 const RECALL_FIELDS = [
   ...FILTER_FIELDS,
@@ -99,20 +100,21 @@ type VersionRow = { version: string | null; header: string | null; current: numb
  */
 async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorIndex | undefined> {
   const conn = state.conn;
-  const known = state.vectorIndex !== undefined || state.smallAtVersion !== undefined;
+  const cache = vectorCache(state);
+  const known = cache.index !== undefined || cache.smallAtVersion !== undefined;
   const row = await conn.get<VersionRow>(known ? VERSION_SQL : FIRST_VERSION_SQL);
   const version = String(row?.version ?? '0');
-  if (state.vectorIndex && state.vectorIndex.version === version) return state.vectorIndex;
-  if (state.smallAtVersion === version) return undefined;
+  if (cache.index && cache.index.version === version) return cache.index;
+  if (cache.smallAtVersion === version) return undefined;
   const fromTables = async (headerText: string | null | undefined, at: string) => {
     const header = parseHeader(headerText);
     if (!header || header.v !== at || header.dims !== dims) return undefined;
     let index: StoredVectorIndex | undefined;
     try {
-      index = await loadStored(conn, header, state.vectorIndex);
+      index = await loadStored(conn, header, cache.index);
     } catch (err) {
       if (!(err instanceof StoredIndexDamaged)) throw err;
-      state.vectorIndex = undefined;
+      cache.index = undefined;
       // Damaged: rebuilt below, as a stale index is. The header goes so the rebuild is not skipped.
       await conn.transaction((tx) => tx.run(`DELETE FROM engram_meta WHERE key = 'vector_index'`)).catch(() => undefined);
       return undefined;
@@ -127,8 +129,8 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   if (!index) {
     const current = row?.current ?? (await countCurrent(conn, INDEX_MIN_VECTORS));
     if (Number(current) < INDEX_MIN_VECTORS) {
-      state.vectorIndex = undefined;
-      state.smallAtVersion = version;
+      cache.index = undefined;
+      cache.smallAtVersion = version;
       return undefined;
     }
     // Missing or stale (an older Engram or a merge changed the vectors): store it anew.
@@ -145,7 +147,7 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
     }
     index ??= await buildInMemory(conn, dims, version);
   }
-  state.vectorIndex = index;
+  cache.index = index;
   return index;
 }
 

@@ -7,8 +7,6 @@ import type { Embedder } from '../embedders/types.js';
 import type { AgentMeta } from '../schema/meta.js';
 import type { AgentSync } from './sync-handle.js';
 
-import type { StoredVectorIndex } from '../search/vector-index-store.js';
-
 export interface Limits {
   /** Longest memory text, in UTF-8 bytes (default 32 KiB). */
   maxTextBytes: number;
@@ -36,13 +34,7 @@ export const DEFAULT_LIMITS: Limits = {
 export interface AgentState {
   readonly conn: Connection;
   meta: Partial<AgentMeta>;
-  /** First-pass index for large agents; undefined until a recall needs it. */
-  vectorIndex: StoredVectorIndex | undefined;
-  /** The vectors_version at which the agent was found too small to need the index. */
-  smallAtVersion?: string | undefined;
-  /** How many current vectors the agent had at `smallAtVersion`, when counted. */
-  smallCount?: number | undefined;
-  /** Per-handle caches of other sub-stores, by a key each store owns (dropped with the handle). */
+  /** Per-handle caches, by a key each module owns (the vector index: search/vector-cache.ts); dropped with the handle. */
   readonly caches: Map<string, unknown>;
   /** Set for a synced agent (Engram.open({ sync })): push, pull, status, background sync. */
   sync?: AgentSync | undefined;

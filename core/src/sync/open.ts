@@ -81,7 +81,7 @@ export async function openSyncedAgent(id: string, path: string, sync: ResolvedSy
     if (fresh) rmSync(bootstrapping, { force: true });
   }
   const conn = new Connection(ctx.driver, handle, path, { lockTimeoutMs: ctx.lockTimeoutMs });
-  const state: AgentState = { conn, meta: {}, vectorIndex: undefined, caches: new Map() };
+  const state: AgentState = { conn, meta: {}, caches: new Map() };
   try {
     if (ctx.mustExist && !(await readMeta(conn))) {
       throw new EngramError('NOT_FOUND', `agent ${id} does not exist (neither here nor on its remote ${url})`);

@@ -43,9 +43,7 @@ export interface ReconcileResult {
 
 /** Drops the handle's caches and refuses a schema from a newer Engram. */
 export async function refreshState(state: AgentState, agentId: string): Promise<void> {
-  state.vectorIndex = undefined;
-  state.smallAtVersion = undefined;
-  state.caches.clear();
+  state.caches.clear(); // the vector index's included (search/vector-cache.ts)
   const meta = await readMeta(state.conn);
   const version = Number(meta?.schema_version ?? 0);
   if (version > SCHEMA_VERSION) {
