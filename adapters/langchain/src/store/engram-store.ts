@@ -80,8 +80,12 @@ function checkKey(key: unknown): string {
   return key;
 }
 
-/** Items in InMemoryStore's order: by namespace (first stored first), then as first put. */
-const INSERTION_ORDER = '(SELECT min(n.id) FROM lc_store_items n WHERE n.namespace = i.namespace), i.id';
+/**
+ * Items in InMemoryStore's order: by namespace (first stored first), then as first put. Ids
+ * come from the key (see applyPuts), so the order is the creation time, which putTime() keeps
+ * strictly increasing.
+ */
+const INSERTION_ORDER = '(SELECT min(n.created_at) FROM lc_store_items n WHERE n.namespace = i.namespace), i.created_at, i.id';
 
 function checkCount(value: unknown, name: string, min: number, max: number): number {
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
@@ -126,15 +130,15 @@ interface PreparedPut {
  * await store.put(['users', 'alice', 'memories'], 'tea', { text: 'Alice prefers green tea' });
  * const [hit] = await store.search(['users', 'alice'], { query: 'what does Alice drink?', limit: 3 });
  */
-let lastBatchTime = 0;
+let lastPutTime = 0;
 /**
- * The time of a batch of puts: the clock, but later than the previous batch's, so items put
- * one after another order newest first even within one millisecond (item ids come from their
- * key, see mput, and no longer follow insertion order).
+ * The time of one put: the clock, but later than the previous put's, so items keep the order
+ * they were put in even within one millisecond (item ids come from their key, see applyPuts,
+ * and do not follow insertion order).
  */
-function batchTime(): number {
-  lastBatchTime = Math.max(Date.now(), lastBatchTime + 1);
-  return lastBatchTime;
+function putTime(): number {
+  lastPutTime = Math.max(Date.now(), lastPutTime + 1);
+  return lastPutTime;
 }
 
 export class EngramStore extends BaseStore {
@@ -214,7 +218,6 @@ export class EngramStore extends BaseStore {
       unique.forEach((text, i) => vectors.set(text, vectorToBlob(embedded[i]!)));
     }
     const dims = this.index?.dims ?? 0;
-    const now = batchTime();
     await withTables(this.agent, STORE_SCHEMA, (s) =>
       s.conn.transaction(async (tx) => {
         for (const put of puts) {
@@ -226,11 +229,12 @@ export class EngramStore extends BaseStore {
             await tx.run('DELETE FROM lc_store_items WHERE namespace = ? AND key = ?', [put.namespace, put.key]);
             continue;
           }
+          const at = putTime();
           const row = await tx.get<{ id: number }>(
             `INSERT INTO lc_store_items (id, namespace, key, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at RETURNING id`,
             // The id comes from (namespace, key): replicas of a synced agent that put the same key make one row.
-            [keyedId(JSON.stringify(['lc_store', put.namespace, put.key])), put.namespace, put.key, put.json, now, now],
+            [keyedId(JSON.stringify(['lc_store', put.namespace, put.key])), put.namespace, put.key, put.json, at, at],
           );
           for (const { field, text } of put.texts) {
             await tx.run('INSERT OR REPLACE INTO lc_store_vectors (item_id, field, dims, embedding) VALUES (?, ?, ?, ?)', [
