@@ -80,22 +80,12 @@ describe.each(DRIVER_NAMES)('kill -9 during branch creation (%s)', (driver) => {
     const script = fileURLToPath(new URL('./fixtures/branch-creator.mjs', import.meta.url));
     const dir = tempDir();
     const embedder = new HashEmbedder({ dims: 16 });
-    let leftovers: string[] = [];
-    for (let attempt = 0; attempt < 5 && leftovers.length === 0; attempt++) {
-      const child = spawn(process.execPath, [script, dir, driver, 'crashy'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => String(d).includes('ready') && resolve()));
-      const branches = filesDir(agentPath(dir, 'crashy'), 'branch');
-      // Kill as soon as a temporary clone appears (the copy of 40 MB takes tens of ms).
-      for (let i = 0; i < 2000; i++) {
-        const found = existsSync(branches) ? readdirSync(branches).filter((e) => TEMP_FILE.test(e)) : [];
-        if (found.length > 0) break;
-        await new Promise((r) => setImmediate(r));
-      }
-      child.kill('SIGKILL');
-      await exited;
-      leftovers = existsSync(branches) ? readdirSync(branches).filter((e) => TEMP_FILE.test(e)) : [];
-    }
+    // The child kills itself (SIGKILL) once a temporary clone is complete, before it is put in place.
+    const child = spawn(process.execPath, [script, dir, driver, 'crashy', 'crash'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const signal = await new Promise((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    const branchDir = filesDir(agentPath(dir, 'crashy'), 'branch');
+    const leftovers = existsSync(branchDir) ? readdirSync(branchDir).filter((e) => TEMP_FILE.test(e)) : [];
     expect(leftovers.length, 'a temporary clone was left by the crash').toBeGreaterThan(0);
     const engram = await Engram.open({ dir, driver, embedder });
     const agent = await engram.agent('crashy');
