@@ -185,6 +185,39 @@ describe('sync (turso, real sync server)', () => {
     expect(hit?.memory.text).toBe('zebra quokka xylophone');
   });
 
+  it("keeps a large synced agent's first-pass index in memory only, following local writes and pulls on both replicas", async () => {
+    const remote = await server();
+    const a = await replica(remote.url);
+    const agentA = await a.agent('large');
+    for (let i = 0; i < 3; i++)
+      await agentA.memories.remember(Array.from({ length: 800 }, (_, j) => ({ text: `filler memory ${i} ${j} about nothing much` })));
+    expect((await agentA.memories.recall('filler memory 2 7', { mode: 'vector' })).length).toBeGreaterThan(0);
+    // A local write after the index was built is followed in memory, not by a rebuild.
+    const built = await agentA.use(async (s) => vectorCache(s).index);
+    await agentA.memories.remember({ text: 'pelican harmonica lighthouse' });
+    expect(await agentA.use(async (s) => vectorCache(s).index)).toBe(built);
+    expect((await agentA.memories.recall('pelican harmonica lighthouse', { mode: 'vector' }))[0]?.memory.text).toBe(
+      'pelican harmonica lighthouse',
+    );
+    await agentA.sync();
+    const b = await replica(remote.url);
+    const agentB = await b.agent('large');
+    expect((await agentB.memories.recall('filler memory 1 5', { mode: 'vector' })).length).toBeGreaterThan(0);
+    // Offline on both sides, then both sync: each finds the other's memory by its vector.
+    await agentA.memories.remember({ text: 'walrus accordion glacier' });
+    await agentB.memories.remember({ text: 'flamingo bassoon volcano' });
+    await agentA.sync();
+    await agentB.sync();
+    await agentA.sync();
+    expect((await agentA.memories.recall('flamingo bassoon volcano', { mode: 'vector' }))[0]?.memory.text).toBe('flamingo bassoon volcano');
+    expect((await agentB.memories.recall('walrus accordion glacier', { mode: 'vector' }))[0]?.memory.text).toBe('walrus accordion glacier');
+    // Nothing of a stored index was written, so none was pushed.
+    for (const agent of [agentA, agentB]) {
+      const stored = await agent.use((s) => s.conn.all(`SELECT key FROM engram_meta WHERE key = 'vector_index'`));
+      expect(stored).toEqual([]);
+    }
+  });
+
   it('branches of a synced agent merge locally and the merge is pushed; promote and restore are refused', async () => {
     const remote = await server();
     const a = await replica(remote.url);

@@ -66,6 +66,8 @@ async function closeVersion(tx: Queryable, id: number, by: string, validTo: numb
 interface IndexWrite {
   version: string;
   count?: number | undefined;
+  /** A synced agent's changes, applied to its in-memory index after commit (see writeVectors). */
+  changes?: VectorChanges | undefined;
 }
 
 /**
@@ -75,6 +77,9 @@ interface IndexWrite {
 async function writeVectors(tx: Queryable, state: AgentState, dims: number, changes: VectorChanges): Promise<IndexWrite> {
   const cache = vectorCache(state);
   const version = await bumpVectorsVersion(tx);
+  // A synced agent keeps its first pass in memory only: replicas writing stored codes at once
+  // would overwrite each other's blocks (and every rebuild would be pushed).
+  if (state.sync) return { version, changes };
   const small =
     cache.smallAtVersion === String(Number(version) - 1) && cache.smallCount !== undefined ? { count: cache.smallCount } : undefined;
   const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
@@ -87,6 +92,17 @@ function afterIndexWrite(state: AgentState, write: IndexWrite): void {
   const cache = vectorCache(state);
   cache.smallAtVersion = write.count === undefined ? undefined : write.version;
   cache.smallCount = write.count;
+  const index = cache.index;
+  if (!write.changes || !index) return;
+  // In memory only (a synced agent): follow the change if the index was current before it.
+  const { added = [], changed = [], removed = [] } = write.changes;
+  if (index.version !== String(Number(write.version) - 1) || changed.some((c) => !c.vector)) {
+    cache.index = undefined;
+    return;
+  }
+  for (const id of removed) index.remove(id);
+  for (const a of [...added, ...changed]) index.upsert(a.id, a.vector!, a.expiresAt);
+  index.version = write.version;
 }
 
 /** Deletes memories with their vectors (and term postings). */
@@ -544,7 +560,7 @@ export class MemoryStore {
           [this.rt.embedder.id, String(this.rt.embedder.dims)],
         );
         const version = await bumpVectorsVersion(tx);
-        await rebuildStored(tx, state.conn.dialect.blob, this.rt.embedder.dims, version, await readHeader(tx));
+        if (!state.sync) await rebuildStored(tx, state.conn.dialect.blob, this.rt.embedder.dims, version, await readHeader(tx));
         return version;
       });
       state.meta.embedder_id = this.rt.embedder.id;

@@ -125,7 +125,8 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
     if (String(again?.version ?? '0') !== at) index.version = '';
     return index;
   };
-  let index = await fromTables(row?.header, version);
+  // A synced agent's index is never stored (see memories' writeVectors): built in memory.
+  let index = state.sync ? undefined : await fromTables(row?.header, version);
   if (!index) {
     const current = row?.current ?? (await countCurrent(conn, INDEX_MIN_VECTORS));
     if (Number(current) < INDEX_MIN_VECTORS) {
@@ -134,16 +135,18 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
       return undefined;
     }
     // Missing or stale (an older Engram or a merge changed the vectors): store it anew.
-    try {
-      await conn.transaction(async (tx) => {
-        const at = String((await tx.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`))?.value ?? '0');
-        const header = await readHeader(tx);
-        if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, conn.dialect.blob, dims, at, header);
-      });
-      const now = await conn.get<VersionRow>(VERSION_SQL);
-      index = await fromTables(now?.header, String(now?.version ?? '0'));
-    } catch {
-      index = undefined; // read-only or busy: an index in memory serves this handle
+    if (!state.sync) {
+      try {
+        await conn.transaction(async (tx) => {
+          const at = String((await tx.get<{ value: string }>(`SELECT value FROM engram_meta WHERE key = 'vectors_version'`))?.value ?? '0');
+          const header = await readHeader(tx);
+          if (!header || header.v !== at || header.dims !== dims) await rebuildStored(tx, conn.dialect.blob, dims, at, header);
+        });
+        const now = await conn.get<VersionRow>(VERSION_SQL);
+        index = await fromTables(now?.header, String(now?.version ?? '0'));
+      } catch {
+        index = undefined; // read-only or busy: an index in memory serves this handle
+      }
     }
     index ??= await buildInMemory(conn, dims, version);
   }
