@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { constants, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Agent } from './agent.js';
-import { AGENT_FILE_SUFFIX, agentPath, validateAgentId } from './runtime/agent-id.js';
+import { AGENT_FILE_SUFFIX, agentPath, prepareAgentDir, validateAgentId } from './runtime/agent-id.js';
 import { DEFAULT_LIMITS, type AgentState, type Limits } from './runtime/agent-state.js';
 import type { BranchHost } from './branches/host.js';
 import { sweepLeftovers } from './branches/catalog.js';
@@ -268,14 +268,7 @@ export class Engram {
         prepare: (conn) => this.prepare(conn, id),
       });
     }
-    const fresh = !existsSync(path);
-    if (fresh) {
-      try {
-        await mkdir(dirname(path), { recursive: true });
-      } catch (err) {
-        throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
-      }
-    }
+    const fresh = await prepareAgentDir(id, path);
     // What a crashed branch or snapshot creation left beside the agent (a full-size clone, maybe).
     if (branchOf === undefined && !fresh) sweepLeftovers(path);
     let conn: Connection | undefined;

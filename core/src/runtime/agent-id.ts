@@ -4,8 +4,10 @@
  * id, so a million agents never share one directory.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { invalid } from '../util/errors.js';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { EngramError, invalid } from '../util/errors.js';
 
 export const AGENT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,127}$/;
 
@@ -53,3 +55,17 @@ export function shardOf(id: string): string {
 }
 
 export const AGENT_FILE_SUFFIX = '.db';
+
+/**
+ * Whether the agent's file is new (it does not exist yet); if so, makes its shard directory
+ * (READ_ONLY when that is not possible).
+ */
+export async function prepareAgentDir(id: string, path: string): Promise<boolean> {
+  if (existsSync(path)) return false;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
+  }
+  return true;
+}

@@ -4,8 +4,7 @@
  * and migrations, then its SyncSession. Engram calls it for every agent when `sync` is set.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { AgentState } from '../runtime/agent-state.js';
 import { isLockedByAnyone } from '../branches/holders.js';
 import { Connection } from '../runtime/connection.js';
@@ -17,6 +16,7 @@ import { SCHEMA_VERSION } from '../schema/migrations.js';
 import { adoptLocalAgent, needsAdoption } from './adopt.js';
 import type { ResolvedSyncOptions } from './options.js';
 import { SyncSession } from './session.js';
+import { prepareAgentDir } from '../runtime/agent-id.js';
 
 /** What opening needs from the Engram. */
 export interface SyncedOpenContext {
@@ -51,14 +51,7 @@ export async function openSyncedAgent(id: string, path: string, sync: ResolvedSy
     }
     await discard();
   }
-  const fresh = !existsSync(path);
-  if (fresh) {
-    try {
-      await mkdir(dirname(path), { recursive: true });
-    } catch (err) {
-      throw new EngramError('READ_ONLY', `cannot create the directory for agent ${id}: ${(err as Error).message}`, { cause: err });
-    }
-  }
+  const fresh = await prepareAgentDir(id, path);
   const url = await sync.url(id);
   const remote = {
     url,
