@@ -195,17 +195,40 @@ export const tursoDialect: Dialect = {
   fullText: undefined,
 };
 
+/**
+ * Another process creating the same database has made its WAL coordination file (`-tshm`) but
+ * not sized it yet: measured in a clean CI run, two writers opening a new agent at once. A
+ * transient state, never damage: the open is retried for a while before it counts as CORRUPT.
+ */
+const COORDINATION_BEING_MADE = /coordination file is smaller than the coordination header/;
+const COORDINATION_RETRY_MS = 2000;
+
+/** `connect`, retried while another process is still creating the database's coordination file. */
+async function connectPatiently(connect: () => Promise<TursoDatabase>): Promise<TursoDatabase> {
+  const deadline = Date.now() + COORDINATION_RETRY_MS;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (!COORDINATION_BEING_MADE.test(String((err as Error)?.message)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 export const tursoDriver: Driver = {
   name: 'turso',
   dialect: tursoDialect,
   supportsEncryption: true,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
     const open = () =>
-      connect(path, {
-        experimental: [...EXPERIMENTAL],
-        readonly: options.readonly ?? false,
-        ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
-      });
+      connectPatiently(() =>
+        connect(path, {
+          experimental: [...EXPERIMENTAL],
+          readonly: options.readonly ?? false,
+          ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
+        }),
+      );
     try {
       return new TursoHandle(await open(), open);
     } catch (err) {
