@@ -425,10 +425,108 @@ async function runDriver(d: Dataset, driver: DriverName, plan: LatencyPlan, tmp:
   }
 }
 
+/** What an anchor index offers the shared growth and measurement loop (runAnchor). */
+interface Anchor<Q> {
+  driver: 'sqlite-vec' | 'hnswlib';
+  method: LatencyRow['method'];
+  /** Inserts vectors from..to-1 (their ids are their positions). */
+  insert(from: number, to: number): void;
+  /** The query for vector j, made before the clock starts. */
+  query(j: number): Q;
+  search(q: Q): number[];
+  /** Makes the index readable by reopen() (untimed). */
+  persist?(): void;
+  /** Reopens the index as a fresh process would (page cache warm); the returned search is then timed. */
+  reopen(): { search(q: Q): unknown; close(): void };
+}
+
+/**
+ * Grows an anchor index to each planned size, timing inserts; at each size measures warm
+ * top-10 latency and recall@10 against the ground truth, then a reopen and its first queries.
+ */
+function runAnchor<Q>(d: Dataset, plan: LatencyPlan, out: LatencyResults, a: Anchor<Q>): void {
+  let inserted = 0;
+  let seconds = 0;
+  const batchMs: number[] = [];
+  const segments: InsertRow['segments'] = [];
+  for (const size of plan.sizes) {
+    const from = inserted;
+    const t0 = now();
+    while (inserted < size) {
+      const end = Math.min(size, inserted + 1000);
+      const tb = now();
+      a.insert(inserted, end);
+      batchMs.push(now() - tb);
+      inserted = end;
+      progress(`${d.name} ${a.driver}: inserted ${inserted}/${plan.sizes[plan.sizes.length - 1]}`);
+    }
+    const s = (now() - t0) / 1000;
+    seconds += s;
+    segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / s) });
+    if (!plan.measureLatency) continue;
+    const truth = d.truth.get(size)!;
+    for (let i = 0; i < plan.warmup; i++) a.search(a.query(d.measured + i));
+    const lat: number[] = [];
+    const rec: number[] = [];
+    for (let j = 0; j < plan.queries; j++) {
+      const q = a.query(j);
+      const t = now();
+      const ids = a.search(q);
+      lat.push(now() - t);
+      rec.push(recallAt(ids, truth[j]!));
+      progress(`${d.name} ${a.driver} @${size}: query ${j + 1}/${plan.queries}`);
+    }
+    out.latency.push({
+      dataset: d.name,
+      dims: d.dims,
+      size,
+      driver: a.driver,
+      method: a.method,
+      latency: summarize(lat),
+      recallAt10: round(mean(rec), 4),
+      recallMin: Math.min(...rec),
+    });
+    log(`${d.name} ${a.driver} @${size}: p50 ${summarize(lat).p50} ms, recall@10 ${mean(rec).toFixed(4)}`);
+    const [q0, q1] = [a.query(d.measured), a.query(d.measured + 1)];
+    a.persist?.();
+    let t = now();
+    const cold = a.reopen();
+    const openMs = now() - t;
+    t = now();
+    cold.search(q0);
+    const firstRecallMs = now() - t;
+    t = now();
+    cold.search(q1);
+    const secondRecallMs = now() - t;
+    cold.close();
+    out.indexBuild.push({
+      dataset: d.name,
+      size,
+      driver: a.driver,
+      openMs: round(openMs),
+      firstRecallMs: round(firstRecallMs),
+      secondRecallMs: round(secondRecallMs),
+    });
+  }
+  out.insert.push({
+    dataset: d.name,
+    dims: d.dims,
+    driver: a.driver,
+    rows: inserted,
+    seconds: round(seconds),
+    rowsPerSec: Math.round(inserted / seconds),
+    segments,
+    batchMs: summarize(batchMs),
+  });
+}
+
 /** sqlite-vec vec0 over the same vectors (one file, better-sqlite3), grown to each size. */
 function runVec0(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResults): void {
   const dir = tmp.dir(`vec0-${d.name}`);
-  const db = new Database(join(dir, 'vec0.db'));
+  const file = join(dir, 'vec0.db');
+  const db = new Database(file);
+  const KNN = 'SELECT rowid AS id, distance FROM items WHERE embedding MATCH ? AND k = 10 ORDER BY distance';
+  const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   try {
     sqliteVec.load(db);
     db.pragma('journal_mode = WAL');
@@ -439,87 +537,20 @@ function runVec0(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
       for (let i = from; i < to; i++)
         insert.run(BigInt(i), Buffer.from(d.vectors.buffer, d.vectors.byteOffset + i * d.dims * 4, d.dims * 4));
     });
-    const knn = db.prepare('SELECT rowid AS id, distance FROM items WHERE embedding MATCH ? AND k = 10 ORDER BY distance');
-    const query = (v: Float32Array) => knn.all(Buffer.from(v.buffer, v.byteOffset, v.byteLength)) as { id: number | bigint }[];
-    let inserted = 0;
-    let seconds = 0;
-    const batchMs: number[] = [];
-    const segments: InsertRow['segments'] = [];
-    for (const size of plan.sizes) {
-      const from = inserted;
-      const t0 = now();
-      while (inserted < size) {
-        const end = Math.min(size, inserted + 1000);
-        const tb = now();
-        insertMany(inserted, end);
-        batchMs.push(now() - tb);
-        inserted = end;
-        progress(`${d.name} vec0: inserted ${inserted}/${plan.sizes[plan.sizes.length - 1]}`);
-      }
-      const s = (now() - t0) / 1000;
-      seconds += s;
-      segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / s) });
-      if (!plan.measureLatency) continue;
-      const truth = d.truth.get(size)!;
-      for (let i = 0; i < plan.warmup; i++) query(vectorOf(d, d.measured + i));
-      const lat: number[] = [];
-      const rec: number[] = [];
-      for (let j = 0; j < plan.queries; j++) {
-        const t = now();
-        const rows = query(vectorOf(d, j));
-        lat.push(now() - t);
-        rec.push(
-          recallAt(
-            rows.map((r) => Number(r.id)),
-            truth[j]!,
-          ),
-        );
-        progress(`${d.name} vec0 @${size}: query ${j + 1}/${plan.queries}`);
-      }
-      out.latency.push({
-        dataset: d.name,
-        dims: d.dims,
-        size,
-        driver: 'sqlite-vec',
-        method: 'vec0 knn',
-        latency: summarize(lat),
-        recallAt10: round(mean(rec), 4),
-        recallMin: Math.min(...rec),
-      });
-      log(`${d.name} vec0 @${size}: p50 ${summarize(lat).p50} ms`);
-      // First query on a freshly opened handle (the OS page cache is warm, as for Engram's reopen).
-      let t = now();
-      const cold = new Database(join(dir, 'vec0.db'));
-      sqliteVec.load(cold);
-      const openMs = now() - t;
-      const coldKnn = cold.prepare('SELECT rowid AS id, distance FROM items WHERE embedding MATCH ? AND k = 10 ORDER BY distance');
-      const v0 = vectorOf(d, d.measured);
-      t = now();
-      coldKnn.all(Buffer.from(v0.buffer, v0.byteOffset, v0.byteLength));
-      const firstRecallMs = now() - t;
-      const v1 = vectorOf(d, d.measured + 1);
-      t = now();
-      coldKnn.all(Buffer.from(v1.buffer, v1.byteOffset, v1.byteLength));
-      const secondRecallMs = now() - t;
-      cold.close();
-      out.indexBuild.push({
-        dataset: d.name,
-        size,
-        driver: 'sqlite-vec',
-        openMs: round(openMs),
-        firstRecallMs: round(firstRecallMs),
-        secondRecallMs: round(secondRecallMs),
-      });
-    }
-    out.insert.push({
-      dataset: d.name,
-      dims: d.dims,
+    const knn = db.prepare(KNN);
+    const ids = (rows: unknown[]) => (rows as { id: number | bigint }[]).map((r) => Number(r.id));
+    runAnchor(d, plan, out, {
       driver: 'sqlite-vec',
-      rows: inserted,
-      seconds: round(seconds),
-      rowsPerSec: Math.round(inserted / seconds),
-      segments,
-      batchMs: summarize(batchMs),
+      method: 'vec0 knn',
+      insert: (from, to) => insertMany(from, to),
+      query: (j) => bytes(vectorOf(d, j)),
+      search: (q) => ids(knn.all(q)),
+      reopen: () => {
+        const cold = new Database(file);
+        sqliteVec.load(cold);
+        const coldKnn = cold.prepare(KNN);
+        return { search: (q) => coldKnn.all(q), close: () => cold.close() };
+      },
     });
   } finally {
     db.close();
@@ -559,81 +590,24 @@ function runHnsw(d: Dataset, plan: LatencyPlan, tmp: TempRoot, out: LatencyResul
   const index = new lib.HierarchicalNSW('cosine', d.dims);
   index.initIndex(plan.sizes[plan.sizes.length - 1]!, 16, 128, 100);
   index.setEf(128);
-  let inserted = 0;
-  let seconds = 0;
-  const batchMs: number[] = [];
-  const segments: InsertRow['segments'] = [];
   try {
-    for (const size of plan.sizes) {
-      const from = inserted;
-      const t0 = now();
-      while (inserted < size) {
-        const end = Math.min(size, inserted + 1000);
-        const tb = now();
-        for (let i = inserted; i < end; i++) index.addPoint(Array.from(row(d.vectors, i, d.dims)), i);
-        batchMs.push(now() - tb);
-        inserted = end;
-        progress(`${d.name} hnswlib: inserted ${inserted}/${plan.sizes[plan.sizes.length - 1]}`);
-      }
-      const s = (now() - t0) / 1000;
-      seconds += s;
-      segments.push({ from, to: size, rowsPerSec: Math.round((size - from) / s) });
-      if (!plan.measureLatency) continue;
-      const truth = d.truth.get(size)!;
-      // hnswlib-node takes plain arrays: converted before the clock starts.
-      const asArray = (j: number) => Array.from(vectorOf(d, j));
-      for (let i = 0; i < plan.warmup; i++) index.searchKnn(asArray(d.measured + i), 10);
-      const lat: number[] = [];
-      const rec: number[] = [];
-      for (let j = 0; j < plan.queries; j++) {
-        const q = asArray(j);
-        const t = now();
-        const { neighbors } = index.searchKnn(q, 10);
-        lat.push(now() - t);
-        rec.push(recallAt(neighbors, truth[j]!));
-      }
-      out.latency.push({
-        dataset: d.name,
-        dims: d.dims,
-        size,
-        driver: 'hnswlib',
-        method: 'hnsw (M16, ef128)',
-        latency: summarize(lat),
-        recallAt10: round(mean(rec), 4),
-        recallMin: Math.min(...rec),
-      });
-      log(`${d.name} hnswlib @${size}: p50 ${summarize(lat).p50} ms, recall@10 ${mean(rec).toFixed(4)}`);
-      // Reopen: read the index file back (the OS page cache is warm), then the first query.
-      index.writeIndexSync(file);
-      let t = now();
-      const cold = new lib.HierarchicalNSW('cosine', d.dims);
-      cold.readIndexSync(file);
-      cold.setEf(128);
-      const openMs = now() - t;
-      const [q0, q1] = [asArray(d.measured), asArray(d.measured + 1)];
-      t = now();
-      cold.searchKnn(q0, 10);
-      const firstRecallMs = now() - t;
-      t = now();
-      cold.searchKnn(q1, 10);
-      out.indexBuild.push({
-        dataset: d.name,
-        size,
-        driver: 'hnswlib',
-        openMs: round(openMs),
-        firstRecallMs: round(firstRecallMs),
-        secondRecallMs: round(now() - t),
-      });
-    }
-    out.insert.push({
-      dataset: d.name,
-      dims: d.dims,
+    runAnchor(d, plan, out, {
       driver: 'hnswlib',
-      rows: inserted,
-      seconds: round(seconds),
-      rowsPerSec: Math.round(inserted / seconds),
-      segments,
-      batchMs: summarize(batchMs),
+      method: 'hnsw (M16, ef128)',
+      insert: (from, to) => {
+        for (let i = from; i < to; i++) index.addPoint(Array.from(row(d.vectors, i, d.dims)), i);
+      },
+      // hnswlib-node takes plain arrays: converted before the clock starts.
+      query: (j) => Array.from(vectorOf(d, j)),
+      search: (q) => index.searchKnn(q, 10).neighbors,
+      // Reopen: the index file written, then read back (the OS page cache is warm).
+      persist: () => index.writeIndexSync(file),
+      reopen: () => {
+        const cold = new lib.HierarchicalNSW('cosine', d.dims);
+        cold.readIndexSync(file);
+        cold.setEf(128);
+        return { search: (q) => cold.searchKnn(q, 10), close: () => undefined };
+      },
     });
   } finally {
     rmrf(dir);
