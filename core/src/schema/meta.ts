@@ -31,3 +31,8 @@ export async function readMeta(db: Queryable): Promise<Partial<AgentMeta> | unde
 export async function setMeta(db: Queryable, key: keyof AgentMeta, value: string): Promise<void> {
   await db.run('INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
 }
+
+/** Whether the database has a table of that name. */
+export async function tableExists(q: Queryable, name: string): Promise<boolean> {
+  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
+}

@@ -9,6 +9,7 @@ import { ensureTriggers, readLogState } from '../branches/change-log.js';
 import type { Dialect, Queryable } from '../drivers/types.js';
 import type { Migration } from './migration.js';
 import { MIGRATIONS } from './migrations.js';
+import { tableExists } from './meta.js';
 
 export type StoreName = 'files' | 'actions' | 'tasks' | 'kv';
 
@@ -20,14 +21,10 @@ function migrationOf(name: string): Migration {
   return migration;
 }
 
-async function exists(q: Queryable, table: string): Promise<boolean> {
-  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [table])) !== undefined;
-}
-
 /** Creates the store's tables in `tx` (inside its transaction) unless they exist. Returns whether it did. */
 export async function createStoreTables(tx: Queryable, dialect: Dialect, name: string): Promise<boolean> {
   const migration = migrationOf(name);
-  if (await exists(tx, migration.store!.marker)) return false;
+  if (await tableExists(tx, migration.store!.marker)) return false;
   for (const sql of migration.statements(dialect)) await tx.exec(sql);
   await migration.run?.(tx, dialect);
   if (await readLogState(tx)) await ensureTriggers(tx);
@@ -42,7 +39,7 @@ export function storeOfUnit(rootTable: string): string | undefined {
 
 /** Whether a store's tables exist (without creating them). */
 export function hasStoreTables(q: Queryable, name: StoreName): Promise<boolean> {
-  return exists(q, migrationOf(name).store!.marker);
+  return tableExists(q, migrationOf(name).store!.marker);
 }
 
 /** `rt` for one sub-store: every operation first makes sure the store's tables exist. */

@@ -14,6 +14,7 @@
 import type { Queryable, SqlValue, TextFields } from '../drivers/types.js';
 import { stem, tokens } from './search-terms.js';
 import type { Analysis, Ranked, TextDoc, TextIndex } from './text-index.js';
+import { tableExists } from '../schema/meta.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -23,10 +24,6 @@ const B = 0.75;
  */
 const COMMON_TERM_SHARE = 0.5;
 const COMMON_TERM_MIN_DOCS = 1000;
-
-async function tableExists(q: Queryable, name: string): Promise<boolean> {
-  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
-}
 
 function analyze(doc: object, fields: TextFields): Analysis {
   const tf = new Map<string, number>();

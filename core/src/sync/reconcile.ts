@@ -29,6 +29,7 @@ import { readMeta } from '../schema/meta.js';
 import { SCHEMA_VERSION } from '../schema/migrations.js';
 import type { TextIndex } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
+import { tableExists } from '../schema/meta.js';
 
 export interface ReconcileResult {
   /** Memories that lost a concurrent supersede and were moved into the winner's history. */
@@ -93,10 +94,6 @@ async function resolveForks(tx: Queryable): Promise<number> {
     }
   }
   return resolved;
-}
-
-async function tableExists(q: Queryable, name: string): Promise<boolean> {
-  return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
 }
 
 /** Drops the passages of files written on two replicas that belong to the losing content. */
