@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesDir } from '../src/branches/names.js';
+import { DRIVERS } from '../src/drivers/index.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { DRIVER_NAMES, expectCode, onCleanup } from './helpers.js';
@@ -96,5 +97,14 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     expect((await a.actions.recent({ limit: 10 })).map((x) => x.name)).toEqual(['before']);
     expect((await a.branches.list()).map((b) => b.name)).toEqual(['keep']);
     await last.close();
+  });
+});
+
+describe.each(DRIVER_NAMES)('engine errors that mean the disk or quota is full (%s)', (driver) => {
+  it('map to DISK_FULL, the quota ones included', () => {
+    for (const message of ['database or disk is full', 'write failed: ENOSPC: no space left on device', 'EDQUOT: disk quota exceeded']) {
+      const err = Object.assign(new Error(message), { code: 'GenericFailure' });
+      expect(DRIVERS[driver].mapError(err)).toMatchObject({ code: 'DISK_FULL' });
+    }
   });
 });

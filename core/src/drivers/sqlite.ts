@@ -8,7 +8,17 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { EngramError, isEngramError } from '../util/errors.js';
-import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue, TextFields } from './types.js';
+import {
+  DISK_FULL_MESSAGE,
+  type Dialect,
+  type Driver,
+  type EngineHandle,
+  type OpenOptions,
+  type Row,
+  type RunResult,
+  type SqlValue,
+  type TextFields,
+} from './types.js';
 
 type SqliteDatabase = Database.Database;
 type SqliteStatement = Database.Statement<unknown[], unknown>;
@@ -127,7 +137,7 @@ export function mapSqliteError(err: unknown): Error {
   const sqliteCode = typeof code === 'string' ? code : '';
   const fail = (c: ConstructorParameters<typeof EngramError>[0], text: string) =>
     new EngramError(c, `${text} (sqlite: ${message})`, { cause: err });
-  if (sqliteCode.startsWith('SQLITE_FULL') || /ENOSPC|disk is full/i.test(message)) {
+  if (sqliteCode.startsWith('SQLITE_FULL') || DISK_FULL_MESSAGE.test(message)) {
     return fail('DISK_FULL', 'the disk holding the agent database is full; nothing of the failed write was kept');
   }
   if (sqliteCode.startsWith('SQLITE_BUSY') || sqliteCode.startsWith('SQLITE_LOCKED')) {

@@ -6,7 +6,16 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { connect } from '@tursodatabase/database';
 import { EngramError, isEngramError } from '../util/errors.js';
-import type { Dialect, Driver, EngineHandle, OpenOptions, Row, RunResult, SqlValue } from './types.js';
+import {
+  DISK_FULL_MESSAGE,
+  type Dialect,
+  type Driver,
+  type EngineHandle,
+  type OpenOptions,
+  type Row,
+  type RunResult,
+  type SqlValue,
+} from './types.js';
 
 /** `multiprocess_wal` lets two processes (two MCP servers, say) open one agent file. */
 const EXPERIMENTAL = ['multiprocess_wal'] as const;
@@ -29,7 +38,7 @@ type TursoStatement = Awaited<ReturnType<Awaited<ReturnType<typeof connect>>['pr
 const STATEMENT_CACHE = 64;
 
 /** Storage failures after which Turso's page cache may hold the failed transaction's pages. */
-const STORAGE_FAILURE = /no storage space|disk is full|ENOSPC|I\/O error|EIO\b|EDQUOT/i;
+const STORAGE_FAILURE = new RegExp(`${DISK_FULL_MESSAGE.source}|I\\/O error|EIO\\b`, 'i');
 
 export class TursoHandle implements EngineHandle {
   private readonly statements = new Map<string, TursoStatement>();
@@ -157,7 +166,7 @@ function isPlaintext(path: string): boolean {
 }
 
 function isDiskFull(err: unknown): boolean {
-  return /no storage space|disk is full|ENOSPC|EDQUOT|quota exceeded/i.test(err instanceof Error ? err.message : String(err));
+  return DISK_FULL_MESSAGE.test(err instanceof Error ? err.message : String(err));
 }
 
 export function mapTursoError(err: unknown): Error {

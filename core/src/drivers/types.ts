@@ -85,3 +85,6 @@ export interface Driver {
   /** Maps an engine error to an EngramError (or returns it unchanged if already one). */
   mapError(err: unknown): Error;
 }
+
+/** What either engine (or the OS under it) says when the disk or the user's quota is full. */
+export const DISK_FULL_MESSAGE = /no storage space|disk is full|ENOSPC|EDQUOT|quota exceeded/i;
