@@ -199,6 +199,10 @@ describe('sync (turso, real sync server)', () => {
     expect((await agentA.memories.recall('pelican harmonica lighthouse', { mode: 'vector' }))[0]?.memory.text).toBe(
       'pelican harmonica lighthouse',
     );
+    // So is a change of expiry alone (its vector is read back, the index is not dropped).
+    const [pelican] = await agentA.memories.recall('pelican harmonica lighthouse', { mode: 'vector', limit: 1 });
+    await agentA.memories.update(pelican!.memory.id, { ttlMs: 3_600_000 });
+    expect(await agentA.use(async (s) => vectorCache(s).index)).toBe(built);
     await agentA.sync();
     const b = await replica(remote.url);
     const agentB = await b.agent('large');

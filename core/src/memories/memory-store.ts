@@ -79,7 +79,17 @@ async function writeVectors(tx: Queryable, state: AgentState, dims: number, chan
   const version = await bumpVectorsVersion(tx);
   // A synced agent keeps its first pass in memory only: replicas writing stored codes at once
   // would overwrite each other's blocks (and every rebuild would be pushed).
-  if (state.sync) return { version, changes };
+  if (state.sync) {
+    // Its in-memory index needs every changed vector: one changed only in expiry is read back.
+    const changed = [];
+    for (const c of changes.changed ?? []) {
+      const row = c.vector
+        ? undefined
+        : await tx.get<{ e: Uint8Array }>('SELECT embedding AS e FROM memory_vectors WHERE memory_id = ?', [c.id]);
+      changed.push(row ? { ...c, vector: blobToVector(row.e) } : c);
+    }
+    return { version, changes: { ...changes, changed } };
+  }
   const small =
     cache.smallAtVersion === String(Number(version) - 1) && cache.smallCount !== undefined ? { count: cache.smallCount } : undefined;
   const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
