@@ -652,3 +652,14 @@ describe.each(DRIVER_NAMES)('files re-indexed on %s', (driver) => {
     });
   });
 });
+
+describe.each(DRIVER_NAMES)('file search ties on %s', (driver) => {
+  it('orders passages that score the same by path, not by their (minted) ids', async () => {
+    const files = (await (await openEngram(driver)).agent('ties')).files;
+    for (const path of ['/m.md', '/z.md', '/c.md', '/a.md', '/q.md']) await files.writeFile(path, 'the same passage about wombats\n');
+    for (const mode of ['text', 'vector', 'hybrid'] as const) {
+      const hits = await files.search('wombats', { mode, limit: 5 });
+      expect(hits.map((h) => h.path)).toEqual(['/a.md', '/c.md', '/m.md', '/q.md', '/z.md']);
+    }
+  });
+});

@@ -79,6 +79,13 @@ async function textRanked(state: AgentState, terms: string[], k: number, fileIds
   return textIndex(state.conn.dialect, FILE_TEXT).search(state.conn, terms, where, params, k);
 }
 
+/** 1-based ranks of a best-first list, equal values sharing the better rank. */
+function tiedRanks(list: readonly Ranked[]): number[] {
+  const out: number[] = [];
+  list.forEach((r, i) => out.push(i > 0 && r.value === list[i - 1]!.value ? out[i - 1]! : i + 1));
+  return out;
+}
+
 /** Runs a checked search; `queryVector` is the embedded query (undefined in text mode). */
 export async function searchFiles(state: AgentState, s: CheckedSearch, queryVector: Buffer | undefined): Promise<FileSearchResult[]> {
   const fileIds = await scope(state, s.path, s.glob);
@@ -90,8 +97,11 @@ export async function searchFiles(state: AgentState, s: CheckedSearch, queryVect
 
   const parts = new Map<number, FileSearchResult['parts']>();
   const partsOf = (id: number) => parts.get(id) ?? parts.set(id, {}).get(id)!;
-  vector.forEach((r, i) => (partsOf(r.id).vector = { similarity: r.value, rank: i + 1 }));
-  text.forEach((r, i) => (partsOf(r.id).text = { bm25: r.value, rank: i + 1 }));
+  // Equal values share a rank (the engine's order among them is arbitrary), so ties stay ties.
+  const vectorRanks = tiedRanks(vector);
+  const textRanks = tiedRanks(text);
+  vector.forEach((r, i) => (partsOf(r.id).vector = { similarity: r.value, rank: vectorRanks[i]! }));
+  text.forEach((r, i) => (partsOf(r.id).text = { bm25: r.value, rank: textRanks[i]! }));
   const scoreOf = (p: FileSearchResult['parts']): number => {
     if (s.mode === 'vector') return p.vector!.similarity;
     if (s.mode === 'text') return p.text!.bm25;
@@ -103,16 +113,24 @@ export async function searchFiles(state: AgentState, s: CheckedSearch, queryVect
   const scored = [...parts]
     .map(([id, p]) => ({ id, p, score: scoreOf(p) }))
     .filter((r) => s.minScore === undefined || r.score >= s.minScore);
-  scored.sort((a, b) => b.score - a.score || a.id - b.id);
-  const top = scored.slice(0, s.limit);
-  if (top.length === 0) return [];
-
+  if (scored.length === 0) return [];
+  // Passages are read for every scored id, so ties can go by path and line: chunk ids are
+  // minted (util/ids.ts) and say nothing about order.
   const rows = await state.conn.all<{ id: number; path: string; start_line: number; end_line: number; text: string }>(
     `SELECT m.id AS id, f.path AS path, m.start_line AS start_line, m.end_line AS end_line, m.text AS text
        FROM json_each(?) j CROSS JOIN file_chunks m ON m.id = j.value JOIN files f ON f.id = m.file_id`,
-    [JSON.stringify(top.map((r) => r.id))],
+    [JSON.stringify(scored.map((r) => r.id))],
   );
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  const place = (id: number) => byId.get(id);
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  scored.sort((a, b) => {
+    const [x, y] = [place(a.id), place(b.id)];
+    return (
+      b.score - a.score || byPath(x?.path ?? '', y?.path ?? '') || Number(x?.start_line ?? 0) - Number(y?.start_line ?? 0) || a.id - b.id
+    );
+  });
+  const top = scored.slice(0, s.limit);
   return top.flatMap(({ id, p, score }) => {
     const row = byId.get(id);
     return row
