@@ -127,6 +127,16 @@ async function mcp(args: string[]): Promise<void> {
   await stop();
 }
 
+/** --token or ENGRAM_TOKEN, refused when empty or padded (never a silent "no auth"): a usage error naming its source. */
+function tokenOption(flag: string | undefined): string | undefined {
+  const token = flag ?? process.env.ENGRAM_TOKEN;
+  try {
+    if (token !== undefined) checkToken(token, flag === undefined ? 'ENGRAM_TOKEN' : '--token');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return token;
+}
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -143,12 +153,7 @@ async function serve(args: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE);
   const port = Number(values.port ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
-  const token = values.token ?? process.env.ENGRAM_TOKEN;
-  try {
-    if (token !== undefined) checkToken(token, values.token === undefined ? 'ENGRAM_TOKEN' : '--token');
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const token = tokenOption(values.token);
   const tokensFile = values.tokens === undefined ? undefined : resolve(values.tokens);
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
@@ -198,7 +203,7 @@ async function inspect(args: string[]): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE);
   const port = Number(values.port ?? 8788);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
-  const token = values.token ?? process.env.ENGRAM_TOKEN;
+  const token = tokenOption(values.token);
   const dir = dataDir(values.dir);
   const engram = await Engram.open({ dir, driver: driverName(values.driver) });
   let http: HttpServerHandle;

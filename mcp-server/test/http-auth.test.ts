@@ -99,6 +99,25 @@ describe('tokens: refused when empty, reloaded from a file', () => {
     }
   });
 
+  it('engram inspect refuses an empty token as a usage error naming where it came from, as serve does', async () => {
+    const dir = tempDir();
+    for (const [args, env, source] of [
+      [['--token', ''], {}, '--token'],
+      [[], { ENGRAM_TOKEN: '' }, 'ENGRAM_TOKEN'],
+    ] as const) {
+      const child = spawn(process.execPath, [CLI, 'inspect', '--port', '0', '--dir', dir, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ENGRAM_TOKEN: undefined, ...env },
+      });
+      onCleanup(() => child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(source);
+    }
+  });
+
   it('engram serve --tokens FILE re-reads the file on SIGHUP, keeps the old tokens if the new file is bad, and closes revoked sessions', async () => {
     const dir = tempDir();
     const file = join(dir, 'tokens.json');
