@@ -358,7 +358,10 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           const analysis = index.analyze(m.row);
           m.row.text_len = analysis?.length ?? 0;
           const id = await insertMemory(tx, m.row);
-          await tx.run('INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ?)', [id, blobs[i]!]);
+          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${conn.dialect.blob.sql('?')})`, [
+            id,
+            conn.dialect.blob.value(blobs[i]!),
+          ]);
           pending.push({ id, analysis });
           if (pending.length >= 500) {
             await index.add(tx, pending);

@@ -57,6 +57,12 @@ interface TokenEntry {
   matches: (agentId: string) => boolean;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return match ? match[1]!.trim() : undefined;
+}
+
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -273,9 +279,9 @@ export class HttpAuth {
       const key = `addr:${req.socket.remoteAddress ?? 'unknown'}`;
       return { key, authenticated: false, canOpen: () => true };
     }
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!match) return undefined;
-    const found = this.lookup(match[1]!.trim());
+    const token = bearerToken(req);
+    if (token === undefined) return undefined;
+    const found = this.lookup(token);
     if (!found) return undefined;
     const { key, matches } = found;
     return { key, authenticated: true, canOpen: matches };

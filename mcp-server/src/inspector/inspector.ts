@@ -29,7 +29,8 @@ import { filesPage } from './pages/files.js';
 import { kvPage } from './pages/kv.js';
 import { forgetConfirm, forgetMemory, memoriesPage, memoryPage, updateMemory } from './pages/memories.js';
 import { tasksPage } from './pages/tasks.js';
-import { bearerToken, clearCookie, sameOrigin, SECURITY_HEADERS, sessionCookie, Sessions, setCookie } from './security.js';
+import { bearerToken } from '../http/auth.js';
+import { clearCookie, sameOrigin, SECURITY_HEADERS, sessionCookie, Sessions, setCookie } from './security.js';
 
 export type { Authorize, InspectorAccess } from './access.js';
 export { ALL_AGENTS } from './access.js';

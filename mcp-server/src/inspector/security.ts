@@ -103,10 +103,6 @@ export function clearCookie(req: IncomingMessage): string {
 }
 
 /** The bearer token of the request, if any. */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  return match ? match[1]!.trim() : undefined;
-}
 
 /**
  * A state-changing request must come from a page of this same server: its Origin header names

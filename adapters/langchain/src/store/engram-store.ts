@@ -218,8 +218,9 @@ export class EngramStore extends BaseStore {
       unique.forEach((text, i) => vectors.set(text, vectorToBlob(embedded[i]!)));
     }
     const dims = this.index?.dims ?? 0;
-    await withTables(this.agent, STORE_SCHEMA, (s) =>
-      s.conn.transaction(async (tx) => {
+    await withTables(this.agent, STORE_SCHEMA, (s) => {
+      const { blob } = s.conn.dialect;
+      return s.conn.transaction(async (tx) => {
         for (const put of puts) {
           await tx.run('DELETE FROM lc_store_vectors WHERE item_id IN (SELECT id FROM lc_store_items WHERE namespace = ? AND key = ?)', [
             put.namespace,
@@ -237,16 +238,16 @@ export class EngramStore extends BaseStore {
             [keyedId(JSON.stringify(['lc_store', put.namespace, put.key])), put.namespace, put.key, put.json, at, at],
           );
           for (const { field, text } of put.texts) {
-            await tx.run('INSERT OR REPLACE INTO lc_store_vectors (item_id, field, dims, embedding) VALUES (?, ?, ?, ?)', [
+            await tx.run(`INSERT OR REPLACE INTO lc_store_vectors (item_id, field, dims, embedding) VALUES (?, ?, ?, ${blob.sql('?')})`, [
               row!.id,
               field,
               dims,
-              vectors.get(text)!,
+              blob.value(vectors.get(text)!),
             ]);
           }
         }
-      }),
-    );
+      });
+    });
   }
 
   private async searchOp(op: SearchOperation): Promise<SearchItem[]> {
