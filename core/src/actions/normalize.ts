@@ -22,7 +22,7 @@ export const ACTION_LIMITS = {
   maxErrorMessageLength: 8192,
 } as const;
 
-const ACTION_ID = /^act_[0-9a-f]{32}$/;
+export const ACTION_ID = /^act_[0-9a-f]{32}$/;
 export const START_FIELDS = ['name', 'input', 'parentId', 'taskId', 'runId', 'sessionId', 'metadata'];
 const FINISH_FIELDS = ['output', 'error'];
 const RECORD_FIELDS = [...START_FIELDS, ...FINISH_FIELDS, 'startedAt', 'finishedAt', 'durationMs'];

@@ -26,8 +26,8 @@ export const REMEMBER_FIELDS = [
   'vector',
 ];
 export const PATCH_FIELDS = ['text', 'context', 'kind', 'tags', 'metadata', 'importance', 'source', 'validFrom', 'ttlMs', 'expiresAt'];
-const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
-const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
+export const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
+export const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
 
 /** A remember() input, checked and serialised. */
 export interface Normalized {

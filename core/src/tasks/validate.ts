@@ -8,7 +8,7 @@ import { EngramError, invalid } from '../util/errors.js';
 import { toJsonText } from '../kv/json-value.js';
 import { TASK_STATUSES, type TaskStatus } from './types.js';
 
-const TASK_ID = /^task_[0-9a-f]{32}$/;
+export const TASK_ID = /^task_[0-9a-f]{32}$/;
 /** Largest payload or result, as JSON. */
 export const MAX_JSON_BYTES = 64 * 1024;
 export const MAX_TITLE_CHARS = 500;

@@ -14,7 +14,9 @@ import type { Queryable, SqlValue } from '../drivers/types.js';
 import { embedChecked } from '../embedders/validate.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { bumpVectorsVersion } from '../memories/memory-store.js';
-import { searchText } from '../memories/normalize.js';
+import { KIND, MEMORY_ID, searchText } from '../memories/normalize.js';
+import { ACTION_ID } from '../actions/normalize.js';
+import { TASK_ID } from '../tasks/validate.js';
 import { mintId } from '../util/ids.js';
 import { insertMemory, type MemoryRow } from '../memories/rows.js';
 import { MEMORY_TEXT } from '../memories/text-index.js';
@@ -54,11 +56,6 @@ export interface ImportResult {
   /** Memories whose vectors were recomputed because the file came from another embedder. */
   reembedded: number;
 }
-
-const MEMORY_ID = /^mem_[0-9a-f]{32}$/;
-const KIND = /^[a-z][a-z0-9_-]{0,31}$/;
-const TASK_ID = /^task_[0-9a-f]{32}$/;
-const ACTION_ID = /^act_[0-9a-f]{32}$/;
 
 type Where = string;
 
