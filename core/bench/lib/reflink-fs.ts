@@ -5,22 +5,10 @@
  * branches benchmark and by core/test/branches-reflink.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
+import { cannotLoopMount, failure, mountLoop, run, type LoopMount, type LoopResult } from './loop-fs.js';
 
-export interface ReflinkMount {
-  /** The mounted file system's root directory. */
-  dir: string;
-  /** Unmounts and removes the image (call in a finally block). */
-  close(): void;
-}
-
-export type MountResult = { mount: ReflinkMount; skipped?: undefined } | { mount?: undefined; skipped: string };
-
-function run(cmd: string, args: string[], timeout = 120_000): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout });
-}
+export type ReflinkMount = LoopMount;
+export type MountResult = LoopResult;
 
 function has(cmd: string): boolean {
   try {
@@ -31,12 +19,10 @@ function has(cmd: string): boolean {
   }
 }
 
-const message = (err: unknown) => ((err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message).split('\n')[0];
-
 /** Mounts a fresh `sizeMb` XFS image with reflink, or says why it cannot. */
 export function mountReflinkXfs(sizeMb: number): MountResult {
-  if (process.platform !== 'linux') return { skipped: `loop-mounting XFS needs Linux (this is ${process.platform})` };
-  if (process.getuid?.() !== 0) return { skipped: 'mounting a loop device needs root' };
+  const why = cannotLoopMount('XFS');
+  if (why) return { skipped: why };
   if (!has('mkfs.xfs')) {
     try {
       run('apt-get', ['install', '-y', 'xfsprogs'], 600_000);
@@ -45,36 +31,9 @@ export function mountReflinkXfs(sizeMb: number): MountResult {
         run('apt-get', ['update'], 600_000);
         run('apt-get', ['install', '-y', 'xfsprogs'], 600_000);
       } catch (err) {
-        return { skipped: `mkfs.xfs is missing and apt-get could not install xfsprogs: ${message(err)}` };
+        return { skipped: `mkfs.xfs is missing and apt-get could not install xfsprogs: ${failure(err)}` };
       }
     }
   }
-  const base = mkdtempSync(join(os.tmpdir(), 'engram-xfs-'));
-  const image = join(base, 'xfs.img');
-  const dir = join(base, 'mnt');
-  let mounted = false;
-  const close = () => {
-    for (let i = 0; mounted && i < 10; i++) {
-      try {
-        run('umount', [dir]);
-        mounted = false;
-      } catch {
-        execFileSync('sleep', ['0.2']);
-      }
-    }
-    if (mounted) process.stderr.write(`engram: could not unmount ${dir}; the image ${image} stays\n`);
-    else rmSync(base, { recursive: true, force: true });
-  };
-  try {
-    writeFileSync(image, '');
-    truncateSync(image, sizeMb * 2 ** 20);
-    run('mkfs.xfs', ['-q', '-m', 'reflink=1', image]);
-    mkdirSync(dir);
-    run('mount', ['-o', 'loop', image, dir]);
-    mounted = true;
-  } catch (err) {
-    close();
-    return { skipped: `cannot make and loop-mount an XFS image here: ${message(err)}` };
-  }
-  return { mount: { dir, close } };
+  return mountLoop('XFS', sizeMb, ['mkfs.xfs', '-q', '-m', 'reflink=1']);
 }
