@@ -9,6 +9,19 @@ export function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
+/** `1.5 KB` style sizes, for people (the CLI and the inspector). */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
 /** `text`, cut to `max` characters with an ellipsis. */
 export function preview(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

@@ -2,7 +2,7 @@
 import { agentStats, type AgentStats, type Engram } from '@engram/core';
 import { defineCommand, existingAgent, hasDataDir, withEngram, type Command } from './context.js';
 import { errorCode } from './exit-codes.js';
-import { diskUsage } from './disk.js';
+import { diskUsage } from '../disk.js';
 import { bytes, table, when } from './output.js';
 
 interface AgentRow extends Partial<AgentStats> {

@@ -80,18 +80,7 @@ export function table(header: string[], rows: string[][], c: Colors): string {
   return [c.bold(fmt(header)), ...rows.map(fmt)].join('\n');
 }
 
-/** `1.5 KB` style sizes. */
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
+export { bytes } from '../format.js';
 
 /** `2024-05-01 10:00` (UTC) from an ISO string, or '-' for none. */
 export function when(iso: string | null | undefined): string {

@@ -2,8 +2,8 @@
  * The agents page (search by id, counts per agent, paged) and an agent's overview: what it
  * holds in each store, memories over time, and the error rate of its actions.
  */
-import { statSync } from 'node:fs';
 import type { Agent, Engram } from '@engram/core';
+import { diskUsage } from '../../disk.js';
 import { columnChart, rateChart, type Column } from '../charts.js';
 import type { AgentContext, Reply, RequestContext } from '../context.js';
 import { intParam, textParam } from '../context.js';
@@ -12,21 +12,6 @@ import { agentPath, errorText, layout, pager } from '../layout.js';
 
 const PAGE = 50;
 const DAY = 86_400_000;
-
-function fileBytes(engram: Engram, id: string): number {
-  try {
-    const path = engram.pathOf(id);
-    let n = statSync(path).size;
-    try {
-      n += statSync(`${path}-wal`).size;
-    } catch {
-      /* no WAL */
-    }
-    return n;
-  } catch {
-    return 0;
-  }
-}
 
 interface AgentRow {
   id: string;
@@ -45,10 +30,10 @@ async function agentRow(engram: Engram, id: string): Promise<AgentRow> {
       // Every version: the count that needs no scan past the index (the overview splits it).
       memories: await agent.memories.count({ includeSuperseded: true }),
       files: used.files ? (await agent.files.usage()).files : 0,
-      bytes: fileBytes(engram, id),
+      bytes: diskUsage(engram, id).bytes,
     };
   } catch (err) {
-    return { id, bytes: fileBytes(engram, id), error: errorText(err) };
+    return { id, bytes: diskUsage(engram, id).bytes, error: errorText(err) };
   }
 }
 
@@ -168,7 +153,7 @@ export async function overviewPage(c: AgentContext): Promise<Reply> {
       <h2 id="about">Database</h2>
       <dl class="kv">
         <dt>File</dt>
-        <dd>${info.path} (${bytes(fileBytes(c.engram, agentId))})</dd>
+        <dd>${info.path} (${bytes(diskUsage(c.engram, agentId).bytes)})</dd>
         <dt>Engine</dt>
         <dd>${info.driver}, schema ${info.schemaVersion}${info.encrypted ? ', encrypted' : ''}</dd>
         <dt>Embedder</dt>

@@ -1,4 +1,4 @@
-/** What an agent takes on disk: its database and side files, and when it was last written. */
+/** What an agent takes on disk (its database and side files) and when it was last written: one count for the CLI and the inspector. */
 import { statSync } from 'node:fs';
 import type { Engram } from '@engram/core';
 
