@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Engram, validateAgentId, type DriverName } from '@engram/core';
 import { commandList, hasCommand, runCommand } from './cli/index.js';
 import { connectInfo } from './connect-info.js';
-import { startHttpServer, type HttpServerHandle } from './http.js';
+import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from './http.js';
 import { checkToken } from './http/auth.js';
 import { log } from './log.js';
 import { checkToolGroups, TOOL_GROUPS, type ToolGroup } from './server.js';
@@ -137,6 +137,34 @@ function tokenOption(flag: string | undefined): string | undefined {
   }
   return token;
 }
+function portOption(value: string | undefined, fallback: number): number {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
+  return port;
+}
+
+/**
+ * Starts the HTTP server of `serve` or `inspect` over `engram` (closed again when the port
+ * cannot be had) and stops both on SIGINT or SIGTERM.
+ */
+async function listen(engram: Engram, options: Omit<HttpServerOptions, 'engram'> & { port: number }): Promise<HttpServerHandle> {
+  let http: HttpServerHandle;
+  try {
+    http = await startHttpServer({ engram, ...options });
+  } catch (err) {
+    await engram.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} is in use: pass --port <another>`);
+    throw err;
+  }
+  onSignal(() =>
+    exitAfter(async () => {
+      await http.close();
+      await engram.close();
+    }),
+  );
+  return http;
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -151,32 +179,18 @@ async function serve(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) return void process.stdout.write(USAGE);
-  const port = Number(values.port ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
+  const port = portOption(values.port, 8787);
   const token = tokenOption(values.token);
   const tokensFile = values.tokens === undefined ? undefined : resolve(values.tokens);
   const tools = toolGroups(values.tools);
   const dir = dataDir(values.dir);
   const sync = syncOptions(values, (m) => new UsageError(m));
   const engram = await Engram.open({ dir, driver: driverName(values.driver), ...(sync ? { sync } : {}) });
-  let http: HttpServerHandle;
-  try {
-    http = await startHttpServer({ engram, port, host: values.host, token, tokensFile, allowOrigins: values['allow-origin'], tools });
-  } catch (err) {
-    await engram.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port <another>`);
-    throw err;
-  }
+  const http = await listen(engram, { port, host: values.host, token, tokensFile, allowOrigins: values['allow-origin'], tools });
   process.stdout.write(
     `${connectInfo({ url: http.url, dir, driver: engram.driver.name, token: http.auth.required, agentId: 'demo-agent', tools, inspector: true })}\n`,
   );
   if (sync) log(`agents sync with ${sync.url as string} every ${sync.intervalMs ?? 5000} ms`);
-  onSignal(() =>
-    exitAfter(async () => {
-      await http.close();
-      await engram.close();
-    }),
-  );
   if (tokensFile !== undefined) {
     process.on('SIGHUP', () => {
       http.reloadTokens().then(
@@ -201,27 +215,13 @@ async function inspect(args: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) return void process.stdout.write(USAGE);
-  const port = Number(values.port ?? 8788);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535`);
+  const port = portOption(values.port, 8788);
   const token = tokenOption(values.token);
   const dir = dataDir(values.dir);
   const engram = await Engram.open({ dir, driver: driverName(values.driver) });
-  let http: HttpServerHandle;
-  try {
-    http = await startHttpServer({ engram, port, host: values.host, token, mcp: false, log });
-  } catch (err) {
-    await engram.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${port} is in use: pass --port <another>`);
-    throw err;
-  }
+  const http = await listen(engram, { port, host: values.host, token, mcp: false, log });
   process.stdout.write(
     `Engram inspector on ${http.url}/ (data: ${dir}, driver ${engram.driver.name}${token ? ', log in with the token' : ''})\nCtrl+C stops it.\n`,
-  );
-  onSignal(() =>
-    exitAfter(async () => {
-      await http.close();
-      await engram.close();
-    }),
   );
 }
 
