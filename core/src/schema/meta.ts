@@ -36,3 +36,8 @@ export async function setMeta(db: Queryable, key: keyof AgentMeta, value: string
 export async function tableExists(q: Queryable, name: string): Promise<boolean> {
   return (await q.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, [name])) !== undefined;
 }
+
+/** The names of every table in the database, read once (for code that asks about several). */
+export async function tableNames(q: Queryable): Promise<Set<string>> {
+  return new Set((await q.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name));
+}

@@ -25,11 +25,10 @@ import { textOf } from '../files/content-type.js';
 import { deleteChunks } from '../files/indexer.js';
 import { FILE_TEXT } from '../files/schema.js';
 import { MEMORY_TEXT } from '../memories/text-index.js';
-import { readMeta } from '../schema/meta.js';
+import { readMeta, tableNames } from '../schema/meta.js';
 import { SCHEMA_VERSION } from '../schema/migrations.js';
 import type { TextIndex } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
-import { tableExists } from '../schema/meta.js';
 
 export interface ReconcileResult {
   /** Memories that lost a concurrent supersede and were moved into the winner's history. */
@@ -65,8 +64,8 @@ interface Successor {
 }
 
 /** Chains the current successors of one memory into one line of history (oldest first). */
-async function resolveForks(tx: Queryable): Promise<number> {
-  if (!(await tableExists(tx, 'memories'))) return 0;
+async function resolveForks(tx: Queryable, tables: Set<string>): Promise<number> {
+  if (!tables.has('memories')) return 0;
   const rows = await tx.all<Successor>(
     `SELECT uid, supersedes, created_at, valid_from FROM memories
       WHERE valid_to IS NULL AND superseded_by IS NULL AND supersedes IN (
@@ -97,8 +96,8 @@ async function resolveForks(tx: Queryable): Promise<number> {
 }
 
 /** Drops the passages of files written on two replicas that belong to the losing content. */
-async function dropStalePassages(tx: Queryable, index: TextIndex): Promise<number> {
-  if (!(await tableExists(tx, 'file_chunks'))) return 0;
+async function dropStalePassages(tx: Queryable, tables: Set<string>, index: TextIndex): Promise<number> {
+  if (!tables.has('file_chunks')) return 0;
   const files = await tx.all<{ file_id: number }>(
     'SELECT DISTINCT file_id FROM (SELECT file_id FROM file_chunks GROUP BY file_id, seq HAVING count(*) > 1)',
   );
@@ -134,9 +133,9 @@ const ORPHANS: readonly [string, string, string][] = [
 ];
 
 /** Drops what a delete on another replica left without its owner. */
-async function dropOrphans(tx: Queryable, index: TextIndex): Promise<number> {
+async function dropOrphans(tx: Queryable, tables: Set<string>, index: TextIndex): Promise<number> {
   let dropped = 0;
-  if ((await tableExists(tx, 'file_chunks')) && (await tableExists(tx, 'files'))) {
+  if (tables.has('file_chunks') && tables.has('files')) {
     const chunks = await tx.all<{ id: number }>(
       'SELECT c.id AS id FROM file_chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id)',
     );
@@ -148,7 +147,7 @@ async function dropOrphans(tx: Queryable, index: TextIndex): Promise<number> {
     dropped += chunks.length;
   }
   for (const [table, column, parent] of ORPHANS) {
-    if (!(await tableExists(tx, table)) || !(await tableExists(tx, parent))) continue;
+    if (!tables.has(table) || !tables.has(parent)) continue;
     // At most one child per parent: no more children than parents is taken as no orphan (one
     // missed then, beside a parent without a child, only costs space: reads join to the parent).
     const counts = await tx.get<{ children: number; parents: number }>(
@@ -166,9 +165,10 @@ export async function reconcile(state: AgentState): Promise<ReconcileResult> {
   const memoryText = textIndex(state.conn.dialect, MEMORY_TEXT);
   const fileText = textIndex(state.conn.dialect, FILE_TEXT);
   return state.conn.transaction(async (tx) => {
-    const forksResolved = await resolveForks(tx);
-    const passagesDropped = await dropStalePassages(tx, fileText);
-    const orphansDropped = await dropOrphans(tx, fileText);
+    const tables = await tableNames(tx);
+    const forksResolved = await resolveForks(tx, tables);
+    const passagesDropped = await dropStalePassages(tx, tables, fileText);
+    const orphansDropped = await dropOrphans(tx, tables, fileText);
     const termsRecounted = (await memoryText.reconcile(tx)) + (await fileText.reconcile(tx));
     return { forksResolved, termsRecounted, passagesDropped, orphansDropped };
   });
