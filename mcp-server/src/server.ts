@@ -4,6 +4,7 @@
  * opened on the first call, so an agent that cannot be opened shows up as a readable tool
  * error rather than a dead connection.
  */
+import { reportInvalidParams } from './invalid-params.js';
 import { readFileSync } from 'node:fs';
 import { EngramError, validateAgentId, type Agent, type Engram } from '@engram/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -95,5 +96,6 @@ export function createEngramServer({ engram, agentId, tools = TOOL_GROUPS }: Eng
   enableClientLog(server);
   registerAgentTools(server, agent);
   for (const group of groups) REGISTER[group](server, agent);
+  reportInvalidParams(server);
   return server;
 }

@@ -7,6 +7,7 @@ import { Engram } from '@engram/core';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Memory, RecallResult } from '@engram/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CLI, DRIVER_NAMES, agentFiles, call, callError, connected, newClient, onCleanup, tempDir } from './helpers.js';
 
 /**
@@ -124,5 +125,36 @@ describe('engram mcp: stdout carries the protocol only', () => {
       expect(stderr).toMatch(/\[engram\] error: .*\n[\s\S]*Usage:/);
     }
     expect(agentFiles(dir)).toEqual([]);
+  });
+});
+
+describe('engram mcp: malformed request params', () => {
+  it('answers each with -32602 Invalid params naming the field, and keeps serving', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '--agent', 'p-1', '--dir', tempDir()],
+      stderr: 'pipe',
+    });
+    const client = await connected(newClient(), transport);
+    const anything = z.object({}).passthrough();
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['tools/call', { name: 'kv_get', arguments: null }, /params\.arguments: .*expected record, received null/],
+      ['tools/call', { name: 'kv_get', arguments: ['key'] }, /params\.arguments: .*received array/],
+      ['tools/call', { name: 5, arguments: {} }, /params\.name: .*expected string/],
+      ['resources/read', {}, /params\.uri: .*expected string/],
+      ['tools/list', { cursor: 5 }, /params\.cursor: .*expected string/],
+      ['logging/setLevel', { level: 'loud' }, /params\.level: /],
+    ];
+    for (const [method, params, message] of cases) {
+      const failure = await client.request({ method, params } as never, anything).then(
+        () => undefined,
+        (err: unknown) => err as { code?: number; message?: string },
+      );
+      expect(failure?.code, `${method} ${JSON.stringify(params)}`).toBe(-32602);
+      expect(failure?.message).toMatch(/Invalid params: /);
+      expect(failure?.message).toMatch(message);
+    }
+    await call(client, 'kv_set', { key: 'still', value: 'serving' });
+    expect((await call<{ value: unknown }>(client, 'kv_get', { key: 'still' })).value).toBe('serving');
   });
 });
