@@ -10,7 +10,7 @@ import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
-import { blobToVector, vectorToBlob } from '../search/vectors.js';
+import { blobToVector, vectorBytes, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { FILTER_FIELDS, filterSql, type MemoryFilter, selectsEverything } from './filter.js';
 import { maintainStored, readHeader, rebuildStored, type VectorChanges } from '../search/vector-index-store.js';
@@ -228,7 +228,8 @@ export class MemoryStore {
       }
     });
     const vectors = await this.vectorsFor(batch, rows);
-    const blobs = vectors.map(vectorToBlob);
+    // Views, not copies: the vectors are this call's own and never change.
+    const blobs = vectors.map(vectorBytes);
     const saved = await this.rt.use(async (state) => {
       const index = textIndex(state.conn.dialect, MEMORY_TEXT);
       const { blob } = state.conn.dialect;

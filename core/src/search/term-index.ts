@@ -86,9 +86,12 @@ export class TermIndex implements TextIndex {
 
   private async addStats(tx: Queryable, docs: number, length: number): Promise<void> {
     if (docs === 0 && length === 0) return;
-    const upsert = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT)`;
-    await tx.run(upsert, [this.docsKey, String(docs), docs]);
-    await tx.run(upsert, [this.termsKey, String(length), length]);
+    // One statement for both counts: a new key takes the delta, an existing one adds it.
+    await tx.run(
+      `INSERT INTO engram_meta (key, value) VALUES (?, ?), (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)`,
+      [this.docsKey, String(docs), this.termsKey, String(length)],
+    );
   }
 
   /** A document's terms and its length (its `text_len` column), to hand to add() with it. */
