@@ -31,6 +31,13 @@ export function validateVectors(vectors: readonly ArrayLike<number>[], dims: num
         details: { index: i, expected: dims, actual: v.length },
       });
     }
+    // Typed arrays hold only numbers: one multiply a value finds a NaN or infinity (x * 0 is
+    // NaN only for those); the loop below then says where.
+    if (v instanceof Float32Array || v instanceof Float64Array) {
+      let probe = 0;
+      for (let d = 0; d < dims; d++) probe += v[d]! * 0;
+      if (probe === 0) continue;
+    }
     for (let d = 0; d < dims; d++) {
       const x = v[d];
       if (typeof x !== 'number' || !Number.isFinite(x)) {

@@ -19,6 +19,18 @@ export interface InsertRowsOptions {
   placeholders?: readonly string[];
 }
 
+/** Statements built so far, by shape: the same string each time, whose hash the drivers' caches keep. */
+const built = new Map<string, string>();
+
+function statement(key: string, build: () => string): string {
+  let sql = built.get(key);
+  if (sql === undefined) {
+    if (built.size >= 256) built.clear();
+    built.set(key, (sql = build()));
+  }
+  return sql;
+}
+
 /**
  * Inserts `rows` (each one value per column of `columns`) into `table`: `head` is the statement
  * up to VALUES, e.g. `INSERT INTO t (a, b)` or `INSERT OR REPLACE INTO t (a, b)`.
@@ -44,7 +56,10 @@ export async function insertRows(
       const row = rows[i]!;
       for (let c = 0; c < columns; c++) params.push(row[c] ?? null);
     }
-    await tx.run(`${head} VALUES ${new Array<string>(size).fill(one).join(', ')}${tail}`, params);
+    await tx.run(
+      statement(`${head}\0${one}\0${tail}\0${size}`, () => `${head} VALUES ${new Array<string>(size).fill(one).join(', ')}${tail}`),
+      params,
+    );
     at += size;
   }
 }
