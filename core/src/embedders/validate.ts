@@ -5,6 +5,18 @@
 import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 
+/** Vectors this module's callers made and checked themselves (see markChecked). */
+const checked = new WeakSet<Float32Array>();
+
+/**
+ * Records vectors an embedder has just made from checked values, so that validateVectors does
+ * not walk them again (embedChecked checks every embedder's output). Only for fresh arrays that
+ * no outside code holds; normalizeVector still refuses a non-finite or zero vector.
+ */
+export function markChecked(vectors: readonly Float32Array[]): void {
+  for (const v of vectors) checked.add(v);
+}
+
 /**
  * Throws INVALID_ARGUMENT unless every vector has exactly `dims` finite numbers (and, when
  * `expectedCount` is given, there are exactly that many vectors). `where` names the caller in
@@ -21,6 +33,7 @@ export function validateVectors(vectors: readonly ArrayLike<number>[], dims: num
   }
   for (let i = 0; i < vectors.length; i++) {
     const v: unknown = vectors[i];
+    if (v instanceof Float32Array && v.length === dims && checked.has(v)) continue;
     if (!isNumberArrayLike(v)) {
       throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} is not an array of numbers (got ${describe(v)})`, {
         details: { index: i },
