@@ -77,6 +77,37 @@ describe.each(DRIVER_NAMES)('several processes on one agent (%s)', (driver) => {
       await engram.close();
     }
   });
+
+  it.runIf(existsSync(BUILT))('a writer of batches killed with SIGKILL leaves every batch whole or absent', async () => {
+    const dir = tempDir();
+    const batch = 200;
+    for (let round = 0; round < 3; round++) {
+      const w = writer([dir, driver, 'batches', `round${round}`, '0', String(batch)]);
+      const start = Date.now();
+      while (w.committed() < batch * (2 + round) && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 5));
+      // Killed at a different point of its next batch each round.
+      await new Promise((r) => setTimeout(r, round * 7));
+      w.kill();
+      await w.done;
+      const committed = w.committed();
+      expect(committed).toBeGreaterThan(0);
+      const engram = await Engram.open({ dir, driver, embedder: new HashEmbedder({ dims: 64 }) });
+      const agent = await engram.agent('batches');
+      const stored = await agent.memories.count({ metadata: { writer: `round${round}` } });
+      expect(stored % batch).toBe(0);
+      expect(stored).toBeGreaterThanOrEqual(committed);
+      expect(stored).toBeLessThanOrEqual(committed + batch);
+      const check = (await agent.use((s) => s.conn.all<Record<string, unknown>>('PRAGMA integrity_check')))
+        .map((r) => String(Object.values(r)[0]))
+        .filter((line) => !line.includes('__turso_internal_fts'));
+      expect(check.every((line) => line === 'ok')).toBe(true);
+      // The last batch is searchable by its words and by its vectors.
+      const last = `round${round} memory number ${stored} of a batch`;
+      expect((await agent.memories.recall(last, { mode: 'text', limit: 1 }))[0]!.memory.text).toBe(last);
+      expect((await agent.memories.recall(last, { mode: 'vector', limit: 1 }))[0]!.memory.text).toBe(last);
+      await engram.close();
+    }
+  });
 });
 
 describe('test prerequisites', () => {

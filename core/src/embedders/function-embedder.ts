@@ -4,7 +4,7 @@
  */
 import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
-import { normalizeVector, validateVectors } from './validate.js';
+import { markChecked, normalizeVector, validateVectors } from './validate.js';
 
 /** A user function that embeds a batch of texts, one vector per text, in order. */
 export type EmbedFunction = (texts: string[]) => Promise<readonly (readonly number[] | Float32Array)[]>;
@@ -48,7 +48,11 @@ export class FunctionEmbedder implements Embedder {
     const where = `FunctionEmbedder(${this.id})`;
     const vectors = await this.fn([...texts]);
     validateVectors(vectors, this.dims, where, texts.length);
-    return vectors.map((v, i) => (this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : toFloat32(v, `${where}: vector ${i}`)));
+    const out = vectors.map((v, i) =>
+      this.normalize ? normalizeVector(v, `${where}: vector ${i}`) : toFloat32(v, `${where}: vector ${i}`),
+    );
+    markChecked(out);
+    return out;
   }
 }
 

@@ -5,6 +5,18 @@
 import { EngramError } from '../util/errors.js';
 import type { Embedder } from './types.js';
 
+/** Vectors this module's callers made and checked themselves (see markChecked). */
+const checked = new WeakSet<Float32Array>();
+
+/**
+ * Records vectors an embedder has just made from checked values, so that validateVectors does
+ * not walk them again (embedChecked checks every embedder's output). Only for fresh arrays that
+ * no outside code holds; normalizeVector still refuses a non-finite or zero vector.
+ */
+export function markChecked(vectors: readonly Float32Array[]): void {
+  for (const v of vectors) checked.add(v);
+}
+
 /**
  * Throws INVALID_ARGUMENT unless every vector has exactly `dims` finite numbers (and, when
  * `expectedCount` is given, there are exactly that many vectors). `where` names the caller in
@@ -21,6 +33,7 @@ export function validateVectors(vectors: readonly ArrayLike<number>[], dims: num
   }
   for (let i = 0; i < vectors.length; i++) {
     const v: unknown = vectors[i];
+    if (v instanceof Float32Array && v.length === dims && checked.has(v)) continue;
     if (!isNumberArrayLike(v)) {
       throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} is not an array of numbers (got ${describe(v)})`, {
         details: { index: i },
@@ -30,6 +43,13 @@ export function validateVectors(vectors: readonly ArrayLike<number>[], dims: num
       throw new EngramError('INVALID_ARGUMENT', `${where}: vector ${i} has length ${v.length}, expected ${dims}`, {
         details: { index: i, expected: dims, actual: v.length },
       });
+    }
+    // Typed arrays hold only numbers: one multiply a value finds a NaN or infinity (x * 0 is
+    // NaN only for those); the loop below then says where.
+    if (v instanceof Float32Array || v instanceof Float64Array) {
+      let probe = 0;
+      for (let d = 0; d < dims; d++) probe += v[d]! * 0;
+      if (probe === 0) continue;
     }
     for (let d = 0; d < dims; d++) {
       const x = v[d];

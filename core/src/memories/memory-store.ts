@@ -10,12 +10,14 @@ import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { embedChecked, normalizeVector, validateVectors } from '../embedders/validate.js';
-import { blobToVector, vectorToBlob } from '../search/vectors.js';
+import { blobToVector, vectorBytes, vectorToBlob } from '../search/vectors.js';
 import { rejectUnknownFields } from '../util/validate.js';
 import { FILTER_FIELDS, filterSql, type MemoryFilter, selectsEverything } from './filter.js';
 import { maintainStored, readHeader, rebuildStored, type VectorChanges } from '../search/vector-index-store.js';
 import { recall } from './recall.js';
-import { insertMemory, MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
+import { insertMemories, MEMORY_COLUMNS, rowToMemory, type MemoryRow } from './rows.js';
+import { insertRows } from '../util/insert-rows.js';
+import { mintId } from '../util/ids.js';
 import {
   checkMemoryId,
   normalizeContext,
@@ -226,7 +228,8 @@ export class MemoryStore {
       }
     });
     const vectors = await this.vectorsFor(batch, rows);
-    const blobs = vectors.map(vectorToBlob);
+    // Views, not copies: the vectors are this call's own and never change.
+    const blobs = vectors.map(vectorBytes);
     const saved = await this.rt.use(async (state) => {
       const index = textIndex(state.conn.dialect, MEMORY_TEXT);
       const { blob } = state.conn.dialect;
@@ -234,9 +237,18 @@ export class MemoryStore {
       const result = await state.conn.transaction(async (tx) => {
         const out: { row: MemoryRow; replaced: number[] }[] = [];
         const current = replaceKey === undefined ? undefined : await currentByMetadata(tx, rows, replaceKey);
+        // Rows are written many per statement; any statement that may read or change rows of
+        // this batch (superseding, replacing by metadata key) waits for the ones pending.
+        let pending: MemoryRow[] = [];
+        const flush = async () => {
+          await insertMemories(tx, pending);
+          pending = [];
+        };
         for (const [i, r] of rows.entries()) {
           const uid = `mem_${randomUUID().replaceAll('-', '')}`;
           const replaced: number[] = [];
+          const upsertKey = current && metadataKeyOf(r, replaceKey!);
+          if (r.supersedes || upsertKey !== undefined) await flush();
           if (r.supersedes) {
             const old = await tx.get<{ id: number; valid_to: number | null }>('SELECT id, valid_to FROM memories WHERE uid = ?', [
               r.supersedes,
@@ -247,7 +259,6 @@ export class MemoryStore {
             await closeVersion(tx, Number(old.id), uid, Math.max(r.validFrom, now), now);
             replaced.push(Number(old.id));
           }
-          const upsertKey = current && metadataKeyOf(r, replaceKey!);
           if (upsertKey !== undefined) {
             for (const old of current!.get(upsertKey) ?? []) {
               if (old.uid === r.supersedes) continue;
@@ -259,7 +270,7 @@ export class MemoryStore {
           const search = searchText(r.text, r.context);
           // The row is built here rather than read back: RETURNING costs ~20x a plain insert on Turso 0.7.
           const row: MemoryRow = {
-            id: 0,
+            id: mintId(),
             uid,
             text: r.text,
             context: r.context,
@@ -279,14 +290,18 @@ export class MemoryStore {
             supersedes: r.supersedes,
             superseded_by: null,
           };
-          await insertMemory(tx, row);
-          if (upsertKey !== undefined) current!.set(upsertKey, [{ id: Number(row.id), uid }]);
+          pending.push(row);
+          if (upsertKey !== undefined) current!.set(upsertKey, [{ id: row.id, uid }]);
           out.push({ row, replaced });
         }
-        // One statement per vector: on Turso a JSON batch through json_each measured slower than this.
-        for (const [i, { row }] of out.entries()) {
-          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${blob.sql('?')})`, [row.id, blob.value(blobs[i]!)]);
-        }
+        await flush();
+        await insertRows(
+          tx,
+          'INSERT INTO memory_vectors (memory_id, embedding)',
+          2,
+          out.map(({ row }, i) => [row.id, blob.value(blobs[i]!)]),
+          { placeholders: ['?', blob.sql('?')] },
+        );
         await index.add(
           tx,
           out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses[i] })),

@@ -1,6 +1,7 @@
 /** The memories row as stored, its public shape, and the one INSERT that writes it. */
 import type { Queryable, SqlValue } from '../drivers/types.js';
 import { mintId } from '../util/ids.js';
+import { insertRows } from '../util/insert-rows.js';
 import { toIso, isoTime } from '../util/time.js';
 import { isObject, isStringArray, parseStored } from '../util/stored-json.js';
 import type { Memory } from './types.js';
@@ -47,7 +48,7 @@ const INSERT_COLUMNS = [
   'supersedes',
   'superseded_by',
 ] as const satisfies readonly (keyof MemoryRow)[];
-const INSERT_SQL = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+const INSERT_HEAD = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')})`;
 
 /**
  * Inserts a memory row (remember, import). An `id` of 0 gets a minted one (util/ids.ts: never
@@ -55,12 +56,19 @@ const INSERT_SQL = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')}) VALUES (
  * the caller's.
  */
 export async function insertMemory(tx: Queryable, row: MemoryRow): Promise<number> {
-  if (!row.id) row.id = mintId();
-  await tx.run(
-    INSERT_SQL,
-    INSERT_COLUMNS.map((c): SqlValue => row[c] ?? null),
-  );
+  await insertMemories(tx, [row]);
   return row.id;
+}
+
+/** Inserts memory rows as insertMemory does, many per statement (see util/insert-rows.ts). */
+export async function insertMemories(tx: Queryable, rows: readonly MemoryRow[]): Promise<void> {
+  for (const row of rows) if (!row.id) row.id = mintId();
+  await insertRows(
+    tx,
+    INSERT_HEAD,
+    INSERT_COLUMNS.length,
+    rows.map((row) => INSERT_COLUMNS.map((c): SqlValue => row[c] ?? null)),
+  );
 }
 
 export const MEMORY_COLUMNS =

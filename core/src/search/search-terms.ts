@@ -26,9 +26,18 @@ export function tokens(text: string): string[] {
     .map(stem);
 }
 
+/** Stems already made: words repeat (Zipf), and the stemmer's regular expressions are most of indexing's cost. */
+const stems = new Map<string, string>();
+const STEM_CACHE = 50_000;
+
 /** Porter stem of a lowercase word. */
 export function stem(word: string): string {
-  return stemmer(word);
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size >= STEM_CACHE) stems.clear();
+    stems.set(word, (s = stemmer(word)));
+  }
+  return s;
 }
 
 function words(text: string): string[] {

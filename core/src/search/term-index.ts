@@ -15,6 +15,7 @@ import type { Queryable, SqlValue, TextFields } from '../drivers/types.js';
 import { stem, tokens } from './search-terms.js';
 import type { Analysis, Ranked, TextDoc, TextIndex } from './text-index.js';
 import { tableExists } from '../schema/meta.js';
+import { insertRows } from '../util/insert-rows.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -73,19 +74,24 @@ export class TermIndex implements TextIndex {
 
   private async addDf(tx: Queryable, terms: Map<string, number>, sign: 1 | -1): Promise<void> {
     if (terms.size === 0) return;
-    await tx.run(
-      `INSERT INTO ${this.df} (term, df) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
-         ON CONFLICT (term) DO UPDATE SET df = df + excluded.df`,
-      [JSON.stringify([...terms].map(([t, n]) => [t, sign * n]))],
+    await insertRows(
+      tx,
+      `INSERT INTO ${this.df} (term, df)`,
+      2,
+      [...terms].map(([t, n]) => [t, sign * n]),
+      { tail: 'ON CONFLICT (term) DO UPDATE SET df = df + excluded.df' },
     );
     if (sign < 0) await tx.run(`DELETE FROM ${this.df} WHERE df <= 0`);
   }
 
   private async addStats(tx: Queryable, docs: number, length: number): Promise<void> {
     if (docs === 0 && length === 0) return;
-    const upsert = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT)`;
-    await tx.run(upsert, [this.docsKey, String(docs), docs]);
-    await tx.run(upsert, [this.termsKey, String(length), length]);
+    // One statement for both counts: a new key takes the delta, an existing one adds it.
+    await tx.run(
+      `INSERT INTO engram_meta (key, value) VALUES (?, ?), (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER) AS TEXT)`,
+      [this.docsKey, String(docs), this.termsKey, String(length)],
+    );
   }
 
   /** A document's terms and its length (its `text_len` column), to hand to add() with it. */
@@ -93,7 +99,7 @@ export class TermIndex implements TextIndex {
     return analyze(doc, this.fields);
   }
 
-  /** Indexes documents (their `text_len` already stored); one statement for the whole batch. */
+  /** Indexes documents (their `text_len` already stored), many postings per statement. */
   async add(tx: Queryable, docs: readonly TextDoc[]): Promise<void> {
     const rows: [string, number, number][] = [];
     const df = new Map<string, number>();
@@ -106,12 +112,8 @@ export class TermIndex implements TextIndex {
         df.set(term, (df.get(term) ?? 0) + 1);
       }
     }
-    if (rows.length > 0) {
-      await tx.run(
-        `INSERT INTO ${this.postings} (term, doc_id, tf) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`,
-        [JSON.stringify(rows)],
-      );
-    }
+    // Many rows per statement: on Turso a posting costs about 9 us so, 12 us through json_each.
+    await insertRows(tx, `INSERT INTO ${this.postings} (term, doc_id, tf)`, 3, rows);
     await this.addDf(tx, df, 1);
     await this.addStats(tx, docs.length, total);
   }

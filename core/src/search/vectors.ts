@@ -17,6 +17,14 @@ export function vectorToBlob(vec: Float32Array): Buffer {
   return out;
 }
 
+/**
+ * Float32 little-endian bytes of `vec` to bind right away: a view of its memory where the
+ * platform is little-endian (no copy), else a copy. The vector must not change while in use.
+ */
+export function vectorBytes(vec: Float32Array): Buffer {
+  return LITTLE_ENDIAN ? Buffer.from(vec.buffer, vec.byteOffset, vec.byteLength) : vectorToBlob(vec);
+}
+
 /** Reads a float32 LE BLOB back (copying, so the result is aligned and owned). */
 export function blobToVector(blob: Uint8Array): Float32Array {
   if (blob.byteLength % 4 !== 0) throw invalid(`vector blob of ${blob.byteLength} bytes is not float32`);

@@ -18,9 +18,9 @@ import { KIND, MEMORY_ID, searchText } from '../memories/normalize.js';
 import { ACTION_ID } from '../actions/normalize.js';
 import { TASK_ID } from '../tasks/validate.js';
 import { mintId } from '../util/ids.js';
-import { insertMemory, type MemoryRow } from '../memories/rows.js';
+import { insertMemories, type MemoryRow } from '../memories/rows.js';
+import { insertRows } from '../util/insert-rows.js';
 import { MEMORY_TEXT } from '../memories/text-index.js';
-import type { TextDoc } from '../search/text-index.js';
 import { textIndex } from '../search/text-indexes.js';
 import { createStoreTables, type StoreName } from '../schema/store-tables.js';
 import { TASK_STATUSES } from '../tasks/types.js';
@@ -349,24 +349,32 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           'memory',
           memories.map((m) => m.row.uid),
         );
-        // The text index takes its rows in batches (one statement per batch, not per memory).
-        let pending: TextDoc[] = [];
-        for (const [i, m] of memories.entries()) {
-          const analysis = index.analyze(m.row);
-          m.row.text_len = analysis?.length ?? 0;
-          const id = await insertMemory(tx, m.row);
-          await tx.run(`INSERT INTO memory_vectors (memory_id, embedding) VALUES (?, ${conn.dialect.blob.sql('?')})`, [
-            id,
-            conn.dialect.blob.value(blobs[i]!),
-          ]);
-          pending.push({ id, analysis });
-          if (pending.length >= 500) {
-            await index.add(tx, pending);
-            pending = [];
-          }
-          step();
+        // Rows, vectors and the text index go in batches (many rows per statement, not one per memory).
+        for (let at = 0; at < memories.length; at += 500) {
+          const chunk = memories.slice(at, at + 500);
+          const analyses = chunk.map((m) => {
+            const analysis = index.analyze(m.row);
+            m.row.text_len = analysis?.length ?? 0;
+            return analysis;
+          });
+          await insertMemories(
+            tx,
+            chunk.map((m) => m.row),
+          );
+          const { blob } = conn.dialect;
+          await insertRows(
+            tx,
+            'INSERT INTO memory_vectors (memory_id, embedding)',
+            2,
+            chunk.map((m, i) => [m.row.id, blob.value(blobs[at + i]!)]),
+            { placeholders: ['?', blob.sql('?')] },
+          );
+          await index.add(
+            tx,
+            chunk.map((m, i) => ({ id: m.row.id, analysis: analyses[i] })),
+          );
+          chunk.forEach(() => step());
         }
-        if (pending.length > 0) await index.add(tx, pending);
         if (memories.length > 0) await bumpVectorsVersion(tx);
         const store = async (name: StoreName, count: number) => {
           if (count > 0) await createStoreTables(tx, conn.dialect, name);

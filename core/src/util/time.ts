@@ -24,8 +24,16 @@ export function toIso(ms: unknown): string | null {
   if (ms === null || ms === undefined) return null;
   const n = typeof ms === 'bigint' ? Number(ms) : typeof ms === 'number' ? ms : typeof ms === 'string' ? Number(ms) : NaN;
   if (Number.isNaN(n)) return null;
-  return new Date(Math.max(-MAX_TIME_MS, Math.min(MAX_TIME_MS, Math.trunc(n)))).toISOString();
+  // Rows written together share their times: a batch of remember() formats one date, not 3 a row.
+  if (n === last.ms) return last.iso;
+  const iso = new Date(Math.max(-MAX_TIME_MS, Math.min(MAX_TIME_MS, Math.trunc(n)))).toISOString();
+  last.ms = n;
+  last.iso = iso;
+  return iso;
 }
+
+/** The last time toIso() formatted. */
+const last = { ms: Number.NaN, iso: '' };
 
 /** toIso() for a column that always holds a time: an unreadable value shows as the epoch, never null. */
 export function isoTime(ms: unknown): string {
