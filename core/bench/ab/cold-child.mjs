@@ -75,18 +75,9 @@ if (task === 'build') {
       },
     };
   }
-  const e = await Engram.open({ dir, driver, embedder, maxOpenAgents: 64, idleTimeoutMs: 0 });
-  let s = 777;
-  const pick = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % N;
-  const seen = new Set();
-  const ids = [];
-  while (ids.length < Number(sampleText) + 20) {
-    const i = pick();
-    if (!seen.has(i)) {
-      seen.add(i);
-      ids.push(id(i));
-    }
-  }
+  const e = await Engram.open({ dir, driver, embedder, maxOpenAgents: Number(process.env.COLD_MAX ?? 64), idleTimeoutMs: 0 });
+  // A fixed spread of agents (7919 is prime, so no agent comes twice while the sample is below N).
+  const ids = Array.from({ length: Number(sampleText) + 20 }, (_, j) => id((j * 7919 + 13) % N));
   const open = [],
     first = [],
     total = [],

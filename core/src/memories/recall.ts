@@ -154,6 +154,11 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   return index;
 }
 
+/**
+ * Ranked vector candidates. `fetched` receives the memory rows the query read anyway: a small
+ * agent's exact scan joins them, so recall need not read them again (one statement less on a
+ * freshly opened handle, where each statement is prepared anew).
+ */
 async function vectorCandidates(
   state: AgentState,
   rt: AgentRuntime,
@@ -163,6 +168,7 @@ async function vectorCandidates(
   params: SqlValue[],
   narrowing: boolean,
   now: number,
+  fetched: Map<number, MemoryRow>,
 ): Promise<Ranked[]> {
   const { conn } = state;
   const blob = vectorToBlob(query);
@@ -175,10 +181,12 @@ async function vectorCandidates(
   const index = await loadIndex(state, rt.embedder.dims);
   let rows: { id: number; d: number }[];
   if (!index) {
-    rows = await conn.all(
-      `SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+    const full = await conn.all<MemoryRow & { d: number }>(
+      `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
       [blob, ...params],
     );
+    for (const r of full) fetched.set(Number(r.id), r);
+    rows = full.map((r) => ({ id: Number(r.id), d: r.d }));
   } else if (!narrowing) {
     rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now));
   } else {
@@ -276,7 +284,8 @@ export async function recall(
   const terms = mode === 'vector' ? [] : searchTerms(query);
 
   return rt.use(async (state) => {
-    const vector = queryVector ? await vectorCandidates(state, rt, queryVector, pool, where, params, narrowing, now) : [];
+    const fetched = new Map<number, MemoryRow>();
+    const vector = queryVector ? await vectorCandidates(state, rt, queryVector, pool, where, params, narrowing, now, fetched) : [];
     const text = mode === 'vector' ? [] : await textCandidates(state, terms, pool, where, params);
 
     const parts = new Map<number, ScoreParts>();
@@ -314,11 +323,15 @@ export async function recall(
       }
     }
 
-    const ids = scored.map((s) => s.id);
-    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
-      JSON.stringify(ids),
-    ]);
-    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    const missing = scored.map((s) => s.id).filter((id) => !fetched.has(id));
+    const rows =
+      missing.length === 0
+        ? []
+        : await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
+            JSON.stringify(missing),
+          ]);
+    const byId = new Map(fetched);
+    for (const r of rows) byId.set(Number(r.id), r);
 
     const results: (RecallResult & { rowid: number; validFrom: number; created: number })[] = [];
     for (const { id, p, relevance: base } of scored) {
