@@ -4,6 +4,7 @@
  * importance. Large agents get a first pass over compact codes (vector-index.ts) whose few hundred
  * candidates the engine then ranks exactly.
  */
+import { statSync } from 'node:fs';
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
@@ -94,6 +95,22 @@ const FIRST_VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 've
 type VersionRow = { version: string | null; header: string | null; current: number | null };
 
 /**
+ * Whether the agent's files, as they are now, are too small to hold INDEX_MIN_VECTORS stored
+ * vectors (each a float32 BLOB of `dims` values): then it is small and recall scans it exactly,
+ * with no statement needed to find that out on a handle that knows nothing yet (on a fresh
+ * Turso handle that statement costs about 0.3 ms, most of it preparing). The files include
+ * every committed write, this process's and others'; the version recorded with it is the
+ * handle's last known one (at open or its own last write), never newer than what was measured,
+ * so the next recall's version check sees any change since. An exact scan is right at any size.
+ */
+function smallByFileSize(state: AgentState, dims: number): boolean {
+  if (state.sync || state.meta.vectors_version === undefined) return false;
+  let bytes = 0;
+  for (const path of [state.conn.path, `${state.conn.path}-wal`]) bytes += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  return bytes > 0 && bytes < INDEX_MIN_VECTORS * dims * 4;
+}
+
+/**
  * The first-pass index of a large agent: the cached one if current, else loaded from the
  * agent's tables (only what changed since the cached copy), else rebuilt from the vectors and
  * stored (in memory only where the database cannot be written).
@@ -102,6 +119,10 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   const conn = state.conn;
   const cache = vectorCache(state);
   const known = cache.index !== undefined || cache.smallAtVersion !== undefined;
+  if (!known && smallByFileSize(state, dims)) {
+    cache.smallAtVersion = String(state.meta.vectors_version);
+    return undefined;
+  }
   const row = await conn.get<VersionRow>(known ? VERSION_SQL : FIRST_VERSION_SQL);
   const version = String(row?.version ?? '0');
   if (cache.index && cache.index.version === version) return cache.index;

@@ -28,11 +28,13 @@ export const DEFAULT_MAX_OPEN_BYTES = 512 * MiB;
 /**
  * The memory model of one open handle: `base` bytes (engine state, page buffers, prepared
  * statements of a small agent) plus `perFileByte` times the bytes of its database file and WAL.
- * Fitted to core/bench/handle-rss.ts (see the module comment); an estimate, not a measurement.
+ * Fitted to core/bench/handle-rss.ts (2026-12-06, 60 agents open, 384 dims): Turso 2.7 MiB per
+ * handle at 30 memories and 4.99 MiB at 1,000, SQLite 0.33 and 2.2 MiB; the model gives 2.8 / 5.0
+ * and 0.35 / 2.2 MiB there. An estimate, not a measurement.
  */
 export const HANDLE_MEMORY: Readonly<Record<DriverName, { base: number; perFileByte: number }>> = {
-  turso: { base: 2.9 * MiB, perFileByte: 1.1 },
-  sqlite: { base: 0.35 * MiB, perFileByte: 1.0 },
+  turso: { base: 2.7 * MiB, perFileByte: 0.75 },
+  sqlite: { base: 0.3 * MiB, perFileByte: 0.7 },
 };
 
 /** Estimated memory of an open handle on the database at `path` (its file and WAL as they are now). */
