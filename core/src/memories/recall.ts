@@ -106,7 +106,11 @@ type VersionRow = { version: string | null; header: string | null; current: numb
 function smallByFileSize(state: AgentState, dims: number): boolean {
   if (state.sync || state.meta.vectors_version === undefined) return false;
   let bytes = 0;
-  for (const path of [state.conn.path, `${state.conn.path}-wal`]) bytes += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  try {
+    for (const path of [state.conn.path, `${state.conn.path}-wal`]) bytes += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return false; // cannot tell: ask the database
+  }
   return bytes > 0 && bytes < INDEX_MIN_VECTORS * dims * 4;
 }
 

@@ -40,7 +40,13 @@ export const HANDLE_MEMORY: Readonly<Record<DriverName, { base: number; perFileB
 /** Estimated memory of an open handle on the database at `path` (its file and WAL as they are now). */
 export function handleBytes(driver: DriverName, path: string): number {
   const model = HANDLE_MEMORY[driver] ?? HANDLE_MEMORY.turso;
-  const size = (p: string) => statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  const size = (p: string) => {
+    try {
+      return statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+    } catch {
+      return 0; // unreadable metadata: the base cost alone
+    }
+  };
   return Math.round(model.base + model.perFileByte * (size(path) + size(`${path}-wal`)));
 }
 
