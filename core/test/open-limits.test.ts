@@ -29,7 +29,7 @@ describe.each(DRIVER_NAMES)('open limits (%s)', (driver) => {
       { maxOpenBytes: 1.5 },
       { maxOpenBytes: NaN },
       { maxOpenBytes: Infinity },
-      { maxOpenBytes: '1000000' },
+      { maxOpenBytes: '1000000' as unknown as number },
       { idleTimeoutMs: 1e20 },
       { idleTimeoutMs: -1 },
       { idleTimeoutMs: NaN },
