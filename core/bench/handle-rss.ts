@@ -22,6 +22,8 @@ interface ChildResult {
   rssBefore: number;
   rssOpen: number;
   rssAfterClose: number;
+  /** What the pool estimates per handle (HANDLE_MEMORY), to compare with the measured growth. */
+  estimatedPerHandle: number;
 }
 
 const MiB = 2 ** 20;
@@ -55,7 +57,15 @@ async function child(driver: DriverName, count: number, perAgent: number): Promi
       await a.tasks.create({ title: 'follow up' });
     }
     await setup.close();
-    const engram = await Engram.open({ dir, driver, embedder, maxOpenAgents: count + 16, idleTimeoutMs: 0 });
+    // No byte budget here: every handle stays open, and the pool's estimate is reported beside the measurement.
+    const engram = await Engram.open({
+      dir,
+      driver,
+      embedder,
+      maxOpenAgents: count + 16,
+      maxOpenBytes: Number.MAX_SAFE_INTEGER,
+      idleTimeoutMs: 0,
+    });
     const use = async (id: string) => {
       const a = await engram.agent(id);
       await a.memories.recall('tea');
@@ -65,12 +75,14 @@ async function child(driver: DriverName, count: number, perAgent: number): Promi
       await a.tasks.list();
     };
     await use('warm');
+    const estimateWarm = engram.openAgentBytes;
     const rssBefore = await settle();
     for (const id of ids) await use(id);
     const rssOpen = await settle();
+    const estimatedPerHandle = (engram.openAgentBytes - estimateWarm) / count;
     await engram.close();
     const rssAfterClose = await settle();
-    return { driver, agents: count, memoriesPerAgent: perAgent, rssBefore, rssOpen, rssAfterClose };
+    return { driver, agents: count, memoriesPerAgent: perAgent, rssBefore, rssOpen, rssAfterClose, estimatedPerHandle };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -93,12 +105,16 @@ if (process.send) {
       });
       results.push({ ...r, perHandleMiB: Math.round(((r.rssOpen - r.rssBefore) / count / MiB) * 100) / 100 });
     }
-  console.log('| engine | memories per agent | agents open | RSS before | RSS with all open | per handle | RSS after close |');
-  console.log('| ------ | ------------------ | ----------- | ---------- | ----------------- | ---------- | --------------- |');
+  console.log(
+    '| engine | memories per agent | agents open | RSS before | RSS with all open | per handle | pool estimate | RSS after close |',
+  );
+  console.log(
+    '| ------ | ------------------ | ----------- | ---------- | ----------------- | ---------- | ------------- | --------------- |',
+  );
   for (const r of results) {
     const mb = (b: number) => `${Math.round(b / MiB)} MiB`;
     console.log(
-      `| ${r.driver} | ${r.memoriesPerAgent} | ${r.agents} | ${mb(r.rssBefore)} | ${mb(r.rssOpen)} | ${r.perHandleMiB} MiB | ${mb(r.rssAfterClose)} |`,
+      `| ${r.driver} | ${r.memoriesPerAgent} | ${r.agents} | ${mb(r.rssBefore)} | ${mb(r.rssOpen)} | ${r.perHandleMiB} MiB | ${Math.round((r.estimatedPerHandle / MiB) * 100) / 100} MiB | ${mb(r.rssAfterClose)} |`,
     );
   }
   mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });

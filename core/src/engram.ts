@@ -23,7 +23,7 @@ import { readMeta, setMeta, type AgentMeta } from './schema/meta.js';
 import { migrate, SCHEMA_VERSION } from './schema/migrations.js';
 import { hasStoreTables } from './schema/store-tables.js';
 import { fsError } from './util/fs-errors.js';
-import { openLimits } from './runtime/open-limits.js';
+import { handleBytes, openLimits } from './runtime/open-limits.js';
 import { WeakValueMap } from './util/weak-values.js';
 import type { ReembedProgress } from './memories/types.js';
 import { replicaSideFiles } from './drivers/turso-sync.js';
@@ -39,6 +39,12 @@ export interface EngramOptions {
   embedder?: Embedder;
   /** Most agent databases open at once (default by engine: 64 on turso, 256 on sqlite; see DEFAULT_MAX_OPEN_AGENTS). */
   maxOpenAgents?: number;
+  /**
+   * Most memory, in bytes, the open agent handles may take at once, as estimated from each
+   * agent's engine and file size (default 512 MiB; see DEFAULT_MAX_OPEN_BYTES and HANDLE_MEMORY).
+   * Least recently used handles are closed beyond it; the most recent one always stays open.
+   */
+  maxOpenBytes?: number;
   /** Close a handle after this long unused (default 60 s; 0 keeps them open). */
   idleTimeoutMs?: number;
   /** How long to wait for another process's write lock before failing with LOCKED (default 10 s). */
@@ -101,6 +107,8 @@ export class Engram {
     this.sync = options.sync === undefined ? undefined : resolveSyncOptions(options.sync);
     this.pool = new AgentPool({
       max: limits.maxOpenAgents,
+      maxBytes: limits.maxOpenBytes,
+      weigh: (state) => handleBytes(driver.name, state.conn.path),
       idleMs: limits.idleTimeoutMs,
       open: (id) => this.openState(id),
       onError: (err) => process.emitWarning(`engram: closing an idle agent failed: ${String(err)}`),
@@ -439,6 +447,11 @@ export class Engram {
   /** Number of agent databases open right now. */
   get openAgents(): number {
     return this.pool.size;
+  }
+
+  /** Estimated memory of the agent databases open right now, in bytes (what `maxOpenBytes` bounds). */
+  get openAgentBytes(): number {
+    return this.pool.openBytes;
   }
 
   /** Checkpoints and closes every open agent database. */

@@ -15,7 +15,7 @@ export { validateAgentId, AGENT_ID_PATTERN } from './runtime/agent-id.js';
 export { DEFAULT_LIMITS, type Limits, type AgentState, type AgentRuntime } from './runtime/agent-state.js';
 export type { Connection } from './runtime/connection.js';
 export { defineTables, type TableSet, type TableUnit, type TableChild } from './schema/table-set.js';
-export { DEFAULT_MAX_OPEN_AGENTS } from './runtime/open-limits.js';
+export { DEFAULT_MAX_OPEN_AGENTS, DEFAULT_MAX_OPEN_BYTES, HANDLE_MEMORY } from './runtime/open-limits.js';
 export { MemoryStore } from './memories/memory-store.js';
 export type * from './memories/types.js';
 export type { MemoryFilter, MetadataCondition, MetadataValue } from './memories/filter.js';

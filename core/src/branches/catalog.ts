@@ -71,6 +71,8 @@ function processAlive(pid: number): boolean {
  */
 export function sweep(agentPath: string, kind: FileKind): void {
   const dir = filesDir(agentPath, kind);
+  // Checked first: most agents have no such directory, and readdirSync's ENOENT error costs 10-30 us (agents open often).
+  if (!existsSync(dir)) return;
   let entries: string[];
   try {
     entries = readdirSync(dir);

@@ -4,6 +4,7 @@
  * importance. Large agents get a first pass over compact codes (vector-index.ts) whose few hundred
  * candidates the engine then ranks exactly.
  */
+import { statSync } from 'node:fs';
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
 import type { SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
@@ -94,6 +95,26 @@ const FIRST_VERSION_SQL = `SELECT (SELECT value FROM engram_meta WHERE key = 've
 type VersionRow = { version: string | null; header: string | null; current: number | null };
 
 /**
+ * Whether the agent's files, as they are now, are too small to hold INDEX_MIN_VECTORS stored
+ * vectors (each a float32 BLOB of `dims` values): then it is small and recall scans it exactly,
+ * with no statement needed to find that out on a handle that knows nothing yet (on a fresh
+ * Turso handle that statement costs about 0.3 ms, most of it preparing). The files include
+ * every committed write, this process's and others'; the version recorded with it is the
+ * handle's last known one (at open or its own last write), never newer than what was measured,
+ * so the next recall's version check sees any change since. An exact scan is right at any size.
+ */
+function smallByFileSize(state: AgentState, dims: number): boolean {
+  if (state.sync || state.meta.vectors_version === undefined) return false;
+  let bytes = 0;
+  try {
+    for (const path of [state.conn.path, `${state.conn.path}-wal`]) bytes += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return false; // cannot tell: ask the database
+  }
+  return bytes > 0 && bytes < INDEX_MIN_VECTORS * dims * 4;
+}
+
+/**
  * The first-pass index of a large agent: the cached one if current, else loaded from the
  * agent's tables (only what changed since the cached copy), else rebuilt from the vectors and
  * stored (in memory only where the database cannot be written).
@@ -102,6 +123,10 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   const conn = state.conn;
   const cache = vectorCache(state);
   const known = cache.index !== undefined || cache.smallAtVersion !== undefined;
+  if (!known && smallByFileSize(state, dims)) {
+    cache.smallAtVersion = String(state.meta.vectors_version);
+    return undefined;
+  }
   const row = await conn.get<VersionRow>(known ? VERSION_SQL : FIRST_VERSION_SQL);
   const version = String(row?.version ?? '0');
   if (cache.index && cache.index.version === version) return cache.index;
@@ -154,6 +179,11 @@ async function loadIndex(state: AgentState, dims: number): Promise<StoredVectorI
   return index;
 }
 
+/**
+ * Ranked vector candidates. `fetched` receives the memory rows the query read anyway: a small
+ * agent's exact scan joins them, so recall need not read them again (one statement less on a
+ * freshly opened handle, where each statement is prepared anew).
+ */
 async function vectorCandidates(
   state: AgentState,
   rt: AgentRuntime,
@@ -163,6 +193,7 @@ async function vectorCandidates(
   params: SqlValue[],
   narrowing: boolean,
   now: number,
+  fetched: Map<number, MemoryRow>,
 ): Promise<Ranked[]> {
   const { conn } = state;
   const blob = vectorToBlob(query);
@@ -175,10 +206,12 @@ async function vectorCandidates(
   const index = await loadIndex(state, rt.embedder.dims);
   let rows: { id: number; d: number }[];
   if (!index) {
-    rows = await conn.all(
-      `SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+    const full = await conn.all<MemoryRow & { d: number }>(
+      `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
       [blob, ...params],
     );
+    for (const r of full) fetched.set(Number(r.id), r);
+    rows = full.map((r) => ({ id: Number(r.id), d: r.d }));
   } else if (!narrowing) {
     rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now));
   } else {
@@ -276,7 +309,8 @@ export async function recall(
   const terms = mode === 'vector' ? [] : searchTerms(query);
 
   return rt.use(async (state) => {
-    const vector = queryVector ? await vectorCandidates(state, rt, queryVector, pool, where, params, narrowing, now) : [];
+    const fetched = new Map<number, MemoryRow>();
+    const vector = queryVector ? await vectorCandidates(state, rt, queryVector, pool, where, params, narrowing, now, fetched) : [];
     const text = mode === 'vector' ? [] : await textCandidates(state, terms, pool, where, params);
 
     const parts = new Map<number, ScoreParts>();
@@ -314,11 +348,15 @@ export async function recall(
       }
     }
 
-    const ids = scored.map((s) => s.id);
-    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
-      JSON.stringify(ids),
-    ]);
-    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    const missing = scored.map((s) => s.id).filter((id) => !fetched.has(id));
+    const rows =
+      missing.length === 0
+        ? []
+        : await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
+            JSON.stringify(missing),
+          ]);
+    const byId = new Map(fetched);
+    for (const r of rows) byId.set(Number(r.id), r);
 
     const results: (RecallResult & { rowid: number; validFrom: number; created: number })[] = [];
     for (const { id, p, relevance: base } of scored) {

@@ -1,7 +1,9 @@
 /**
- * The handle pool: at most `max` agent databases open at once, least recently used closed
- * first, idle ones checkpointed and closed after `idleMs`. A handle lent out by `use()` is
- * never closed under its borrower; it is closed when the last borrower returns it.
+ * The handle pool: at most `max` agent databases and at most `maxBytes` of their estimated
+ * memory open at once, least recently used closed first, idle ones checkpointed and closed
+ * after `idleMs`. A handle lent out by `use()` is never closed under its borrower; it is closed
+ * when the last borrower returns it. The most recently used handle stays open even when it alone
+ * exceeds `maxBytes`, so one large agent is not reopened on every call.
  */
 import type { AgentState } from './agent-state.js';
 
@@ -10,10 +12,16 @@ interface Entry {
   opening: Promise<AgentState> | undefined;
   refs: number;
   lastUsed: number;
+  /** Estimated memory of the open handle (0 while opening). */
+  bytes: number;
 }
 
 export interface PoolOptions {
   max: number;
+  /** Most estimated memory of open handles (default: no limit). */
+  maxBytes?: number;
+  /** Estimated memory of a freshly opened handle (default 0). */
+  weigh?: (state: AgentState) => number;
   idleMs: number;
   open: (id: string) => Promise<AgentState>;
   onError?: (err: unknown) => void;
@@ -24,6 +32,7 @@ export class AgentPool {
   /** Keys whose files are being replaced: use() waits until the promise settles. */
   private readonly gates = new Map<string, Promise<void>>();
   private readonly timer: NodeJS.Timeout | undefined;
+  private bytes = 0;
 
   constructor(private readonly options: PoolOptions) {
     if (options.idleMs > 0 && Number.isFinite(options.idleMs)) {
@@ -38,6 +47,11 @@ export class AgentPool {
     return this.entries.size;
   }
 
+  /** Estimated memory of the open handles, in bytes. */
+  get openBytes(): number {
+    return this.bytes;
+  }
+
   isOpen(id: string): boolean {
     return this.entries.has(id);
   }
@@ -48,7 +62,7 @@ export class AgentPool {
     if (entry) {
       this.entries.delete(id); // re-insert: Map order is the LRU order
     } else {
-      entry = { state: undefined, opening: undefined, refs: 0, lastUsed: Date.now() };
+      entry = { state: undefined, opening: undefined, refs: 0, lastUsed: Date.now(), bytes: 0 };
     }
     this.entries.set(id, entry);
     entry.refs++;
@@ -56,7 +70,12 @@ export class AgentPool {
       if (!entry.state) {
         entry.opening ??= this.options.open(id);
         try {
-          entry.state = await entry.opening;
+          const state = await entry.opening;
+          if (!entry.state) {
+            entry.state = state;
+            entry.bytes = this.options.weigh?.(state) ?? 0;
+            this.bytes += entry.bytes;
+          }
         } catch (err) {
           if (this.entries.get(id) === entry) this.entries.delete(id);
           throw err;
@@ -68,8 +87,12 @@ export class AgentPool {
     } finally {
       entry.refs--;
       entry.lastUsed = Date.now();
-      if (this.entries.size > this.options.max) void this.evict();
+      if (this.overLimits()) void this.evict();
     }
+  }
+
+  private overLimits(): boolean {
+    return this.entries.size > this.options.max || this.bytes > (this.options.maxBytes ?? Infinity);
   }
 
   private async closeEntry(id: string, entry: Entry): Promise<void> {
@@ -77,6 +100,8 @@ export class AgentPool {
     const state = entry.state;
     entry.state = undefined;
     if (!state) return;
+    this.bytes -= entry.bytes;
+    entry.bytes = 0;
     try {
       await state.sync?.close(); // a synced agent pushes before its handle closes
       await state.conn.checkpoint({ ifWritten: true });
@@ -85,14 +110,19 @@ export class AgentPool {
     }
   }
 
+  /** Closes least recently used idle handles until both limits hold (the most recent one stays). */
   private async evict(): Promise<void> {
     const victims: [string, Entry][] = [];
     let excess = this.entries.size - this.options.max;
+    let bytesOver = this.bytes - (this.options.maxBytes ?? Infinity);
+    let left = this.entries.size;
     for (const [id, entry] of this.entries) {
-      if (excess <= 0) break;
+      if (excess <= 0 && bytesOver <= 0) break;
+      if (--left === 0 && excess <= 0) break; // the most recently used one is kept for the byte budget
       if (entry.refs === 0 && entry.state) {
         victims.push([id, entry]);
         excess--;
+        bytesOver -= entry.bytes;
       }
     }
     await Promise.all(victims.map(([id, e]) => this.closeEntry(id, e).catch((err) => this.options.onError?.(err))));
