@@ -14,7 +14,7 @@ import { sweepLeftovers } from './branches/catalog.js';
 import { filesDir } from './branches/names.js';
 import { Connection } from './runtime/connection.js';
 import { resolveDriver } from './drivers/index.js';
-import { GATE_FILE } from './drivers/open-gate.js';
+import { flushSideFileRemovals, GATE_FILE } from './drivers/open-gate.js';
 import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
 import { pageSizeFor } from './schema/page-size.js';
@@ -455,6 +455,7 @@ export class Engram {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.pool.closeAll();
+    flushSideFileRemovals(this.gate);
     this.closed = true;
     if (this.ownsEmbedder) await this.embedder.close?.();
   }

@@ -28,8 +28,11 @@ export const GATE_FILE = '.engram-gate';
 
 /** How long an opener waits for a removal to finish (each takes well under a millisecond). */
 const OPEN_WAIT_MS = 5_000;
-/** How long a removal waits (blocking: SQLite's busy handler) for the opens in flight. */
-const REMOVE_WAIT_MS = 50;
+/** A removal that opens kept out is retried this often, this many times (about 3 s). */
+const RETRY_EVERY_MS = 15;
+const RETRY_TICKS = 200;
+/** How long flushSideFileRemovals() waits per file for the opens in flight (blocking). */
+const FLUSH_WAIT_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -45,6 +48,8 @@ class Gate {
   constructor(path: string) {
     // Nothing is ever written (the exclusive side rolls back): the locks are all this file is for.
     this.db = new Database(path, { timeout: 0 });
+    // No -journal file is made and removed around each exclusive hold (0.2 ms each).
+    this.db.pragma('journal_mode = MEMORY');
     this.probe = this.db.prepare('SELECT count(*) AS n FROM sqlite_schema');
   }
 
@@ -82,17 +87,20 @@ class Gate {
     }
   }
 
-  /** Runs `fn` holding the exclusive side; false (fn not run) when opens kept it busy too long. */
-  exclusive(fn: () => void): boolean {
+  /**
+   * Runs `fn` holding the exclusive side; false (fn not run) when opens kept it busy. `waitMs`
+   * blocks the thread (SQLite's busy handler), holding new opens off meanwhile; 0 never blocks.
+   */
+  exclusive(waitMs: number, fn: () => void): boolean {
     // This thread's own opens in flight hold the shared side on this very connection.
     if (this.depth > 0) return false;
-    this.db.pragma(`busy_timeout = ${REMOVE_WAIT_MS}`);
+    if (waitMs > 0) this.db.pragma(`busy_timeout = ${waitMs}`);
     try {
       this.db.exec('BEGIN EXCLUSIVE');
     } catch {
       return false;
     } finally {
-      this.db.pragma('busy_timeout = 0');
+      if (waitMs > 0) this.db.pragma('busy_timeout = 0');
     }
     try {
       fn();
@@ -125,26 +133,80 @@ function sizeOf(path: string): number | undefined {
 }
 
 /**
- * Removes the `-tshm` and an empty `-wal` of a Turso database that no process has open (see the
- * module comment). Returns whether they were removed; false (everything left in place) when
- * anyone holds the database, its WAL still has frames, an open kept the gate busy, or the
- * platform cannot tell.
+ * Removes the `-tshm` and an empty `-wal` of `path` if no process has it open (see the module
+ * comment) and the gate can be passed within `waitMs`. True when the question is settled
+ * (removed, or kept because someone holds the database or its WAL still has frames); false
+ * when opens kept the gate busy.
  */
-export function removeIdleSideFiles(gatePath: string, path: string): boolean {
-  if (process.platform !== 'linux' || !readableLockTable()) return false;
+function tryRemove(g: Gate, path: string, waitMs: number): boolean {
   const tshm = `${path}-tshm`;
   const wal = `${path}-wal`;
-  if (sizeOf(tshm) === undefined && sizeOf(wal) === undefined) return false;
-  let removed = false;
-  const passed = gate(gatePath).exclusive(() => {
+  if (sizeOf(tshm) === undefined && sizeOf(wal) === undefined) return true;
+  return g.exclusive(waitMs, () => {
     // A WAL with frames is kept, and the coordination file with it (it records how far it was checkpointed).
     if ((sizeOf(wal) ?? 0) > 0) return;
     if (isLockedByAnyone([path, tshm, wal])) return;
     rmSync(tshm, { force: true });
     rmSync(wal, { force: true });
-    removed = true;
   });
-  return passed && removed;
+}
+
+/** Removals that found the gate busy, per gate path: retried in the background, then by flushSideFileRemovals(). */
+const deferred = new Map<string, { paths: Set<string>; timer: NodeJS.Timeout; ticks: number }>();
+
+function retryDeferred(gatePath: string): void {
+  const entry = deferred.get(gatePath)!;
+  const g = gate(gatePath);
+  for (const path of entry.paths) {
+    try {
+      if (tryRemove(g, path, 0)) entry.paths.delete(path);
+    } catch {
+      entry.paths.delete(path); // leaves the files: costs disk, never data
+    }
+  }
+  if (entry.paths.size === 0 || ++entry.ticks >= RETRY_TICKS) {
+    clearInterval(entry.timer);
+    if (entry.paths.size === 0) deferred.delete(gatePath);
+  }
+}
+
+/**
+ * After the last handle on `path` in this thread closed: removes the side files only an open
+ * handle needs when no process has the database open (module comment). Never blocks on busy
+ * opens: a removal they hold off is retried in the background for a few seconds, and by
+ * flushSideFileRemovals(). Does nothing where other holders cannot be seen (not Linux).
+ */
+export function removeIdleSideFiles(gatePath: string, path: string): void {
+  if (process.platform !== 'linux' || !readableLockTable()) return;
+  if (tryRemove(gate(gatePath), path, 0)) return;
+  let entry = deferred.get(gatePath);
+  if (!entry || entry.ticks >= RETRY_TICKS) {
+    if (entry) clearInterval(entry.timer);
+    const timer = setInterval(() => retryDeferred(gatePath), RETRY_EVERY_MS);
+    timer.unref();
+    entry = { paths: entry?.paths ?? new Set(), timer, ticks: 0 };
+    deferred.set(gatePath, entry);
+  }
+  entry.paths.add(path);
+}
+
+/**
+ * Settles the removals still deferred under this gate (Engram.close() calls it), waiting up to
+ * FLUSH_WAIT_MS each for the opens in flight (blocking: new opens are held off meanwhile).
+ */
+export function flushSideFileRemovals(gatePath: string): void {
+  const entry = deferred.get(gatePath);
+  if (!entry) return;
+  clearInterval(entry.timer);
+  deferred.delete(gatePath);
+  const g = gate(gatePath);
+  for (const path of entry.paths) {
+    try {
+      tryRemove(g, path, FLUSH_WAIT_MS);
+    } catch {
+      // left in place: costs disk, never data
+    }
+  }
 }
 
 let lockTable: boolean | undefined;
