@@ -191,6 +191,35 @@ describe.runIf(LINUX && existsSync(BUILT))('turso side files with two processes'
     await engram.close();
   });
 
+  it('a removal waits for opens in flight in other processes (the gate), then happens in the background', async () => {
+    const dir = tempDir();
+    const engram = await Engram.open({ dir, driver: 'turso', embedder: new HashEmbedder({ dims: 64 }), idleTimeoutMs: 0 });
+    const agent = await engram.agent('gated');
+    await agent.memories.remember({ text: 'one memory' });
+    // Another process in the middle of an open: it holds the gate's shared side.
+    const opener = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]); db.exec('BEGIN'); db.prepare('SELECT count(*) FROM sqlite_schema').get();
+         process.stdout.write('holding\\n'); process.stdin.once('data', () => { db.exec('COMMIT'); process.exit(0); });`,
+        engram.gate,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'], cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    const exited = new Promise((resolve) => opener.on('exit', resolve));
+    await new Promise((resolve) => opener.stdout.once('data', resolve));
+    await agent.close();
+    expect(existsSync(`${agent.path}-tshm`)).toBe(true);
+    opener.stdin.write('go\n');
+    await exited;
+    const start = Date.now();
+    while (existsSync(`${agent.path}-tshm`) && Date.now() - start < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`${agent.path}-tshm`)).toBe(false);
+    expect(existsSync(`${agent.path}-wal`)).toBe(false);
+    await engram.close();
+  });
+
   it('two processes opening and closing one agent over and over lose nothing', async () => {
     const dir = tempDir();
     const rounds = 40;
