@@ -97,7 +97,7 @@ export class Engram {
     private readonly ownsEmbedder: boolean,
   ) {
     this.root = resolve(options.dir);
-    this.gate = join(this.root, GATE_FILE);
+    this.gate = join(this.root, 'agents', GATE_FILE);
     this.driver = driver;
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -310,8 +310,10 @@ export class Engram {
       );
     }
     if (!meta) {
-      // A page size takes effect only in a file with no page yet (a new agent); a replica's pages are the remote's.
-      const fresh = !options.synced && (await conn.get<{ page_count: number }>('PRAGMA page_count'))?.page_count === 0;
+      // A page size takes effect only in a file with no page yet (a new agent). A replica's pages
+      // are the remote's, and Turso 0.7.2 encrypts 4 KB pages only (it panics on others).
+      const fresh =
+        !options.synced && !this.keys.has(id) && (await conn.get<{ page_count: number }>('PRAGMA page_count'))?.page_count === 0;
       if (fresh) await conn.exec(`PRAGMA page_size=${pageSizeFor(this.embedder.dims)}`);
       await conn.exec('PRAGMA journal_mode=WAL');
     }

@@ -10,6 +10,7 @@ import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import { FunctionEmbedder } from '../src/embedders/function-embedder.js';
 import { pageSizeFor } from '../src/schema/page-size.js';
+import { GATE_FILE } from '../src/drivers/open-gate.js';
 import { DRIVER_NAMES, tempDir } from './helpers.js';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/holder.mjs', import.meta.url));
@@ -68,7 +69,9 @@ describe.each(DRIVER_NAMES)('idle footprint (%s)', (driver) => {
     await agent.memories.remember(MEMORIES.map((text) => ({ text })));
     await engram.close();
     const all = files(dir);
-    const agentFiles = [...all].filter(([name]) => name.startsWith('agents'));
+    // The root's open gate (a lock file, always empty) is not the agent's.
+    expect(all.get(join('agents', GATE_FILE)) ?? 0).toBe(0);
+    const agentFiles = [...all].filter(([name]) => name.startsWith('agents') && !name.endsWith(GATE_FILE));
     const bytes = [...all.values()].reduce((a, b) => a + b, 0);
     expect(bytes, JSON.stringify([...all])).toBeLessThanOrEqual(32 * 1024);
     // Only the database itself: no WAL, no shared-memory or coordination file.
@@ -126,6 +129,22 @@ describe.each(DRIVER_NAMES)('idle footprint (%s)', (driver) => {
     };
     db.close();
     expect(overflow.n).toBe(0);
+  });
+});
+
+describe('page size of encrypted agents (turso)', () => {
+  it('stays 4 KB: the engine encrypts no other size', async () => {
+    const dir = tempDir();
+    const encryptionKey = 'ab'.repeat(32);
+    const engram = await Engram.open({ dir, driver: 'turso', embedder: new HashEmbedder({ dims: 100 }) });
+    const agent = await engram.agent('secret', { encryptionKey });
+    await agent.memories.remember(MEMORIES.map((text) => ({ text })));
+    const size = await agent.use((s) => s.conn.get<{ page_size: number }>('PRAGMA page_size'));
+    expect(size?.page_size).toBe(4096);
+    await engram.close();
+    const again = await Engram.open({ dir, driver: 'turso', embedder: new HashEmbedder({ dims: 100 }) });
+    expect(await (await again.agent('secret', { encryptionKey })).memories.count()).toBe(MEMORIES.length);
+    await again.close();
   });
 });
 

@@ -10,7 +10,7 @@
  * Turso handle keeps on its `-tshm` for its whole life, this process's other handles included),
  * and (2) no opener is between creating or opening those files and locking them, which
  * /proc/locks cannot show. For (2), every Engram open of a Turso file happens inside the shared
- * side of a gate, a lock file per Engram root (`.engram-gate`, always empty) locked through
+ * side of a gate, a lock file per Engram root (`agents/.engram-gate`, always empty) locked through
  * SQLite's own POSIX file locks, and the removal inside its exclusive side: opens run side by
  * side; a removal waits for the opens in flight and holds new ones off for a few microseconds.
  *
@@ -44,12 +44,11 @@ class Gate {
   private depth = 0;
   private held = false;
   private acquiring: Promise<void> | undefined;
+  private journalInMemory = false;
 
   constructor(path: string) {
     // Nothing is ever written (the exclusive side rolls back): the locks are all this file is for.
     this.db = new Database(path, { timeout: 0 });
-    // No -journal file is made and removed around each exclusive hold (0.2 ms each).
-    this.db.pragma('journal_mode = MEMORY');
     this.probe = this.db.prepare('SELECT count(*) AS n FROM sqlite_schema');
   }
 
@@ -94,6 +93,16 @@ class Gate {
   exclusive(waitMs: number, fn: () => void): boolean {
     // This thread's own opens in flight hold the shared side on this very connection.
     if (this.depth > 0) return false;
+    if (!this.journalInMemory) {
+      // No -journal file made and removed around each exclusive hold (0.2 ms each). Setting it
+      // reads the file, so it waits for a moment when no other process holds the exclusive side.
+      try {
+        this.db.pragma('journal_mode = MEMORY');
+      } catch {
+        return false;
+      }
+      this.journalInMemory = true;
+    }
     if (waitMs > 0) this.db.pragma(`busy_timeout = ${waitMs}`);
     try {
       this.db.exec('BEGIN EXCLUSIVE');
