@@ -77,9 +77,12 @@ class Gate {
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) {
-          throw new EngramError('LOCKED', `could not pass the open gate ${this.db.name}: another process kept it locked`, {
-            cause: err,
-          });
+          const busy = (err as { code?: string }).code === 'SQLITE_BUSY';
+          throw new EngramError(
+            busy ? 'LOCKED' : 'IO',
+            `could not pass the open gate ${this.db.name}${busy ? ': another process kept it locked' : ''}`,
+            { cause: err },
+          );
         }
         await sleep(Math.min(10, 1 + attempt));
       }
@@ -120,20 +123,29 @@ class Gate {
   }
 }
 
-const gates = new Map<string, Gate>();
+/** Open gates by path; null where the lock file cannot be opened (a read-only root, say). */
+const gates = new Map<string, Gate | null>();
 
-function gate(path: string): Gate {
+function gate(path: string): Gate | null {
   let g = gates.get(path);
-  if (!g) {
-    g = new Gate(path);
+  if (g === undefined) {
+    try {
+      g = new Gate(path);
+    } catch {
+      g = null;
+    }
     gates.set(path, g);
   }
   return g;
 }
 
-/** Runs `open` (a Turso connect in multi-process mode) inside the gate's shared side. */
+/**
+ * Runs `open` (a Turso connect in multi-process mode) inside the gate's shared side. Where the
+ * gate cannot be opened, opens without it, and this thread removes nothing under that root.
+ */
 export function whileOpening<T>(gatePath: string, open: () => Promise<T>): Promise<T> {
-  return gate(gatePath).shared(open);
+  const g = gate(gatePath);
+  return g ? g.shared(open) : open();
 }
 
 /** Bytes in a file, or undefined when it does not exist. */
@@ -147,7 +159,8 @@ function sizeOf(path: string): number | undefined {
  * (removed, or kept because someone holds the database or its WAL still has frames); false
  * when opens kept the gate busy.
  */
-function tryRemove(g: Gate, path: string, waitMs: number): boolean {
+function tryRemove(g: Gate | null, path: string, waitMs: number): boolean {
+  if (!g) return true; // no gate, no removal
   const tshm = `${path}-tshm`;
   const wal = `${path}-wal`;
   if (sizeOf(tshm) === undefined && sizeOf(wal) === undefined) return true;
