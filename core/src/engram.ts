@@ -14,8 +14,10 @@ import { sweepLeftovers } from './branches/catalog.js';
 import { filesDir } from './branches/names.js';
 import { Connection } from './runtime/connection.js';
 import { resolveDriver } from './drivers/index.js';
+import { flushSideFileRemovals, GATE_FILE } from './drivers/open-gate.js';
 import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
+import { pageSizeFor } from './schema/page-size.js';
 import type { Embedder } from './embedders/types.js';
 import { EngramError, invalid, isEngramError } from './util/errors.js';
 import { AgentPool } from './runtime/pool.js';
@@ -74,6 +76,8 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
 export class Engram {
   readonly root: string;
+  /** The root's open gate (drivers/open-gate.ts): lets closing an agent remove side files only an open handle needs. */
+  readonly gate: string;
   readonly driver: Driver;
   readonly embedder: Embedder;
   private readonly limits: Limits;
@@ -99,6 +103,7 @@ export class Engram {
     private readonly ownsEmbedder: boolean,
   ) {
     this.root = resolve(options.dir);
+    this.gate = join(this.root, 'agents', GATE_FILE);
     this.driver = driver;
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -273,7 +278,7 @@ export class Engram {
         driver: this.driver,
         lockTimeoutMs: this.lockTimeoutMs,
         mustExist: this.mustExist.has(id),
-        prepare: (conn) => this.prepare(conn, id),
+        prepare: (conn) => this.prepare(conn, id, { synced: true }),
       });
     }
     const fresh = await prepareAgentDir(id, path);
@@ -281,7 +286,7 @@ export class Engram {
     if (branchOf === undefined && !fresh) sweepLeftovers(path);
     let conn: Connection | undefined;
     try {
-      const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id) });
+      const handle = await this.driver.open(path, { encryptionKey: this.keys.get(id), gate: this.gate });
       conn = new Connection(this.driver, handle, path, { lockTimeoutMs: this.lockTimeoutMs });
       const meta = await this.prepare(conn, id);
       return { conn, meta, caches: new Map() };
@@ -297,7 +302,7 @@ export class Engram {
   }
 
   /** Brings a freshly opened database to the current schema and checks it belongs here. */
-  private async prepare(conn: Connection, id: string): Promise<Partial<AgentMeta>> {
+  private async prepare(conn: Connection, id: string, options: { synced?: boolean } = {}): Promise<Partial<AgentMeta>> {
     let meta = await readMeta(conn);
     if (meta && meta.engine && meta.engine !== this.driver.name) {
       throw new EngramError(
@@ -312,7 +317,14 @@ export class Engram {
         `agent ${id} has schema version ${version}, newer than this Engram (${SCHEMA_VERSION}): upgrade Engram`,
       );
     }
-    if (!meta) await conn.exec('PRAGMA journal_mode=WAL');
+    if (!meta) {
+      // A page size takes effect only in a file with no page yet (a new agent). A replica's pages
+      // are the remote's, and Turso 0.7.2 encrypts 4 KB pages only (it panics on others).
+      const fresh =
+        !options.synced && !this.keys.has(id) && (await conn.get<{ page_count: number }>('PRAGMA page_count'))?.page_count === 0;
+      if (fresh) await conn.exec(`PRAGMA page_size=${pageSizeFor(this.embedder.dims)}`);
+      await conn.exec('PRAGMA journal_mode=WAL');
+    }
     if (version < SCHEMA_VERSION) {
       await migrate((fn) => conn.transaction(fn), conn.dialect, version);
     }
@@ -458,6 +470,7 @@ export class Engram {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.pool.closeAll();
+    flushSideFileRemovals(this.gate);
     this.closed = true;
     if (this.ownsEmbedder) await this.embedder.close?.();
   }

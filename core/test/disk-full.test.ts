@@ -21,6 +21,7 @@ beforeAll(() => {
 afterAll(() => fs.close?.());
 
 const embedder = new HashEmbedder({ dims: 64 });
+const IN_WAL = 2 ** 18;
 const big = (tag: string, n: number) => `${tag} ${'x'.repeat(n)}`;
 
 describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
@@ -38,7 +39,9 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     await agent.branches.create('keep'); // the change log is on: creating a branch only copies
     await agent.checkpoint();
     // Committed but still in the WAL: closing must checkpoint it into a file that cannot grow.
-    await agent.files.writeFile('/in-wal.bin', Buffer.alloc(2 ** 20, 2));
+    // (256 KB: well under the 1000 pages at which the engines checkpoint by themselves, even with
+    // the 1 KB pages a new agent gets.)
+    await agent.files.writeFile('/in-wal.bin', Buffer.alloc(IN_WAL, 2));
 
     const free = fillDisk(fs.dir);
     try {
@@ -93,7 +96,7 @@ describe.each(DRIVER_NAMES)('a full disk (%s)', (driver) => {
     expect((await a.memories.list({ limit: 100, order: 'oldest' })).map((m) => m.text)).toEqual(['before', 'after']);
     expect((await a.kv.list()).map((e) => e.key)).toEqual(['after', 'before']);
     expect((await a.files.readdir('/')).map((f) => f.path)).toEqual(['/before.md', '/in-wal.bin']);
-    expect((await a.files.readFile('/in-wal.bin')).equals(Buffer.alloc(2 ** 20, 2))).toBe(true);
+    expect((await a.files.readFile('/in-wal.bin')).equals(Buffer.alloc(IN_WAL, 2))).toBe(true);
     expect((await a.actions.recent({ limit: 10 })).map((x) => x.name)).toEqual(['before']);
     expect((await a.branches.list()).map((b) => b.name)).toEqual(['keep']);
     await last.close();

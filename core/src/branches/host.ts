@@ -31,6 +31,8 @@ export interface BranchHost<A extends BranchSubject = BranchSubject> {
   openFile(agent: A, path: string): A;
   /** Set when agents are replicas of remote databases (Engram.open({ sync })): their files are never replaced. */
   readonly synced?: boolean;
+  /** The root's open gate, passed to every open (see drivers/open-gate.ts). */
+  readonly gate?: string;
 }
 
 /**
@@ -50,6 +52,6 @@ export function refuseSwapWhenSynced(host: Pick<BranchHost, 'synced'>, what: str
 /** A private connection to an existing database file, outside the pool (for file operations). */
 export async function openPrivate(host: BranchHost, agentId: string, path: string): Promise<Connection> {
   if (!existsSync(path)) throw new EngramError('NOT_FOUND', `database file ${path} does not exist`);
-  const handle = await host.driver.open(path, { encryptionKey: host.encryptionKey(agentId) });
+  const handle = await host.driver.open(path, { encryptionKey: host.encryptionKey(agentId), gate: host.gate });
   return new Connection(host.driver, handle, path, { lockTimeoutMs: host.lockTimeoutMs });
 }

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { connect } from '@tursodatabase/database';
 import { Database } from '@tursodatabase/database';
 import { EngramError, isEngramError } from '../util/errors.js';
+import { removeIdleSideFiles, whileOpening } from './open-gate.js';
 import {
   DISK_FULL_MESSAGE,
   type Dialect,
@@ -52,10 +53,14 @@ export class TursoHandle implements EngineHandle {
   /** Inside BEGIN ... COMMIT / ROLLBACK (as issued through exec()). */
   private inTransaction = false;
 
-  /** `reconnect` opens the file again after a storage failure (a replica has none: it stays failed until reopened). */
+  /**
+   * `reconnect` opens the file again after a storage failure (a replica has none: it stays failed
+   * until reopened); `afterClose` runs once the connection is closed (best effort, never throws).
+   */
   constructor(
     protected db: TursoDatabase,
     private readonly reconnect?: () => Promise<TursoDatabase>,
+    private readonly afterClose?: () => void,
   ) {}
 
   /** Forgets prepared statements (after a pull that may have changed the schema). */
@@ -146,6 +151,11 @@ export class TursoHandle implements EngineHandle {
       // A connection that failed in storage has nothing worth keeping; a full disk must not make close() throw.
       if (this.poisoned !== undefined || isDiskFull(err)) return;
       throw mapTursoError(err);
+    }
+    try {
+      this.afterClose?.();
+    } catch {
+      // Side files left in place cost disk, never data: the next close tries again.
     }
   }
 }
@@ -253,7 +263,8 @@ export const tursoDriver: Driver = {
   dialect: tursoDialect,
   supportsEncryption: true,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
-    const open = () =>
+    const { gate } = options;
+    const connectOnce = () =>
       connectPatiently(() =>
         connectNow(path, {
           experimental: [...EXPERIMENTAL],
@@ -261,8 +272,10 @@ export const tursoDriver: Driver = {
           ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
         }),
       );
+    // Through the gate, so that no side file is removed while this open is creating or locking it.
+    const open = gate ? () => whileOpening(gate, connectOnce) : connectOnce;
     try {
-      return new TursoHandle(await open(), open);
+      return new TursoHandle(await open(), open, gate ? () => removeIdleSideFiles(gate, path) : undefined);
     } catch (err) {
       const mapped = mapTursoError(err);
       if (options.encryptionKey && isEngramError(mapped, 'INVALID_ARGUMENT') && isPlaintext(path)) {

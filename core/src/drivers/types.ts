@@ -33,6 +33,11 @@ export interface OpenOptions {
   /** Hex-encoded 256-bit key: the database is encrypted at rest. Turso only. */
   encryptionKey?: string | undefined;
   readonly?: boolean | undefined;
+  /**
+   * The Engram root's open gate (open-gate.ts): opens pass it, and closing the last handle
+   * removes side files only an open handle needs. Without it they stay.
+   */
+  gate?: string | undefined;
 }
 
 /** Indexed columns of a table and their weights: a term found in a column counts `weight` times. */
