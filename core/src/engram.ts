@@ -17,7 +17,7 @@ import { resolveDriver } from './drivers/index.js';
 import { flushSideFileRemovals, GATE_FILE } from './drivers/open-gate.js';
 import type { Driver, DriverName } from './drivers/types.js';
 import { defaultEmbedder } from './embedders/default.js';
-import { pageSizeFor } from './schema/page-size.js';
+import { checkPageSize, pageSizeFor } from './schema/page-size.js';
 import type { Embedder } from './embedders/types.js';
 import { EngramError, invalid, isEngramError } from './util/errors.js';
 import { AgentPool } from './runtime/pool.js';
@@ -47,6 +47,14 @@ export interface EngramOptions {
    * Least recently used handles are closed beyond it; the most recent one always stays open.
    */
   maxOpenBytes?: number;
+  /**
+   * Page size of agent databases created from now on: a power of two from 1024 to 65536 bytes.
+   * Default: the smallest in which one vector of the embedder fits a page (1 KB up to 241 dims,
+   * 2 KB up to 497, else 4 KB), which keeps an idle agent under 32 KB. Agents expected to grow
+   * past about 100k memories insert and search faster with 4096 or more. Existing files keep
+   * theirs; encrypted agents always use 4096 (the engine encrypts no other size).
+   */
+  pageSize?: number;
   /** Close a handle after this long unused (default 60 s; 0 keeps them open). */
   idleTimeoutMs?: number;
   /** How long to wait for another process's write lock before failing with LOCKED (default 10 s). */
@@ -81,6 +89,7 @@ export class Engram {
   readonly driver: Driver;
   readonly embedder: Embedder;
   private readonly limits: Limits;
+  private readonly pageSize: number;
   private readonly lockTimeoutMs: number;
   private readonly pool: AgentPool;
   private readonly keys = new Map<string, string>();
@@ -107,6 +116,7 @@ export class Engram {
     this.driver = driver;
     this.embedder = embedder;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.pageSize = options.pageSize === undefined ? pageSizeFor(embedder.dims) : checkPageSize(options.pageSize);
     const limits = openLimits(driver.name, options);
     this.lockTimeoutMs = limits.lockTimeoutMs;
     this.sync = options.sync === undefined ? undefined : resolveSyncOptions(options.sync);
@@ -158,6 +168,7 @@ export class Engram {
     }
     const driver = resolveDriver(options.driver);
     openLimits(driver.name, options); // checked before anything is loaded or created
+    if (options.pageSize !== undefined) checkPageSize(options.pageSize);
     if (options.sync !== undefined && driver.name !== 'turso') {
       throw new EngramError(
         'UNSUPPORTED',
@@ -322,7 +333,7 @@ export class Engram {
       // are the remote's, and Turso 0.7.2 encrypts 4 KB pages only (it panics on others).
       const fresh =
         !options.synced && !this.keys.has(id) && (await conn.get<{ page_count: number }>('PRAGMA page_count'))?.page_count === 0;
-      if (fresh) await conn.exec(`PRAGMA page_size=${pageSizeFor(this.embedder.dims)}`);
+      if (fresh) await conn.exec(`PRAGMA page_size=${this.pageSize}`);
       await conn.exec('PRAGMA journal_mode=WAL');
     }
     if (version < SCHEMA_VERSION) {

@@ -132,6 +132,29 @@ describe.each(DRIVER_NAMES)('idle footprint (%s)', (driver) => {
   });
 });
 
+describe.each(DRIVER_NAMES)('pageSize option (%s)', (driver) => {
+  it('gives new agents the page size asked for, and leaves existing ones theirs', async () => {
+    const dir = tempDir();
+    const small = await Engram.open({ dir, driver, embedder: new HashEmbedder({ dims: 64 }) });
+    const before = await small.agent('before');
+    await before.memories.remember([{ text: MEMORIES[0]! }]);
+    await small.close();
+    const large = await Engram.open({ dir, driver, embedder: new HashEmbedder({ dims: 64 }), pageSize: 8192 });
+    const after = await large.agent('after');
+    await after.memories.remember(MEMORIES.map((text) => ({ text })));
+    expect((await (await large.agent('before')).memories.list()).length).toBe(1);
+    await large.close();
+    expect(pageSize(after.path)).toBe(8192);
+    expect(pageSize(before.path)).toBe(1024);
+  });
+
+  it.each([512, 3000, 131072, 1.5, '4096', null])('refuses %j with INVALID_ARGUMENT before touching the directory', async (pageSize) => {
+    const dir = join(tempDir(), 'never');
+    await expect(Engram.open({ dir, driver, pageSize: pageSize as number })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
 describe('page size of encrypted agents (turso)', () => {
   it('stays 4 KB: the engine encrypts no other size', async () => {
     const dir = tempDir();

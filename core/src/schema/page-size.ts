@@ -6,6 +6,7 @@
  * smallest one in which a vector row of the agent's embedder still fits in a leaf page. It is
  * fixed when the file is created: existing agent files keep theirs.
  */
+import { invalid } from '../util/errors.js';
 
 /** Smallest page size chosen (both engines accept 512, but below 1 KB the schema alone spans 7-9 pages). */
 export const MIN_PAGE_SIZE = 1024;
@@ -26,4 +27,12 @@ export function pageSizeFor(dims: number): number {
   const row = dims * 4 + VECTOR_ROW_OVERHEAD;
   for (let size = MIN_PAGE_SIZE; size < MAX_PAGE_SIZE; size *= 2) if (row <= maxLocalPayload(size)) return size;
   return MAX_PAGE_SIZE;
+}
+
+/** A page size given to Engram.open: a power of two from 1024 to 65536 (INVALID_ARGUMENT otherwise). */
+export function checkPageSize(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1024 || value > 65536 || (value & (value - 1)) !== 0) {
+    throw invalid(`pageSize must be a power of two from 1024 to 65536 bytes, not ${JSON.stringify(value)}`, { field: 'pageSize' });
+  }
+  return value;
 }
