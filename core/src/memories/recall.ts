@@ -5,7 +5,7 @@
  * candidates the engine then ranks exactly.
  */
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
-import type { SqlValue } from '../drivers/types.js';
+import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../search/vectors.js';
@@ -314,24 +314,28 @@ export async function recall(
       }
     }
 
-    const ids = scored.map((s) => s.id);
-    const rows = await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
-      JSON.stringify(ids),
-    ]);
-    const byId = new Map(rows.map((r) => [Number(r.id), r]));
-
-    const results: (RecallResult & { rowid: number; validFrom: number; created: number })[] = [];
+    // Ranking needs a row's times and importance only for time hints and weights: then those few
+    // columns are read for every candidate. Whole rows are read only for the candidates that can
+    // make the cut (topResults), not for the 30-60 the retrievers bring.
+    const keys =
+      hints.length > 0 || weighted
+        ? await rankKeys(
+            state.conn,
+            scored.map((s) => s.id),
+          )
+        : undefined;
+    const ranked: Scored[] = [];
     for (const { id, p, relevance: base } of scored) {
-      const row = byId.get(id);
-      if (!row) continue;
+      const row = keys?.get(id);
+      if (keys && !row) continue;
       let relevance = base;
-      const hint = hints.find((h) => inHint(h, Number(row.valid_from)));
+      const hint = row && hints.find((h) => inHint(h, Number(row.valid_from)));
       if (hint) {
         p.timeHint = hint.text;
         relevance += TIME_HINT_WEIGHT * scale;
       }
       let score = relevance;
-      if (weighted) {
+      if (weighted && row) {
         const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;
         // Values on disk that are not numbers (hand edits) count as new and unimportant, never NaN.
         const age = now - Number(row.valid_from);
@@ -342,18 +346,66 @@ export async function recall(
         score = (1 - wr - wi) * scaled + wr * recency + wi * importance;
       }
       if (minScore !== undefined && score < minScore) continue;
-      results.push({
-        memory: rowToMemory(row),
-        score,
-        parts: p,
-        rowid: id,
-        validFrom: Number(row.valid_from),
-        created: Number(row.created_at),
-      });
+      ranked.push({ id, p, score });
     }
-    // Ties go to the older memory (by its time, then when it was stored, then the smaller id: ids
-    // are random, see ids.ts), so the same data ranks the same in every run and on every replica.
-    results.sort((a, b) => b.score - a.score || a.validFrom - b.validFrom || a.created - b.created || a.rowid - b.rowid);
-    return results.slice(0, limit).map(({ rowid: _rowid, validFrom: _validFrom, created: _created, ...r }) => r);
+    return topResults(state.conn, ranked, limit);
   });
+}
+
+/** A candidate scored, before its row is read. */
+interface Scored {
+  id: number;
+  p: ScoreParts;
+  score: number;
+}
+
+type KeyRow = Pick<MemoryRow, 'id' | 'valid_from' | 'importance'>;
+
+/** The columns ranking reads of each candidate (time hints, weights), by id. */
+async function rankKeys(conn: Queryable, ids: number[]): Promise<Map<number, KeyRow>> {
+  const rows = await conn.all<KeyRow>(
+    `SELECT m.id, m.valid_from, m.importance FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`,
+    [JSON.stringify(ids)],
+  );
+  return new Map(rows.map((r) => [Number(r.id), r]));
+}
+
+/**
+ * The best `limit` of `ranked` as results, best first; ties go to the older memory (by its
+ * time, then when it was stored, then the smaller id: ids are random, see ids.ts), so the same
+ * data ranks the same in every run and on every replica. Only candidates scoring at least the
+ * limit-th best score can be among them (ties included), so only their rows are read; a row
+ * gone meanwhile (deleted by another writer) makes room for the next candidate.
+ */
+async function topResults(conn: Queryable, ranked: Scored[], limit: number): Promise<RecallResult[]> {
+  const byScore = [...ranked].sort((a, b) => b.score - a.score);
+  const rows = new Map<number, MemoryRow>();
+  const gone = new Set<number>();
+  for (;;) {
+    const left = byScore.filter((c) => !gone.has(c.id));
+    const cut = left.length > limit ? left[limit - 1]!.score : -Infinity;
+    // A score that is not a number orders unpredictably: then every candidate is read.
+    const contenders = Number.isNaN(cut) || left.some((c) => Number.isNaN(c.score)) ? left : left.filter((c) => c.score >= cut);
+    const missing = contenders.filter((c) => !rows.has(c.id)).map((c) => c.id);
+    if (missing.length > 0) {
+      const read = await conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
+        JSON.stringify(missing),
+      ]);
+      for (const r of read) rows.set(Number(r.id), r);
+      const lost = missing.filter((id) => !rows.has(id));
+      if (lost.length > 0) {
+        for (const id of lost) gone.add(id);
+        continue;
+      }
+    }
+    const found = contenders.map((c) => ({ c, row: rows.get(c.id)! }));
+    found.sort(
+      (a, b) =>
+        b.c.score - a.c.score ||
+        Number(a.row.valid_from) - Number(b.row.valid_from) ||
+        Number(a.row.created_at) - Number(b.row.created_at) ||
+        a.c.id - b.c.id,
+    );
+    return found.slice(0, limit).map(({ c, row }) => ({ memory: rowToMemory(row), score: c.score, parts: c.p }));
+  }
 }
