@@ -31,6 +31,7 @@ import { toEpochMs } from '../util/time.js';
 import { inHint, timeHints } from './time-hints.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 import { vectorCache } from '../search/vector-cache.js';
+import { smallVectors } from '../search/small-vectors.js';
 
 const RECALL_FIELDS = [
   ...FILTER_FIELDS,
@@ -175,10 +176,26 @@ async function vectorCandidates(
   const index = await loadIndex(state, rt.embedder.dims);
   let rows: { id: number; d: number }[];
   if (!index) {
-    rows = await conn.all(
-      `SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
-      [blob, ...params],
-    );
+    // A small agent: its vectors in memory pick the few rows the engine ranks (small-vectors.ts).
+    const version = vectorCache(state).smallAtVersion;
+    const small = narrowing || version === undefined ? undefined : await smallVectors(state, rt.embedder.dims, version);
+    const picked = small?.candidates(query, k, now);
+    rows =
+      picked === undefined
+        ? []
+        : picked.length === 0
+          ? []
+          : await conn.all(
+              `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+              [blob, JSON.stringify(picked), ...params],
+            );
+    // Fewer than the candidates promised (a row the handle did not know of): the full scan decides.
+    if (picked === undefined || rows.length < Math.min(k, picked.length)) {
+      rows = await conn.all(
+        `SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+        [blob, ...params],
+      );
+    }
   } else if (!narrowing) {
     rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now));
   } else {
