@@ -79,4 +79,16 @@ describe('SmallVectors', () => {
     expect(small.candidates(new Float32Array([0, 1]), 5, 200)).toEqual([30]);
     expect(small.upsert(50, new Float32Array([1, 2, 3]), null)).toBe(false);
   });
+
+  it('grows past its first capacity and keeps each id with its own vector through removals', () => {
+    const small = new SmallVectors(3, '1', 2);
+    for (let id = 1; id <= 200; id++) small.upsert(id, new Float32Array([Math.cos(id), Math.sin(id), id % 7]), null);
+    for (let id = 1; id <= 200; id += 3) small.remove(id);
+    expect(small.size).toBe(133);
+    for (const id of [2, 3, 101, 200]) {
+      const [nearest] = small.candidates(new Float32Array([Math.cos(id), Math.sin(id), id % 7]), 1, 0);
+      expect(nearest).toBe(id);
+    }
+    expect(small.candidates(new Float32Array([Math.cos(1), Math.sin(1), 1]), 1, 0)).not.toContain(1);
+  });
 });

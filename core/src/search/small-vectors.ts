@@ -29,17 +29,23 @@ const KEY = 'search:small-vectors';
 /** The current vectors of one agent at one vectors_version. */
 export class SmallVectors {
   private ids: number[] = [];
-  private vectors: Float32Array[] = [];
+  /** Every entry's vector, one after another (one array: the scan reads it straight through). */
+  private data: Float32Array;
   /** 1 / |v|, so the scan is a dot product. */
-  private inverseNorms: number[] = [];
+  private inverseNorms: Float64Array;
   /** Expiry in epoch ms; Infinity for none. */
-  private expires: number[] = [];
+  private expires: Float64Array;
   private readonly slot = new Map<number, number>();
 
   constructor(
     readonly dims: number,
     public version: string,
-  ) {}
+    capacity = 64,
+  ) {
+    this.data = new Float32Array(capacity * dims);
+    this.inverseNorms = new Float64Array(capacity);
+    this.expires = new Float64Array(capacity);
+  }
 
   get size(): number {
     return this.ids.length;
@@ -50,13 +56,30 @@ export class SmallVectors {
     if (vector.length !== this.dims) return false;
     let norm = 0;
     for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
-    const at = this.slot.get(id) ?? this.ids.length;
-    if (at === this.ids.length) this.slot.set(id, at);
-    this.ids[at] = id;
-    this.vectors[at] = vector;
+    let at = this.slot.get(id);
+    if (at === undefined) {
+      at = this.ids.length;
+      if (at === this.expires.length) this.grow();
+      this.slot.set(id, at);
+      this.ids.push(id);
+    }
+    this.data.set(vector, at * this.dims);
     this.inverseNorms[at] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     this.expires[at] = expiresAt ?? Infinity;
     return true;
+  }
+
+  private grow(): void {
+    const capacity = this.expires.length * 2;
+    const data = new Float32Array(capacity * this.dims);
+    data.set(this.data);
+    this.data = data;
+    const inverseNorms = new Float64Array(capacity);
+    inverseNorms.set(this.inverseNorms);
+    this.inverseNorms = inverseNorms;
+    const expires = new Float64Array(capacity);
+    expires.set(this.expires);
+    this.expires = expires;
   }
 
   /** Changes one entry's expiry; false when there is no such entry. */
@@ -73,15 +96,12 @@ export class SmallVectors {
     const last = this.ids.length - 1;
     if (at !== last) {
       this.ids[at] = this.ids[last]!;
-      this.vectors[at] = this.vectors[last]!;
+      this.data.copyWithin(at * this.dims, last * this.dims, (last + 1) * this.dims);
       this.inverseNorms[at] = this.inverseNorms[last]!;
       this.expires[at] = this.expires[last]!;
       this.slot.set(this.ids[at]!, at);
     }
     this.ids.pop();
-    this.vectors.pop();
-    this.inverseNorms.pop();
-    this.expires.pop();
     this.slot.delete(id);
   }
 
@@ -102,20 +122,32 @@ export class SmallVectors {
   candidates(query: Float32Array, k: number, now: number): number[] {
     const n = this.ids.length;
     const dims = this.dims;
+    const { data, inverseNorms, expires } = this;
     let qNorm = 0;
     for (let i = 0; i < dims; i++) qNorm += query[i]! * query[i]!;
     const qInverse = qNorm > 0 ? 1 / Math.sqrt(qNorm) : 0;
     const distance = new Float64Array(n);
     let live = 0;
-    for (let at = 0; at < n; at++) {
-      if (!(this.expires[at]! > now)) {
+    for (let at = 0, base = 0; at < n; at++, base += dims) {
+      if (!(expires[at]! > now)) {
         distance[at] = Infinity;
         continue;
       }
-      const v = this.vectors[at]!;
-      let dot = 0;
-      for (let i = 0; i < dims; i++) dot += v[i]! * query[i]!;
-      distance[at] = 1 - dot * this.inverseNorms[at]! * qInverse;
+      // Four sums at once (about 10% faster than one); the order differs from the engine's,
+      // which the margin covers.
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      let i = 0;
+      for (; i + 3 < dims; i += 4) {
+        d0 += data[base + i]! * query[i]!;
+        d1 += data[base + i + 1]! * query[i + 1]!;
+        d2 += data[base + i + 2]! * query[i + 2]!;
+        d3 += data[base + i + 3]! * query[i + 3]!;
+      }
+      for (; i < dims; i++) d0 += data[base + i]! * query[i]!;
+      distance[at] = 1 - (d0 + d1 + d2 + d3) * inverseNorms[at]! * qInverse;
       live++;
     }
     if (live === 0) return [];
@@ -190,7 +222,7 @@ export async function smallVectors(state: Holder & { conn: Queryable }, dims: nu
   const rows = await state.conn.all<{ id: number; e: Uint8Array; x: number | null }>(
     `SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL`,
   );
-  const small = new SmallVectors(dims, version);
+  const small = new SmallVectors(dims, version, Math.max(64, rows.length));
   for (const r of rows) {
     let vector: Float32Array;
     try {
