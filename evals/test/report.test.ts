@@ -3,6 +3,7 @@ import type { MachineInfo } from '../src/lib/machine.js';
 import type { Scores } from '../src/locomo/metrics.js';
 import type { ScaleResults } from '../src/scale/summary.js';
 import { buildReport, type ReportInputs } from '../src/report/build.js';
+import { mcpSection } from '../src/report/sections/mcp.js';
 import { groupedBarChart, niceMax } from '../src/report/svg.js';
 
 const machine: MachineInfo = {
@@ -245,5 +246,51 @@ describe('SVG charts', () => {
     expect(niceMax(8.7)).toBe(10);
     expect(niceMax(2.1)).toBe(2.5);
     expect(niceMax(0)).toBe(1);
+  });
+});
+
+describe('MCP section', () => {
+  const row = (memories: number, driver: string, path: string, p50: number, target?: number) => ({
+    memories,
+    driver,
+    path,
+    op: 'recall',
+    calls: 300,
+    p50,
+    p95: p50 * 2,
+    mean: p50,
+    ...(target === undefined ? {} : { target: { p50Ms: target, source: 'issue 16' } }),
+  });
+
+  it('checks each size against its own target, beside the core call of the same size', () => {
+    const section = mcpSection(
+      {
+        options: { memories: [1000, 10000] },
+        results: [
+          row(1000, 'sqlite', 'core', 0.6),
+          row(1000, 'sqlite', 'mcp stdio', 1.2, 1.0),
+          row(10000, 'sqlite', 'core', 2),
+          row(10000, 'sqlite', 'mcp stdio', 3, 10),
+        ],
+      },
+      'npm run bench:mcp',
+    );
+    const [small, large] = section.figures;
+    expect(small).toMatchObject({ name: 'memory_recall p50 over MCP stdio, sqlite, 1,000 memories', value: 1.2, status: 'MISS' });
+    expect(small!.baseline).toEqual({ label: 'direct core call', value: 0.6 });
+    expect(small!.target).toMatchObject({ value: 1.0, source: 'issue 16' });
+    expect(large).toMatchObject({ name: 'memory_recall p50 over MCP stdio, sqlite, 10,000 memories', value: 3, status: 'PASS' });
+  });
+
+  it('reads a result of one size without targets of its own against issue 5', () => {
+    const section = mcpSection(
+      {
+        options: { memories: 10000 },
+        results: [row(10000, 'turso', 'core', 4), { ...row(10000, 'turso', 'mcp stdio', 11), memories: undefined }],
+      },
+      'npm run bench:mcp',
+    );
+    expect(section.title).toContain('10,000 memories');
+    expect(section.figures[0]).toMatchObject({ name: 'memory_recall p50 over MCP stdio, turso', status: 'MISS', target: { value: 10 } });
   });
 });

@@ -95,6 +95,56 @@ export function jsonBytes(value: unknown): number {
 }
 
 /**
+ * An upper bound of `value`'s size as JSON in UTF-8 bytes, without serialising it, or undefined
+ * past `limit` (or for what only JSON.stringify can tell: toJSON, non-plain objects, deep
+ * nesting). A string unit takes at most 6 bytes (an escape such as \u001f), a number at most 24 characters.
+ */
+function jsonBytesBound(value: unknown, limit: number, depth = 0): number | undefined {
+  switch (typeof value) {
+    case 'string':
+      return 2 + 6 * value.length;
+    case 'number':
+      return 24;
+    case 'boolean':
+      return 5;
+    case 'undefined':
+      return 4; // "null" in an array; nothing in an object
+    case 'object': {
+      if (value === null) return 4;
+      if (depth > 64) return undefined;
+      let total = 2;
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          const bytes = jsonBytesBound(item, limit, depth + 1);
+          if (bytes === undefined || (total += bytes + 1) > limit) return undefined;
+        }
+        return total;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return undefined;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const bytes = jsonBytesBound((value as Record<string, unknown>)[key], limit, depth + 1);
+        if (bytes === undefined || (total += 2 + 6 * key.length + 1 + bytes + 1) > limit) return undefined;
+      }
+      return total;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * LIMIT_EXCEEDED when `value` as JSON would be over MAX_REPLY_BYTES (see checkReplySize). Only
+ * a reply near the limit is serialised to be measured: the transport serialises every reply
+ * again to send it.
+ */
+export function checkReplyFits(value: unknown, askForLess?: string): void {
+  if (jsonBytesBound(value, MAX_REPLY_BYTES) !== undefined) return;
+  checkReplySize(jsonBytes(value), askForLess);
+}
+
+/**
  * LIMIT_EXCEEDED when a reply of `bytes` would not fit in one message (MAX_REPLY_BYTES): a
  * larger one would end a stdio client's connection.
  */
@@ -123,7 +173,7 @@ export function addTool<I extends z.ZodObject, O extends z.ZodObject>(
     try {
       const { text, data } = await run(args);
       const result: CallToolResult = { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
-      checkReplySize(jsonBytes(result), spec.askForLess);
+      checkReplyFits(result, spec.askForLess);
       clientLog?.send(extra.sendNotification, 'debug', `${name}: ok in ${(performance.now() - started).toFixed(1)} ms`);
       return result;
     } catch (err) {

@@ -29,6 +29,7 @@ import {
 } from './normalize.js';
 import { textIndex } from '../search/text-indexes.js';
 import { dropVectorCache, vectorCache } from '../search/vector-cache.js';
+import { followWrite } from '../search/small-vectors.js';
 import { MEMORY_TEXT } from './text-index.js';
 import type {
   HistogramOptions,
@@ -70,6 +71,8 @@ interface IndexWrite {
   count?: number | undefined;
   /** A synced agent's changes, applied to its in-memory index after commit (see writeVectors). */
   changes?: VectorChanges | undefined;
+  /** Every agent's changes, for a small agent's vectors held in memory (search/small-vectors.ts). */
+  small?: VectorChanges | undefined;
 }
 
 /**
@@ -90,17 +93,18 @@ async function writeVectors(tx: Queryable, state: AgentState, dims: number, chan
         : await tx.get<{ e: Uint8Array }>('SELECT embedding AS e FROM memory_vectors WHERE memory_id = ?', [c.id]);
       changed.push(row ? { ...c, vector: blobToVector(row.e) } : c);
     }
-    return { version, changes: { ...changes, changed } };
+    return { version, changes: { ...changes, changed }, small: { ...changes, changed } };
   }
   const small =
     cache.smallAtVersion === String(Number(version) - 1) && cache.smallCount !== undefined ? { count: cache.smallCount } : undefined;
   const { count } = await maintainStored(tx, state.conn.dialect.blob, dims, version, changes, small);
-  return { version, count };
+  return { version, count, small: changes };
 }
 
 /** After commit: the handle's view of the meta and of a small agent's size. */
 function afterIndexWrite(state: AgentState, write: IndexWrite): void {
   state.meta.vectors_version = write.version;
+  followWrite(state, write.version, write.small);
   const cache = vectorCache(state);
   cache.smallAtVersion = write.count === undefined ? undefined : write.version;
   cache.smallCount = write.count;

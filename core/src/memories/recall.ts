@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import type { AgentRuntime, AgentState } from '../runtime/agent-state.js';
-import type { SqlValue } from '../drivers/types.js';
+import type { Queryable, SqlValue } from '../drivers/types.js';
 import { EngramError, invalid } from '../util/errors.js';
 import { normalizeVector, validateVectors } from '../embedders/validate.js';
 import { vectorToBlob } from '../search/vectors.js';
@@ -32,6 +32,7 @@ import { toEpochMs } from '../util/time.js';
 import { inHint, timeHints } from './time-hints.js';
 import type { RecallOptions, RecallResult, ScoreParts } from './types.js';
 import { vectorCache } from '../search/vector-cache.js';
+import { smallVectors } from '../search/small-vectors.js';
 
 const RECALL_FIELDS = [
   ...FILTER_FIELDS,
@@ -206,12 +207,28 @@ async function vectorCandidates(
   const index = await loadIndex(state, rt.embedder.dims);
   let rows: { id: number; d: number }[];
   if (!index) {
-    const full = await conn.all<MemoryRow & { d: number }>(
-      `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
-      [blob, ...params],
-    );
-    for (const r of full) fetched.set(Number(r.id), r);
-    rows = full.map((r) => ({ id: Number(r.id), d: r.d }));
+    // A small agent: its vectors in memory pick the few rows the engine ranks (small-vectors.ts).
+    const version = vectorCache(state).smallAtVersion;
+    const small = narrowing || version === undefined ? undefined : await smallVectors(state, rt.embedder.dims, version);
+    const picked = small?.candidates(query, k, now);
+    rows =
+      picked === undefined || picked.length === 0
+        ? []
+        : await conn.all(
+            `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+            [blob, JSON.stringify(picked), ...params],
+          );
+    // No vectors in memory yet (a handle's first recall), or fewer rows than the candidates
+    // promised (a row the handle did not know of): the engine's full scan decides, and returns
+    // the memory rows it joins anyway so that recall need not read them again.
+    if (picked === undefined || rows.length < Math.min(k, picked.length)) {
+      const full = await conn.all<MemoryRow & { d: number }>(
+        `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+        [blob, ...params],
+      );
+      for (const r of full) fetched.set(Number(r.id), r);
+      rows = full.map((r) => ({ id: Number(r.id), d: r.d }));
+    }
   } else if (!narrowing) {
     rows = await rerank(index.nearest(query, firstPassSize(k, index.size), rerankSize(k, index.size), now));
   } else {
@@ -348,28 +365,29 @@ export async function recall(
       }
     }
 
-    const missing = scored.map((s) => s.id).filter((id) => !fetched.has(id));
-    const rows =
-      missing.length === 0
-        ? []
-        : await state.conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
-            JSON.stringify(missing),
-          ]);
-    const byId = new Map(fetched);
-    for (const r of rows) byId.set(Number(r.id), r);
-
-    const results: (RecallResult & { rowid: number; validFrom: number; created: number })[] = [];
+    // Ranking needs a row's times and importance only for time hints and weights: then those few
+    // columns are read for every candidate. Whole rows are read only for the candidates that can
+    // make the cut (topResults), not for the 30-60 the retrievers bring.
+    const keys =
+      hints.length > 0 || weighted
+        ? await rankKeys(
+            state.conn,
+            scored.map((s) => s.id),
+            fetched,
+          )
+        : undefined;
+    const ranked: Scored[] = [];
     for (const { id, p, relevance: base } of scored) {
-      const row = byId.get(id);
-      if (!row) continue;
+      const row = keys?.get(id);
+      if (keys && !row) continue;
       let relevance = base;
-      const hint = hints.find((h) => inHint(h, Number(row.valid_from)));
+      const hint = row && hints.find((h) => inHint(h, Number(row.valid_from)));
       if (hint) {
         p.timeHint = hint.text;
         relevance += TIME_HINT_WEIGHT * scale;
       }
       let score = relevance;
-      if (weighted) {
+      if (weighted && row) {
         const scaled = mode === 'vector' ? (relevance + 1) / 2 : mode === 'text' ? relevance / (maxBm25 || 1) : relevance;
         // Values on disk that are not numbers (hand edits) count as new and unimportant, never NaN.
         const age = now - Number(row.valid_from);
@@ -380,18 +398,75 @@ export async function recall(
         score = (1 - wr - wi) * scaled + wr * recency + wi * importance;
       }
       if (minScore !== undefined && score < minScore) continue;
-      results.push({
-        memory: rowToMemory(row),
-        score,
-        parts: p,
-        rowid: id,
-        validFrom: Number(row.valid_from),
-        created: Number(row.created_at),
-      });
+      ranked.push({ id, p, score });
     }
-    // Ties go to the older memory (by its time, then when it was stored, then the smaller id: ids
-    // are random, see ids.ts), so the same data ranks the same in every run and on every replica.
-    results.sort((a, b) => b.score - a.score || a.validFrom - b.validFrom || a.created - b.created || a.rowid - b.rowid);
-    return results.slice(0, limit).map(({ rowid: _rowid, validFrom: _validFrom, created: _created, ...r }) => r);
+    return topResults(state.conn, ranked, limit, fetched);
   });
+}
+
+/** A candidate scored, before its row is read. */
+interface Scored {
+  id: number;
+  p: ScoreParts;
+  score: number;
+}
+
+type KeyRow = Pick<MemoryRow, 'id' | 'valid_from' | 'importance'>;
+
+/** The columns ranking reads of each candidate (time hints, weights), by id; rows already `fetched` are not read again. */
+async function rankKeys(conn: Queryable, ids: number[], fetched: Map<number, MemoryRow>): Promise<Map<number, KeyRow>> {
+  const keys = new Map<number, KeyRow>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const row = fetched.get(id);
+    if (row) keys.set(id, row);
+    else missing.push(id);
+  }
+  if (missing.length === 0) return keys;
+  const rows = await conn.all<KeyRow>(
+    `SELECT m.id, m.valid_from, m.importance FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`,
+    [JSON.stringify(missing)],
+  );
+  for (const r of rows) keys.set(Number(r.id), r);
+  return keys;
+}
+
+/**
+ * The best `limit` of `ranked` as results, best first; ties go to the older memory (by its
+ * time, then when it was stored, then the smaller id: ids are random, see ids.ts), so the same
+ * data ranks the same in every run and on every replica. Only candidates scoring at least the
+ * limit-th best score can be among them (ties included), so only their rows are read (or taken
+ * from `known`, rows the vector scan already returned); a row gone meanwhile (deleted by another writer) makes room for the next candidate.
+ */
+async function topResults(conn: Queryable, ranked: Scored[], limit: number, known: Map<number, MemoryRow>): Promise<RecallResult[]> {
+  const byScore = [...ranked].sort((a, b) => b.score - a.score);
+  const rows = new Map(known);
+  const gone = new Set<number>();
+  for (;;) {
+    const left = byScore.filter((c) => !gone.has(c.id));
+    const cut = left.length > limit ? left[limit - 1]!.score : -Infinity;
+    // A score that is not a number orders unpredictably: then every candidate is read.
+    const contenders = Number.isNaN(cut) || left.some((c) => Number.isNaN(c.score)) ? left : left.filter((c) => c.score >= cut);
+    const missing = contenders.filter((c) => !rows.has(c.id)).map((c) => c.id);
+    if (missing.length > 0) {
+      const read = await conn.all<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value`, [
+        JSON.stringify(missing),
+      ]);
+      for (const r of read) rows.set(Number(r.id), r);
+      const lost = missing.filter((id) => !rows.has(id));
+      if (lost.length > 0) {
+        for (const id of lost) gone.add(id);
+        continue;
+      }
+    }
+    const found = contenders.map((c) => ({ c, row: rows.get(c.id)! }));
+    found.sort(
+      (a, b) =>
+        b.c.score - a.c.score ||
+        Number(a.row.valid_from) - Number(b.row.valid_from) ||
+        Number(a.row.created_at) - Number(b.row.created_at) ||
+        a.c.id - b.c.id,
+    );
+    return found.slice(0, limit).map(({ c, row }) => ({ memory: rowToMemory(row), score: c.score, parts: c.p }));
+  }
 }

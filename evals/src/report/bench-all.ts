@@ -74,8 +74,8 @@ function plans(): Plan[] {
     {
       id: 'mcp',
       title: 'MCP server',
-      reproduce: `npm run bench:mcp${quick ? ' -- --memories=2000 --calls=100' : ''}`,
-      run: node('mcp-server/dist-bench/bench/bench-mcp.js', ...(quick ? ['--memories=2000', '--calls=100'] : [])),
+      reproduce: `npm run bench:mcp${quick ? ' -- --memories=1000 --calls=100' : ''}`,
+      run: node('mcp-server/dist-bench/bench/bench-mcp.js', ...(quick ? ['--memories=1000', '--calls=100'] : [])),
     },
     {
       id: 'locomo',
