@@ -146,6 +146,19 @@ export function newBlock(capacity: number, words: number): CodeBlock {
 /** Bits of a slot reference: block index times 2^SLOT_BITS plus the slot in the block. */
 const SLOT_BITS = 16;
 
+/**
+ * The smallest distance within which at least `k` counted codes lie, or the largest distance
+ * when fewer are counted: never `skip`, the mark of codes left out.
+ */
+function cutFor(histogram: Uint32Array, k: number, skip: number): number {
+  let seen = 0;
+  for (let cut = 0; cut < skip; cut++) {
+    seen += histogram[cut]!;
+    if (seen >= k) return cut;
+  }
+  return skip - 1;
+}
+
 export class BinaryVectorIndex {
   readonly book: CodeBook;
   /** Sealed blocks (as stored) first, in order; the tail is separate. */
@@ -404,11 +417,7 @@ export class BinaryVectorIndex {
     for (let i = 0, at = sealedTotal; i < tail.n; i++, at++) {
       if (tail.expires[i]! <= now || (allow && !allow.has(tail.ids[i]!))) drop(at);
     }
-    let cut = 0;
-    for (let seen = 0; cut < skip; cut++) {
-      seen += histogram[cut]!;
-      if (seen >= k) break;
-    }
+    const cut = cutFor(histogram, k, skip);
     if (this.arena) {
       // Positions ascend: walk the blocks alongside them.
       const picked = this.arena.select(cut);
