@@ -205,6 +205,35 @@ describe.each(DRIVER_NAMES)('stored first-pass index (%s)', (driver) => {
     expect(new Set(entries(built).keys())).toEqual(new Set(entries(vectorCache(s).index!).keys()));
   });
 
+  it('an index built in memory (synced or read-only agents) holds sealed blocks that later changes mask', async () => {
+    const dir = tempDir();
+    const engram = await open(dir);
+    const agent = await engram.agent('big');
+    await fill(agent, 0, INDEX_MIN_VECTORS + 10);
+    await agent.memories.recall(text(1), { mode: 'vector', limit: 1 }); // loads the stored index
+    const s = await state(agent);
+    const built = await buildInMemory(s.conn, 64, 'x');
+    expect(built.persisted).toBe(false);
+    // All in sealed blocks, none in the tail: a change later copies only the tail to the scan.
+    expect(built.sealed.reduce((n, b) => n + b.n, 0)).toBe(INDEX_MIN_VECTORS + 10);
+    expect(built.blocks()).toHaveLength(built.sealed.length);
+    expect(new Set(entries(built).keys())).toEqual(new Set(entries(vectorCache(s).index!).keys()));
+    const ids = [...entries(built).keys()];
+    const vector = async (id: number) =>
+      blobToVector((await s.conn.get<{ e: Uint8Array }>('SELECT embedding AS e FROM memory_vectors WHERE memory_id = ?', [id]))!.e);
+    const [a, b] = [ids[5]!, ids[6]!];
+    const va = await vector(a);
+    expect(built.candidates(va, 1, Date.now())).toContain(a);
+    built.remove(a);
+    expect(built.size).toBe(INDEX_MIN_VECTORS + 9);
+    expect(built.candidates(va, 50, Date.now())).not.toContain(a);
+    // b takes a's vector: it moves from its sealed slot to the tail.
+    built.upsert(b, va, null);
+    expect(built.size).toBe(INDEX_MIN_VECTORS + 9);
+    expect(built.candidates(va, 1, Date.now())).toEqual([b]);
+    expect([...entries(built).keys()].filter((id) => id === b)).toHaveLength(1);
+  });
+
   it('a damaged stored index is rebuilt from the vectors, by a recall or by a write', async () => {
     const dir = tempDir();
     let engram = await open(dir);

@@ -101,7 +101,71 @@ describe('HammingArena (WebAssembly SIMD)', () => {
   });
 });
 
+describe('BinaryVectorIndex cut with fewer eligible codes than asked for', () => {
+  // 3000 codes in sealed blocks (as loaded from the tables) and a few in the tail.
+  const dims = 16;
+  const rand = (seed: number) => Float32Array.from({ length: dims }, (_, d) => Math.sin(seed * 12.9898 + d * 78.233));
+  const build = () => {
+    const vectors = Array.from({ length: 3000 }, (_, i) => unit(Array.from(rand(i + 1))));
+    const index = new BinaryVectorIndex(dims, '1', codeStats(dims, vectors), 16);
+    const { words } = index.book;
+    for (let start = 0; start < 3000; start += 1000) {
+      const codes = new Uint32Array(1000 * words);
+      const ids = new Float64Array(1000);
+      const expires = new Float64Array(1000);
+      for (let i = 0; i < 1000; i++) {
+        ids[i] = start + i + 1;
+        // every id above 100 expires at t=1000
+        expires[i] = start + i + 1 > 100 ? 1000 : Number.POSITIVE_INFINITY;
+        index.book.encode(vectors[start + i]!, codes, i * words);
+      }
+      index.addSealed(1000, ids, expires, new Uint8Array(codes.buffer));
+    }
+    index.upsert(5001, vectors[7]!, 1000);
+    index.upsert(5002, vectors[8]!, null);
+    return { index, vectors };
+  };
+
+  it('never returns ids outside the allowed set, even when fewer are allowed than k', () => {
+    const { index, vectors } = build();
+    const allow = new Set(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
+    const got = index.candidates(vectors[0]!, 500, 0, allow);
+    expect(got.length).toBe(50);
+    expect(got.every((id) => allow.has(id))).toBe(true);
+    expect(index.nearest(vectors[0]!, 500, 300, 0, allow).every((id) => allow.has(id))).toBe(true);
+  });
+
+  it('never returns expired ids, even when fewer live ones remain than k', () => {
+    const { index, vectors } = build();
+    const got = index.candidates(vectors[0]!, 500, 2000);
+    expect(got.sort((a, b) => a - b)).toEqual([...Array.from({ length: 100 }, (_, i) => i + 1), 5002]);
+  });
+});
+
 describe.each(DRIVER_NAMES)('recall on a large agent (%s)', (driver) => {
+  it('never returns expired memories when fewer unexpired ones remain than the first pass takes', async () => {
+    const dir = tempDir();
+    const embedder = new HashEmbedder({ dims: 64 });
+    const engram = await Engram.open({ dir, driver, embedder });
+    const agent = await engram.agent('expiring');
+    const n = INDEX_MIN_VECTORS + 100;
+    const soon = Date.now() + 1500;
+    const inputs = Array.from({ length: n }, (_, i) => ({
+      text: `note ${i} about topic ${i % 17} and place ${(i * 7) % 23}`,
+      ...(i >= 50 ? { expiresAt: soon } : {}),
+    }));
+    for (let i = 0; i < n; i += 1000) await agent.memories.remember(inputs.slice(i, i + 1000));
+    // The index is loaded while everything is live, then most memories expire.
+    expect(await agent.memories.recall('note about topic 3', { mode: 'vector', limit: 10 })).toHaveLength(10);
+    expect(await agent.use(async (s) => vectorCache(s).index?.size)).toBe(n);
+    await new Promise((r) => setTimeout(r, soon - Date.now() + 50));
+    const live = new Set(inputs.slice(0, 50).map((m) => m.text));
+    const results = await agent.memories.recall('note about topic 3', { mode: 'vector', limit: 60 });
+    expect(results.length).toBe(50);
+    expect(results.every((r) => live.has(r.memory.text))).toBe(true);
+    await engram.close();
+  });
+
   it('uses the first-pass index and keeps it in step with writes from this and other handles', async () => {
     const dir = tempDir();
     const embedder = new HashEmbedder({ dims: 64 });

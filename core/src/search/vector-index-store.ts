@@ -291,8 +291,21 @@ export async function buildInMemory(db: Queryable, dims: number, version: string
     'SELECT v.memory_id AS id, v.embedding AS e, m.expires_at AS x FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE m.valid_to IS NULL',
   );
   const vectors = rows.map((r) => blobToVector(r.e));
-  const index = new StoredVectorIndex(dims, version, codeStats(dims, vectors), Math.max(1024, rows.length));
-  rows.forEach((r, i) => index.upsert(Number(r.id), vectors[i]!, r.x === null ? null : Number(r.x)));
+  const index = new StoredVectorIndex(dims, version, codeStats(dims, vectors), 16);
+  const { book } = index;
+  // Sealed blocks, as if loaded from the tables: later changes mask them and go to the tail.
+  index.reserve(rows.length);
+  for (let start = 0; start < rows.length; start += BLOCK) {
+    const n = Math.min(BLOCK, rows.length - start);
+    const block = newBlock(n, book.words);
+    for (let i = 0; i < n; i++) {
+      const r = rows[start + i]!;
+      block.ids[i] = Number(r.id);
+      block.expires[i] = expiryOf(r.x === null ? null : Number(r.x));
+      book.encode(vectors[start + i]!, block.codes, i * book.words);
+    }
+    index.addSealed(n, block.ids, block.expires, new Uint8Array(block.codes.buffer, 0, n * book.words * 4));
+  }
   index.persisted = false;
   return index;
 }
