@@ -186,6 +186,9 @@ export function mapTursoError(err: unknown): Error {
   const fail = (code: ConstructorParameters<typeof EngramError>[0], text: string) =>
     new EngramError(code, `${text} (turso: ${message})`, { cause: err });
   if (isDiskFull(err)) return fail('DISK_FULL', 'the disk holding the agent database is full; nothing of the failed write was kept');
+  if (/already open without experimental multiprocess WAL/.test(message)) {
+    return fail('LOCKED', 'another process holds the agent database without multiprocess WAL (a SQLite tool?): close it and retry');
+  }
   if (/locked by another process|database is locked|busy|write-write conflict/i.test(message)) {
     return fail('LOCKED', 'the agent database is busy: another writer holds it');
   }
@@ -216,11 +219,17 @@ export const tursoDialect: Dialect = {
 };
 
 /**
- * Another process creating the same database has made its WAL coordination file (`-tshm`) but
- * not sized it yet: measured in a clean CI run, two writers opening a new agent at once. A
- * transient state, never damage: the open is retried for a while before it counts as CORRUPT.
+ * Another process opening the same database has made its WAL coordination file (`-tshm`) but
+ * not sized it yet, or sized it but not written its header: measured with two writers opening a
+ * new agent at once (a clean CI run), and with two processes reopening an agent whose idle
+ * `-tshm` the last close removed (idle-footprint test). Turso's check of which WAL mode another
+ * process uses also locks the file for a moment, which a second opener sees as "already open
+ * without experimental multiprocess WAL". Transient states, never damage: the open is retried
+ * for a while before it counts as CORRUPT (or LOCKED, for a process that really holds the file
+ * in the other mode, such as a SQLite tool).
  */
-const COORDINATION_BEING_MADE = /coordination file is smaller than the coordination header/;
+const COORDINATION_BEING_MADE =
+  /coordination file is smaller than the coordination header|shared WAL coordination map magic mismatch|already open without experimental multiprocess WAL/;
 const COORDINATION_RETRY_MS = 2000;
 
 type ConnectOptions = NonNullable<Parameters<typeof connect>[1]>;
