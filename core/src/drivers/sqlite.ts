@@ -187,6 +187,7 @@ function fts5Ddl(table: string, fields: TextFields): string[] {
 export const sqliteDialect: Dialect = {
   cosineDistance: (column, param) => `vec_distance_cosine(${column}, ${param})`,
   blob: { sql: (param) => param, value: (bytes) => bytes },
+  vectorsInMemory: false,
   fullText: {
     ddl: fts5Ddl,
     rebuild: (table, fields) => [

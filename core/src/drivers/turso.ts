@@ -212,6 +212,7 @@ export function mapTursoError(err: unknown): Error {
 export const tursoDialect: Dialect = {
   cosineDistance: (column, param) => `vector_distance_cos(${column}, ${param})`,
   blob: { sql: (param) => `unhex(${param})`, value: (bytes) => bytes.toString('hex') },
+  vectorsInMemory: true,
   // Turso's `USING fts` index (0.7.2) rewrites itself on every statement: a single-row insert
   // costs ~10 ms and grows with the index, and scores need one shared numbered parameter.
   // Until that changes (tursodatabase/turso#8170), Engram keeps its own term index on Turso.

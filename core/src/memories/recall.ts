@@ -209,7 +209,10 @@ async function vectorCandidates(
   if (!index) {
     // A small agent: its vectors in memory pick the few rows the engine ranks (small-vectors.ts).
     const version = vectorCache(state).smallAtVersion;
-    const small = narrowing || version === undefined ? undefined : await smallVectors(state, rt.embedder.dims, version);
+    const small =
+      narrowing || version === undefined || !conn.dialect.vectorsInMemory
+        ? undefined
+        : await smallVectors(state, rt.embedder.dims, version);
     const picked = small?.candidates(query, k, now);
     rows =
       picked === undefined || picked.length === 0
@@ -223,7 +226,9 @@ async function vectorCandidates(
     // the memory rows it joins anyway so that recall need not read them again.
     if (picked === undefined || rows.length < Math.min(k, picked.length)) {
       const full = await conn.all<MemoryRow & { d: number }>(
-        `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+        // The nearest k by id and distance first, then their rows: a sort carrying every
+        // column of every row costs Turso about 1 ms more at 1k memories.
+        `SELECT ${MEMORY_COLUMNS}, t.d AS d FROM (SELECT v.memory_id AS id, ${distance} AS d FROM memory_vectors v JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}) t JOIN memories m ON m.id = t.id ORDER BY t.d, t.id`,
         [blob, ...params],
       );
       for (const r of full) fetched.set(Number(r.id), r);

@@ -6,7 +6,8 @@
  * at 1k memories, 100 dims: the engine's full scan 1.3 ms (Turso) / 0.4 ms (SQLite), this scan
  * about 0.1 ms plus 0.25 / 0.08 ms for the engine's exact rank of ~35 rows.
  *
- * Kept current like the index: read at a `vectors_version` (on a handle's second recall there),
+ * Used where the engine's per-row distance is the slow part (Dialect.vectorsInMemory: Turso).
+ * Kept current like the index: read at a `vectors_version` (after a few recalls there),
  * it follows this handle's own writes (`followWrite`, called after commit with the changes the
  * write made) and is read again when the version moved any other way (another process, a
  * merge, a re-embed).
@@ -192,16 +193,24 @@ interface Holder {
 
 /**
  * What a handle keeps: the vectors; or the version at which recall first ran without them
- * (`seenAt`: they are read on the next recall at the same version, so a handle that recalls
- * once, or an agent another process keeps changing, never pays for reading them all: about
- * 5 ms at 1k vectors on Turso, where the engine's scan takes 1.3 ms); or the version at which
+ * (`seenAt`: they are read once LOAD_AFTER_RECALLS recalls ran at that version, so a handle
+ * that recalls a few times, or an agent another process keeps changing, never pays for reading
+ * them all); or the version at which
  * they were found unfit to hold.
  */
-type Cached = SmallVectors | { seenAt: string; dims: number } | { unfitAt: string; dims: number };
+type Cached = SmallVectors | { seenAt: string; dims: number; recalls: number } | { unfitAt: string; dims: number };
+
+/**
+ * Recalls at one version served by the engine's scan before the vectors are read: reading them
+ * costs about 10 ms at 1k x 384 on Turso, and each later recall saves about 0.6 ms, so a
+ * handle that recalls a few times only (a short conversation, then the pool closes it) or an
+ * agent another process keeps changing should not pay it.
+ */
+const LOAD_AFTER_RECALLS = 3;
 
 /**
  * The handle's small-agent vectors at `version`: the cached ones if current, else read from
- * the tables on the second recall at this version. Undefined when not (yet) held, or when the
+ * the tables once LOAD_AFTER_RECALLS recalls ran at this version. Undefined when not (yet) held, or when the
  * agent holds more than SMALL_VECTORS_MAX_FLOATS (or a vector of another size): then the
  * engine's scan serves.
  */
@@ -210,7 +219,11 @@ export async function smallVectors(state: Holder & { conn: Queryable }, dims: nu
   if (cached instanceof SmallVectors && cached.version === version && cached.dims === dims) return cached;
   if (cached && 'unfitAt' in cached && cached.unfitAt === version && cached.dims === dims) return undefined;
   if (!(cached && 'seenAt' in cached && cached.seenAt === version && cached.dims === dims)) {
-    state.caches.set(KEY, { seenAt: version, dims });
+    state.caches.set(KEY, { seenAt: version, dims, recalls: 1 });
+    return undefined;
+  }
+  if (cached.recalls < LOAD_AFTER_RECALLS) {
+    cached.recalls++;
     return undefined;
   }
   const unfit = () => {
