@@ -2,7 +2,7 @@
 import type { DriverName } from '@engram/core';
 import type { MachineInfo } from '../lib/machine.js';
 import { textTable, type Cell } from '../lib/table.js';
-import { check, COLD_TARGET } from '../report/targets.js';
+import { check, coldTarget, IDLE_DISK_TARGET } from '../report/targets.js';
 import type { ColdResult } from './cold.js';
 import type { CreateResult, DiskResult } from './create.js';
 import type { ScaleOptions } from './options.js';
@@ -70,6 +70,8 @@ export function scaleTables(r: ScaleResults): string {
         'KB/agent',
         'KB/agent allocated',
         'files (by kind)',
+        'target',
+        'status',
       ],
       r.drivers.map((d): Cell[] => [
         d.driver,
@@ -86,6 +88,8 @@ export function scaleTables(r: ScaleResults): string {
               .map(([s, v]) => `${s} ${v.files} (${kb(v.bytes / v.files)} KB)`)
               .join(', ')
           : undefined,
+        `<=${IDLE_DISK_TARGET.value}KB`,
+        check(d.disk === undefined ? undefined : kb(d.disk.bytesPerAgent), IDLE_DISK_TARGET),
       ]),
     ),
   );
@@ -107,7 +111,10 @@ export function scaleTables(r: ScaleResults): string {
         'status',
       ],
       r.drivers.flatMap((d) =>
-        d.cold.map((c): Cell[] => [...coldCells(d.driver, c), `p50<=${COLD_TARGET.value}ms`, check(c.totalMs.p50, COLD_TARGET)]),
+        d.cold.map((c): Cell[] => {
+          const target = coldTarget(d.driver);
+          return [...coldCells(d.driver, c), target ? `p50<=${target.value}ms` : '-', check(c.totalMs.p50, target)];
+        }),
       ),
     ),
   );

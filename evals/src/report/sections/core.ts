@@ -1,5 +1,5 @@
 /** Section of results/bench-core.json (`npm run bench`): recall latency and quality, inserts, cold open, memory per handle. */
-import { atLeast, atMost, COLD_TARGET, TARGETS } from '../targets.js';
+import { atLeast, atMost, coldTarget, TARGETS } from '../targets.js';
 import { count, figure, type Figure, type Section } from '../section.js';
 import { groupedBarChart } from '../svg.js';
 
@@ -68,7 +68,7 @@ export function coreSection(json: CoreJson, command: string): Section {
   for (const c of json.fleet?.cold ?? []) {
     figures.push(
       figure(`cold open + first recall p50, ${count(c.agents)} agents on disk, ${c.driver}`, c.totalMs.p50, 'ms', {
-        target: COLD_TARGET,
+        ...(coldTarget(c.driver) ? { target: coldTarget(c.driver) } : {}),
       }),
     );
   }

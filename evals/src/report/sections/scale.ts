@@ -1,6 +1,6 @@
 /** Section of results/scale.json (`npm run eval:scale`): many agents per machine, per driver. */
 import { coldCells, kb, mb, type ScaleResults } from '../../scale/summary.js';
-import { COLD_TARGET, TARGETS } from '../targets.js';
+import { coldTarget, IDLE_DISK_TARGET } from '../targets.js';
 import { count, figure, type Figure, type Section } from '../section.js';
 import { groupedBarChart } from '../svg.js';
 import type { CoreJson } from './core.js';
@@ -19,7 +19,7 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
       figures.push(figure(`CPU per agent created, ${d.driver}`, d.create.cpuMsPerAgent, 'ms'));
     }
     if (d.disk) {
-      figures.push(figure(`disk per idle agent, apparent size, ${d.driver}`, kb(d.disk.bytesPerAgent), 'KB'));
+      figures.push(figure(`disk per idle agent, apparent size, ${d.driver}`, kb(d.disk.bytesPerAgent), 'KB', { target: IDLE_DISK_TARGET }));
       figures.push(figure(`disk per idle agent, allocated blocks, ${d.driver}`, kb(d.disk.allocatedPerAgent), 'KB'));
     }
     for (const c of d.cold) {
@@ -27,7 +27,7 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
       figures.push(
         figure(`cold open + first recall p50, ${n} agents on disk, page cache ${c.cache}, ${d.driver}`, c.totalMs.p50, 'ms', {
           ...(base ? { baseline: { label: `bench-core, ${count(base.agents)} agents`, value: base.totalMs.p50 } } : {}),
-          ...(c.cache === 'warm' ? { target: COLD_TARGET } : {}),
+          ...(c.cache === 'warm' && coldTarget(d.driver) ? { target: coldTarget(d.driver) } : {}),
         }),
         figure(`cold open + first recall p99, ${n} agents on disk, page cache ${c.cache}, ${d.driver}`, c.totalMs.p99, 'ms'),
       );
@@ -117,7 +117,10 @@ export function scaleSection(json: ScaleResults, command: string, core?: CoreJso
               `${n} agents, warm cache`,
               `${n} agents, evicted cache`,
             ],
-            lines: [{ label: 'target', value: TARGETS.coldOpenP50Ms, color: '#e15759' }],
+            lines: drivers.flatMap((d) => {
+              const target = coldTarget(d.driver);
+              return target ? [{ label: `target, ${d.driver}`, value: target.value, color: '#e15759' }] : [];
+            }),
           },
         ),
       },
