@@ -132,6 +132,7 @@ export class Engram {
       driver,
       lockTimeoutMs: this.lockTimeoutMs,
       synced: this.sync !== undefined,
+      gate: this.gate,
       encryptionKey: (id) => this.keys.get(id),
       // Pool keys: an agent's id for its own file, the path for a branch file.
       exclusive: (paths, fn) =>

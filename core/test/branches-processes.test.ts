@@ -5,13 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Agent } from '../src/agent.js';
 import { Engram } from '../src/engram.js';
 import { HashEmbedder } from '../src/embedders/hash-embedder.js';
 import type { DriverName } from '../src/drivers/types.js';
+import { GATE_FILE } from '../src/drivers/open-gate.js';
 import { DRIVER_NAMES, expectCode, tempDir } from './helpers.js';
+
+const require = createRequire(import.meta.url);
 
 const WRITER = fileURLToPath(new URL('./fixtures/writer.mjs', import.meta.url));
 const PROMOTER = fileURLToPath(new URL('./fixtures/promoter.mjs', import.meta.url));
@@ -94,6 +99,40 @@ describe.each(DRIVER_NAMES)('branches and other processes (%s)', (driver) => {
       await w.done;
       await engram.close();
     }
+  });
+
+  it('promote waits for no open in flight: while another process is opening an agent under the root, LOCKED, then it goes through', async () => {
+    const dir = tempDir();
+    const engram = await open(dir, driver);
+    const agent = await engram.agent('gated');
+    await agent.kv.set('k', 'base');
+    await agent.branches.create('b');
+    await (await agent.branches.open('b')).kv.set('k', 'branch');
+    // Another process in the middle of an open holds the shared side of the root's gate.
+    const opener = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db = new D(process.argv[1], { timeout: 0 });
+         db.exec('BEGIN'); db.prepare('SELECT count(*) FROM sqlite_schema').get(); process.stdout.write('holding\\n');
+         process.stdin.on('end', () => { db.exec('COMMIT'); process.exit(0); }); process.stdin.resume();`,
+        join(dir, 'agents', GATE_FILE),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => opener.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve) => opener.stdout.once('data', () => resolve()));
+      const err = await expectCode(agent.branches.promote('b', { force: true }), 'LOCKED');
+      expect((err as Error & { details?: unknown }).details).toMatchObject({ reason: 'open-in-flight' });
+      expect(await agent.kv.get('k')).toBe('base');
+    } finally {
+      opener.stdin.end();
+      await exited;
+    }
+    await agent.branches.promote('b', { force: true });
+    expect(await agent.kv.get('k')).toBe('branch');
+    await engram.close();
   });
 
   it.runIf(existsSync(BUILT) && process.platform === 'linux')(

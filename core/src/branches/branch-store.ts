@@ -244,7 +244,7 @@ export class BranchStore<A extends BranchSubject = BranchSubject> {
       await settle(open(path), path, (conn) =>
         conn.transaction(async (tx) => writeLogState(tx, withNewEpoch(await readLogState(tx), (fork?.seq ?? (await lastSeq(tx))) + 1))),
       );
-      await swapIn(host.driver, agentPath, path, what);
+      await swapIn(host.driver, agentPath, path, what, host.gate);
       rmSync(infoPath(agentPath, 'branch', branch), { force: true });
       return { branch, droppedParentChanges: moved };
     });

@@ -145,7 +145,7 @@ export class SnapshotStore {
           ),
         );
         await settle(open(agentPath), agentPath, async () => undefined);
-        await swapIn(host.driver, agentPath, tmp, what);
+        await swapIn(host.driver, agentPath, tmp, what, host.gate);
       } finally {
         rmSync(tmp, { force: true });
         for (const f of host.driver.sideFiles(tmp)) rmSync(f, { force: true });

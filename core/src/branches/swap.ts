@@ -19,6 +19,10 @@ import type { Driver } from '../drivers/types.js';
 import { EngramError } from '../util/errors.js';
 import { fsyncPath, walHasFrames } from './clone.js';
 import { isLockedByAnyone } from './holders.js';
+import { whileNoneOpening } from '../drivers/open-gate.js';
+
+/** How long a swap waits for other opens under the root to pass (each takes about a millisecond). */
+const GATE_WAIT_MS = 500;
 
 /** Refuses with LOCKED while any process holds one of these databases open. */
 export function assertUnheld(driver: Driver, paths: readonly string[], what: string): void {
@@ -56,14 +60,21 @@ export async function settle<T>(open: () => Promise<Connection>, path: string, f
 /**
  * Renames the settled file `source` over the settled agent file: the commit point of promote
  * and restore. First makes sure no process holds either (LOCKED otherwise: `what` says what
- * was refused), and removes both files' side files, which no longer hold anything.
+ * was refused), and removes both files' side files, which no longer hold anything. With the
+ * root's open `gate` (drivers/open-gate.ts), that check, the removal and the rename happen
+ * while no Engram is opening an agent there: an opener that had created a side file but not
+ * yet locked it would be invisible to the check.
  */
-export async function swapIn(driver: Driver, agentPath: string, source: string, what: string): Promise<void> {
-  // Checked last, right before the swap (reading /proc/locks can take milliseconds).
-  assertUnheld(driver, [agentPath, source], what);
-  for (const f of [...driver.sideFiles(agentPath), ...driver.sideFiles(source)]) rmSync(f, { force: true });
+export async function swapIn(driver: Driver, agentPath: string, source: string, what: string, gate?: string): Promise<void> {
   await fsyncPath(source);
-  renameSync(source, agentPath);
+  const swap = () => {
+    // Checked last, right before the swap (reading /proc/locks can take milliseconds).
+    assertUnheld(driver, [agentPath, source], what);
+    for (const f of [...driver.sideFiles(agentPath), ...driver.sideFiles(source)]) rmSync(f, { force: true });
+    renameSync(source, agentPath);
+  };
+  if (gate) await whileNoneOpening(gate, GATE_WAIT_MS, swap);
+  else swap();
   await fsyncPath(dirname(agentPath));
   if (dirname(source) !== dirname(agentPath)) await fsyncPath(dirname(source));
 }

@@ -148,6 +148,29 @@ export function whileOpening<T>(gatePath: string, open: () => Promise<T>): Promi
   return g ? g.shared(open) : open();
 }
 
+/**
+ * Runs `fn` in the gate's exclusive side, so that no Engram open under this root is between
+ * creating and locking a database's side files meanwhile (a promote or restore checks that no
+ * one holds the agent, removes its side files and renames a file over it). Retries for up to
+ * `waitMs` (without blocking the event loop) while opens are in flight; LOCKED if they keep it.
+ * Where the gate cannot be opened, runs `fn` as it is.
+ */
+export async function whileNoneOpening<T>(gatePath: string, waitMs: number, fn: () => T): Promise<T> {
+  const g = gate(gatePath);
+  if (!g) return fn();
+  const deadline = Date.now() + waitMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    let result: { value: T } | undefined;
+    if (g.exclusive(0, () => (result = { value: fn() })) && result) return result.value;
+    if (Date.now() > deadline) {
+      throw new EngramError('LOCKED', `other opens of agents under ${gatePath} kept its open gate busy; retry`, {
+        details: { reason: 'open-in-flight' },
+      });
+    }
+    await sleep(delay);
+  }
+}
+
 /** Bytes in a file, or undefined when it does not exist. */
 function sizeOf(path: string): number | undefined {
   return statSync(path, { throwIfNoEntry: false })?.size;
