@@ -194,8 +194,7 @@ function taskRow(where: Where, t: TaskRecord): SqlValue[] {
 
 // Row ids are minted (util/ids.ts), as the stores do, so replicas of a synced agent never collide.
 const INSERT_TASK = `INSERT INTO tasks (seq, id, title, description, priority, payload, result, error, status, open, parent_id, assignee, worker,
-  lease_expires_at, lease_ms, attempts, max_attempts, due_at, created_at, updated_at, started_at, finished_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  lease_expires_at, lease_ms, attempts, max_attempts, due_at, created_at, updated_at, started_at, finished_at)`;
 
 function actionRow(where: Where, a: ActionRecord): SqlValue[] {
   return [
@@ -217,7 +216,7 @@ function actionRow(where: Where, a: ActionRecord): SqlValue[] {
 }
 
 const INSERT_ACTION = `INSERT INTO actions (id, uid, name, status, input, output, error, parent_id, task_id, run_id, session_id, metadata,
-  started_at, finished_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  started_at, finished_at, duration_ms)`;
 
 function kvRow(where: Where, r: KvRecord): SqlValue[] {
   if (!('value' in r)) fail(where, 'value is missing');
@@ -376,46 +375,43 @@ export async function importAgent(agent: Agent, records: readonly ExportRecord[]
           chunk.forEach(() => step());
         }
         if (memories.length > 0) await bumpVectorsVersion(tx);
-        const store = async (name: StoreName, count: number) => {
-          if (count > 0) await createStoreTables(tx, conn.dialect, name);
+        // A store's rows: its tables made on first use, none already there, many rows a statement.
+        const importStore = async (
+          name: StoreName,
+          key: [column: string, what: string, values: string[]],
+          head: string,
+          list: SqlValue[][],
+        ) => {
+          if (list.length === 0) return;
+          await createStoreTables(tx, conn.dialect, name);
+          await refuseExisting(tx, name, key[0], key[1], key[2]);
+          await insertRows(tx, head, list[0]!.length, list);
         };
-        await store('kv', rows.kv.length);
-        await refuseExisting(
-          tx,
+        await importStore(
           'kv',
-          'key',
-          'key',
-          rows.kv.map((r) => r[0] as string),
+          ['key', 'key', rows.kv.map((r) => r[0] as string)],
+          'INSERT INTO kv (key, value, created_at, updated_at, expires_at)',
+          rows.kv,
         );
-        for (const row of rows.kv) {
-          await tx.run('INSERT INTO kv (key, value, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)', row);
-          step();
-        }
-        await store('tasks', rows.task.length);
-        await refuseExisting(
-          tx,
+        await importStore(
           'tasks',
-          'id',
-          'task',
-          rows.task.map((r) => r.row[0] as string),
+          ['id', 'task', rows.task.map((r) => r.row[0] as string)],
+          INSERT_TASK,
+          rows.task.map((t) => [mintId(), ...t.row]),
         );
-        for (const { row, deps } of rows.task) {
-          await tx.run(INSERT_TASK, [mintId(), ...row]);
-          for (const dep of deps) await tx.run('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)', [row[0]!, dep]);
-          step();
-        }
-        await store('actions', rows.action.length);
-        await refuseExisting(
+        await insertRows(
           tx,
-          'actions',
-          'uid',
-          'action',
-          rows.action.map((r) => r[0] as string),
+          'INSERT INTO task_deps (task_id, depends_on)',
+          2,
+          rows.task.flatMap((t) => t.deps.map((dep) => [t.row[0]!, dep])),
         );
-        for (const row of rows.action) {
-          await tx.run(INSERT_ACTION, [mintId(), ...row]);
-          step();
-        }
+        await importStore(
+          'actions',
+          ['uid', 'action', rows.action.map((r) => r[0] as string)],
+          INSERT_ACTION,
+          rows.action.map((r) => [mintId(), ...r]),
+        );
+        for (let i = rows.kv.length + rows.task.length + rows.action.length; i > 0; i--) step();
       });
     });
   });
