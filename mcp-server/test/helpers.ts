@@ -1,4 +1,5 @@
 /** Test helpers: temp dirs, an Engram per driver, and a real SDK client over each transport. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -95,4 +96,35 @@ export function post(url: string, headers: Record<string, string> = {}, body = I
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** A running `engram serve` / `engram inspect` child: its URL once it printed `ready`, and its output so far. */
+export interface CliServer {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Starts the built CLI with `args` (killed after the test) and waits until stdout matches
+ * `ready` (its first group is the URL) and contains `alsoWait`, if given; rejects if it exits first.
+ */
+export async function startCli(args: string[], ready: RegExp, alsoWait?: string): Promise<CliServer> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  onCleanup(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const match = ready.exec(stdout);
+      if (match && (alsoWait === undefined || stdout.includes(alsoWait))) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`${args[0]} exited with ${code}: ${stderr}`)));
+  });
+  return { url, child, exited, stdout: () => stdout, stderr: () => stderr };
 }

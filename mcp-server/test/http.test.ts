@@ -2,13 +2,12 @@
  * `engram serve`: Streamable HTTP with one route per agent, sessions bound to their route,
  * bearer tokens, body limits, loopback-only Host/Origin checks, and a graceful shutdown.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { Engram, type Memory, type RecallResult } from '@engram/core';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isLoopback, startHttpServer, type HttpServerHandle, type HttpServerOptions } from '../src/http.js';
-import { CLI, DRIVER_NAMES, agentFiles, call, connected, newClient, onCleanup, openEngram, tempDir } from './helpers.js';
+import { CLI, DRIVER_NAMES, agentFiles, call, connected, newClient, onCleanup, openEngram, startCli, tempDir } from './helpers.js';
 
 async function serve(options: HttpServerOptions): Promise<HttpServerHandle> {
   const handle = await startHttpServer({ port: 0, ...options });
@@ -178,20 +177,9 @@ describe('engram serve: security and limits', () => {
 describe('engram serve (the CLI)', () => {
   it('prints how to connect, serves agents, and checkpoints every agent on SIGTERM', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    onCleanup(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const match = /Engram MCP server on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (match && stdout.includes('Ctrl+C')) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const served = await startCli(['serve', '--port', '0', '--dir', dir], /Engram MCP server on (http:\/\/127\.0\.0\.1:\d+)/, 'Ctrl+C');
+    const { url, child, exited } = served;
+    const stdout = served.stdout();
     expect(stdout).toContain(`${url}/agents/demo-agent/mcp`);
     expect(stdout).toContain(`Web inspector: ${url}/`);
     const desktop = JSON.parse(/over stdio:\n(\{[\s\S]*?\n\})\n/.exec(stdout)![1]!) as unknown;
@@ -204,7 +192,7 @@ describe('engram serve (the CLI)', () => {
     await call<{ memories: Memory[] }>(c, 'memory_remember', { memories: [{ text: 'served over HTTP, kept after shutdown' }] });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).toContain('SIGTERM: shutting down');
+    expect(served.stderr()).toContain('SIGTERM: shutting down');
     await transport.close();
     const engram = await Engram.open({ dir });
     onCleanup(() => engram.close());

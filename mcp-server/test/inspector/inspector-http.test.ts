@@ -4,13 +4,12 @@
  * changes need a POST from this origin with the form's token; tokens, login sessions and
  * per-agent access are honoured before any agent is opened; `engram inspect` serves it alone.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from '../../src/http.js';
 import { createInspector } from '../../src/inspector/inspector.js';
-import { CLI, DRIVER_NAMES, agentFiles, onCleanup, openEngram, tempDir } from '../helpers.js';
+import { DRIVER_NAMES, agentFiles, onCleanup, openEngram, startCli, tempDir } from '../helpers.js';
 import { seedAgent } from './seed.js';
 import { crawl, csrfOf, fingerprint, hit, post } from './support.js';
 
@@ -296,20 +295,10 @@ describe('engram inspect (the CLI)', () => {
     const engram = await openEngram('turso', dir);
     await (await engram.agent('demo')).memories.remember({ text: 'seen in the inspector' });
     await engram.close();
-    const child = spawn(process.execPath, [CLI, 'inspect', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    onCleanup(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const match = /Engram inspector on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then((code) => reject(new Error(`inspect exited with ${code}: ${stderr}`)));
-    });
+    const { url, child, exited } = await startCli(
+      ['inspect', '--port', '0', '--dir', dir],
+      /Engram inspector on (http:\/\/127\.0\.0\.1:\d+)\//,
+    );
     // The default embedder differs from the test's: the agent page says so instead of failing.
     const home = await hit(`${url}/`);
     expect(home.status).toBe(200);
