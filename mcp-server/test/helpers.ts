@@ -1,7 +1,7 @@
 /** Test helpers: temp dirs, an Engram per driver, and a real SDK client over each transport. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engram, HashEmbedder, type DriverName } from '@engram/core';
@@ -81,8 +81,12 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
-/** One raw POST (any headers, e.g. Host, Origin, a session id), loopback only. */
-export function post(url: string, headers: Record<string, string> = {}, body = INITIALIZE): Promise<{ status: number; body: string }> {
+/** One raw POST (any headers, e.g. Host, Origin, a session id), loopback only; by default an initialize request. */
+export function post(
+  url: string,
+  headers: Record<string, string> = {},
+  body = INITIALIZE,
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -90,7 +94,7 @@ export function post(url: string, headers: Record<string, string> = {}, body = I
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
       },
     );
     req.on('error', reject);

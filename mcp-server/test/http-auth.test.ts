@@ -209,33 +209,8 @@ describe('origins', () => {
     const bad = await preflight('http://localhost:3000');
     expect(bad.status).toBe(403);
     expect(bad.headers['access-control-allow-origin']).toBeUndefined();
-    const res = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: 'POST',
-          headers: {
-            origin: 'http://localhost:5173',
-            ...bearer('t-1'),
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-          },
-        },
-        (r) => {
-          r.resume();
-          r.on('end', () => resolve({ status: r.statusCode, ...r.headers }));
-        },
-      );
-      req.on('error', reject);
-      req.end(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'page', version: '1' } },
-        }),
-      );
-    });
+    const answer = await post(url, { origin: 'http://localhost:5173', ...bearer('t-1') });
+    const res: Record<string, unknown> = { status: answer.status, ...answer.headers };
     expect(res).toMatchObject({
       status: 200,
       'access-control-allow-origin': 'http://localhost:5173',

@@ -26,28 +26,8 @@ async function sdkClient(url: string, token?: string) {
 
 /** Opens a session with a raw initialize (and nothing else); returns its id. */
 async function initializeOnly(url: string, headers: Record<string, string> = {}): Promise<{ status: number; sessionId?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, sessionId: res.headers['mcp-session-id'] as string | undefined }));
-      },
-    );
-    req.on('error', reject);
-    req.end(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } },
-      }),
-    );
-  });
+  const res = await post(url, headers);
+  return { status: res.status, sessionId: res.headers['mcp-session-id'] as string | undefined };
 }
 
 /** A POST on a session whose body is never finished: the session stays busy until `end()`. */
