@@ -199,6 +199,19 @@ describe('sync (turso, real sync server)', () => {
     expect((await agentA.memories.recall('pelican harmonica lighthouse', { mode: 'vector' }))[0]?.memory.text).toBe(
       'pelican harmonica lighthouse',
     );
+    // A batch whose later row replaces an earlier one (same key): the earlier never was current,
+    // and the index in memory must not serve it.
+    await agentA.memories.remember(
+      [
+        { text: 'marmot trombone canyon, first draft', metadata: { slot: 'm' } },
+        { text: 'marmot trombone canyon, final', metadata: { slot: 'm' } },
+      ],
+      { replaceByMetadataKey: 'slot' },
+    );
+    expect(await agentA.use(async (s) => vectorCache(s).index)).toBe(built);
+    const marmots = await agentA.memories.recall('marmot trombone canyon, first draft', { mode: 'vector', limit: 5 });
+    expect(marmots.map((r) => r.memory.text)).toContain('marmot trombone canyon, final');
+    expect(marmots.map((r) => r.memory.text)).not.toContain('marmot trombone canyon, first draft');
     // So is a change of expiry alone (its vector is read back, the index is not dropped).
     const [pelican] = await agentA.memories.recall('pelican harmonica lighthouse', { mode: 'vector', limit: 1 });
     await agentA.memories.update(pelican!.memory.id, { ttlMs: 3_600_000 });

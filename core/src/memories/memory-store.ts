@@ -310,13 +310,17 @@ export class MemoryStore {
           tx,
           out.map(({ row }, i) => ({ id: Number(row.id), analysis: analyses[i] })),
         );
+        // A row that a later row of the same batch replaced (same replaceByMetadataKey) never
+        // was current: it is neither added to the vector indexes nor removed from them.
+        const replaced = new Set(out.flatMap((o) => o.replaced));
+        const batch = new Set(out.map((o) => Number(o.row.id)));
         const write = await writeVectors(tx, state, this.rt.embedder.dims, {
-          added: out.map(({ row }, i) => ({
-            id: Number(row.id),
-            vector: vectors[i]!,
-            expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-          })),
-          removed: out.flatMap(({ replaced }) => replaced),
+          added: out.flatMap(({ row }, i) =>
+            replaced.has(Number(row.id))
+              ? []
+              : [{ id: Number(row.id), vector: vectors[i]!, expiresAt: row.expires_at === null ? null : Number(row.expires_at) }],
+          ),
+          removed: [...replaced].filter((id) => !batch.has(id)),
         });
         return { out, write };
       });
