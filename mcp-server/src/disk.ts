@@ -13,7 +13,7 @@ export function diskUsage(engram: Engram, id: string): DiskUsage {
   const path = engram.pathOf(id);
   let bytes = 0;
   let newest = 0;
-  for (const f of [path, ...engram.driver.sideFiles(path), `${path}-log`]) {
+  for (const f of [path, ...engram.driver.sideFiles(path)]) {
     const s = statSync(f, { throwIfNoEntry: false });
     if (!s) continue;
     bytes += s.size;

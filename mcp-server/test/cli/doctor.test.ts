@@ -2,7 +2,7 @@
  * `engram doctor` and `engram reembed` through the real bin: an embedder mismatch and its fix,
  * an unreadable agent, and the leftovers a crash or a deleted agent leaves behind.
  */
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Engram, HashEmbedder } from '@engram/core';
 import { describe, expect, it } from 'vitest';
@@ -119,5 +119,19 @@ describe('engram doctor', () => {
     expect(left.findings[0]!.fix).toContain(`rm '${freshTmp}'`);
     expect((await cli(['doctor', 'nobody', ...d])).code).toBe(3);
     expect((await cli(['doctor', '--dir', join(dir, 'none')])).code).toBe(0);
+  });
+});
+
+describe('engram agents: size on disk', () => {
+  it('counts the database and each side file once (a Turso MVCC log included)', async () => {
+    const dir = tempDir();
+    const engram = await Engram.open({ dir, embedder: new HashEmbedder({ dims: 16 }) });
+    const path = (await engram.agent('logged')).path;
+    await engram.close();
+    writeFileSync(`${path}-log`, Buffer.alloc(1000));
+    const [row] = json<{ id: string; bytes: number }[]>(await cli(['agents', '--dir', dir, '--json']));
+    const files = readdirSync(dirname(path)).filter((f) => f.startsWith('logged.db'));
+    expect(files).toContain('logged.db-log');
+    expect(row!.bytes).toBe(files.reduce((sum, f) => sum + statSync(join(dirname(path), f)).size, 0));
   });
 });
