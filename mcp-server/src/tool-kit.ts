@@ -140,7 +140,8 @@ function jsonBytesBound(value: unknown, limit: number, depth = 0): number | unde
  * again to send it.
  */
 export function checkReplyFits(value: unknown, askForLess?: string): void {
-  if (jsonBytesBound(value, MAX_REPLY_BYTES) !== undefined) return;
+  const bound = jsonBytesBound(value, MAX_REPLY_BYTES);
+  if (bound !== undefined && bound <= MAX_REPLY_BYTES) return; // a bare string is bounded, not checked, by the walk
   checkReplySize(jsonBytes(value), askForLess);
 }
 

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import type { FileInfo } from '@engram/core';
 import { when } from '../format.js';
 import { MAX_REPLY_BYTES, formatBytes } from '../limits.js';
-import { DESTRUCTIVE, READ_ONLY, addTool, checkReplySize, jsonBytes, type AgentRef } from '../tool-kit.js';
+import { DESTRUCTIVE, READ_ONLY, addTool, checkReplyFits, type AgentRef } from '../tool-kit.js';
 
 const path = z.string().describe('Absolute path inside the agent, like /notes/todo.md');
 
@@ -75,8 +75,8 @@ export function registerFileTools(server: McpServer, agent: AgentRef): void {
       const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
       const first = startLine ?? 1;
       // The text goes out once (in content), so its escaped size is the reply's size.
-      checkReplySize(
-        jsonBytes(text),
+      checkReplyFits(
+        text,
         `read ${p} in parts with startLine / endLine (lines ${first}-${first + lines - 1} are ${formatBytes(Buffer.byteLength(text))})`,
       );
       return { text: text.length === 0 ? '(empty)' : text, data: { path: p, startLine: first, lines, bytes: Buffer.byteLength(text) } };
