@@ -274,16 +274,15 @@ export const tursoDriver: Driver = {
   supportsEncryption: true,
   async open(path: string, options: OpenOptions): Promise<EngineHandle> {
     const { gate } = options;
-    const connectOnce = () =>
-      connectPatiently(() =>
-        connectNow(path, {
-          experimental: [...EXPERIMENTAL],
-          readonly: options.readonly ?? false,
-          ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
-        }),
-      );
-    // Through the gate, so that no side file is removed while this open is creating or locking it.
-    const open = gate ? () => whileOpening(gate, connectOnce) : connectOnce;
+    const connect = () =>
+      connectNow(path, {
+        experimental: [...EXPERIMENTAL],
+        readonly: options.readonly ?? false,
+        ...(options.encryptionKey ? { encryption: { cipher: 'aegis256' as const, hexkey: options.encryptionKey } } : {}),
+      });
+    // Each attempt through the gate, so that no side file is removed while this open is creating
+    // or locking it; the gate is free between attempts (a promote or a removal may pass then).
+    const open = () => connectPatiently(gate ? () => whileOpening(gate, connect) : connect);
     try {
       return new TursoHandle(await open(), open, gate ? () => removeIdleSideFiles(gate, path) : undefined);
     } catch (err) {

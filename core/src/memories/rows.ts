@@ -51,16 +51,10 @@ const INSERT_COLUMNS = [
 const INSERT_HEAD = `INSERT INTO memories (${INSERT_COLUMNS.join(', ')})`;
 
 /**
- * Inserts a memory row (remember, import). An `id` of 0 gets a minted one (util/ids.ts: never
- * the same on two replicas), set on the row and returned. Its vector and text index entry are
- * the caller's.
+ * Inserts memory rows (remember, import), many per statement (see util/insert-rows.ts). An `id`
+ * of 0 gets a minted one (util/ids.ts: never the same on two replicas), set on the row. Their
+ * vectors and text index entries are the caller's.
  */
-export async function insertMemory(tx: Queryable, row: MemoryRow): Promise<number> {
-  await insertMemories(tx, [row]);
-  return row.id;
-}
-
-/** Inserts memory rows as insertMemory does, many per statement (see util/insert-rows.ts). */
 export async function insertMemories(tx: Queryable, rows: readonly MemoryRow[]): Promise<void> {
   for (const row of rows) if (!row.id) row.id = mintId();
   await insertRows(
