@@ -81,7 +81,12 @@ export class TermIndex implements TextIndex {
       [...terms].map(([t, n]) => [t, sign * n]),
       { tail: 'ON CONFLICT (term) DO UPDATE SET df = df + excluded.df' },
     );
-    if (sign < 0) await tx.run(`DELETE FROM ${this.df} WHERE df <= 0`);
+    // Only the terms just counted down can have reached 0 (a whole-table scan per removal otherwise).
+    if (sign < 0) {
+      await tx.run(`DELETE FROM ${this.df} WHERE term IN (SELECT CAST(value AS TEXT) FROM json_each(?)) AND df <= 0`, [
+        JSON.stringify([...terms.keys()]),
+      ]);
+    }
   }
 
   private async addStats(tx: Queryable, docs: number, length: number): Promise<void> {
