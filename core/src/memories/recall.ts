@@ -214,13 +214,16 @@ async function vectorCandidates(
         ? undefined
         : await smallVectors(state, rt.embedder.dims, version);
     const picked = small?.candidates(query, k, now);
-    rows =
+    // The rows come with their ranks (only the few picked are sorted): recall need not read them again.
+    const ranked =
       picked === undefined || picked.length === 0
         ? []
-        : await conn.all(
-            `SELECT v.memory_id AS id, ${distance} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
+        : await conn.all<MemoryRow & { d: number }>(
+            `SELECT ${MEMORY_COLUMNS}, ${distance} AS d FROM json_each(?2) j CROSS JOIN memory_vectors v ON v.memory_id = j.value JOIN memories m ON m.id = v.memory_id WHERE ${where} ORDER BY d LIMIT ${k}`,
             [blob, JSON.stringify(picked), ...params],
           );
+    for (const r of ranked) fetched.set(Number(r.id), r);
+    rows = ranked.map((r) => ({ id: Number(r.id), d: r.d }));
     // No vectors in memory yet (a handle's first recall), or fewer rows than the candidates
     // promised (a row the handle did not know of): the engine's full scan decides, and returns
     // the memory rows it joins anyway so that recall need not read them again.
