@@ -14,7 +14,7 @@
 import type { Queryable, SqlValue, TextFields } from '../drivers/types.js';
 import { stem, tokens } from './search-terms.js';
 import type { Analysis, Ranked, TextDoc, TextIndex } from './text-index.js';
-import { tableExists } from '../schema/meta.js';
+import { tableNames } from '../schema/meta.js';
 import { insertRows } from '../util/insert-rows.js';
 
 const K1 = 1.2;
@@ -171,11 +171,12 @@ export class TermIndex implements TextIndex {
    * from the rows. The full pass (a scan of every posting) runs only when the cheap check,
    * postings against the sum of the counts, says they disagree. Returns the terms corrected.
    */
-  async reconcile(tx: Queryable): Promise<number> {
+  async reconcile(tx: Queryable, tables?: Set<string>): Promise<number> {
     const docs = this.table;
     const postings = this.postings;
     const df = this.df;
-    if (!(await tableExists(tx, postings)) || !(await tableExists(tx, df))) return 0;
+    const known = tables ?? (await tableNames(tx));
+    if (!known.has(postings) || !known.has(df)) return 0;
     const totals = await tx.get<{ n: number; len: number | null }>(`SELECT count(*) AS n, sum(text_len) AS len FROM ${docs}`);
     const set = `INSERT INTO engram_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value <> excluded.value`;
     await tx.run(set, [this.docsKey, String(Number(totals?.n ?? 0))]);

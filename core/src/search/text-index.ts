@@ -54,9 +54,10 @@ export interface TextIndex extends TextIndexSpec {
   remove(tx: Queryable, ids: readonly number[]): Promise<void>;
   /**
    * Puts the index right after its table's rows changed under it (a sync pull replays rows,
-   * not index maintenance); returns how many entries it corrected.
+   * not index maintenance); returns how many entries it corrected. `tables`: the database's
+   * table names, when the caller has read them already (schema/meta.ts tableNames).
    */
-  reconcile(tx: Queryable): Promise<number>;
+  reconcile(tx: Queryable, tables?: Set<string>): Promise<number>;
   /**
    * BM25 over the index for plain search terms (each [\p{L}\p{N}]+), with `where` (SQL over
    * alias `m`, the table; its parameters `params`) applied before the cut, best first.

@@ -169,7 +169,7 @@ export async function reconcile(state: AgentState): Promise<ReconcileResult> {
     const forksResolved = await resolveForks(tx, tables);
     const passagesDropped = await dropStalePassages(tx, tables, fileText);
     const orphansDropped = await dropOrphans(tx, tables, fileText);
-    const termsRecounted = (await memoryText.reconcile(tx)) + (await fileText.reconcile(tx));
+    const termsRecounted = (await memoryText.reconcile(tx, tables)) + (await fileText.reconcile(tx, tables));
     return { forksResolved, termsRecounted, passagesDropped, orphansDropped };
   });
 }
